@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what VmNet's build, tests, demo and benchmarks need on Debian, as root. Idempotent:
+# packages already present are not touched, and apt is not even updated when nothing is missing.
+set -euo pipefail
+PKGS=(openvswitch-switch ovn-central ovn-host iproute2 ethtool iputils-ping iperf3 python3
+      containernetworking-plugins isc-dhcp-client busybox-static procps psmisc kmod)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # The packages' postinst tries to start system services; we run our own daemons instead.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "install-deps: the .NET 10 SDK is required (dotnet on PATH)" >&2
+  exit 1
+fi
+# NSwag (code generator for the Kubernetes models) comes from npm at build time.
+if [ -f package.json ] && [ ! -d node_modules/nswag ]; then
+  command -v npm >/dev/null 2>&1 || { apt-get install -y -qq nodejs npm >/dev/null; }
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,6 @@
+namespace VmNet.Cni;
+
+internal static class Program
+{
+    private static int Main() => 0;
+}

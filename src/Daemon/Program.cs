@@ -1,0 +1,5 @@
+using Serilog;
+
+Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateLogger();
+Log.Information("vmnet-daemon starting with {ArgCount} arguments", args.Length);
+return 0;
