@@ -40,7 +40,9 @@ public readonly record struct InterfaceAddress
         ArgumentException.ThrowIfNullOrEmpty(text);
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressText = slash < 0 ? text : text[..slash];
-        if (!IPAddress.TryParse(addressText, out var address))
+        // IPAddress.TryParse also takes inet_aton shorthands ("10.16.0", "10.1"); CIDR text never means those.
+        if (!IPAddress.TryParse(addressText, out var address)
+            || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
         {
             throw new FormatException($"'{text}' is not an IP address with prefix length (address part '{addressText}')");
         }
