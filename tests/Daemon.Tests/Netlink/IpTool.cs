@@ -56,11 +56,11 @@ internal static class IpTool
         return document.RootElement.Clone();
     }
 
-    /// <summary>The `ip -j link show` object of one link, or null when the link does not exist.</summary>
+    /// <summary>The `ip -d -j link show` object (with linkinfo) of one link, or null when the link does not exist.</summary>
     public static JsonElement? Link(string? netns, string name)
     {
         var all = netns is null ? new List<string>() : ["-n", netns];
-        all.AddRange(["-j", "link", "show", "dev", name]);
+        all.AddRange(["-d", "-j", "link", "show", "dev", name]);
         var (exitCode, output, _) = TryRun("ip", [.. all]);
         if (exitCode != 0)
         {
