@@ -48,7 +48,8 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>
     /// Runs <paramref name="work"/> inside this namespace on a new dedicated thread, which enters the
     /// namespace, runs the work, goes back and ends. Sockets the work creates stay bound to this namespace
-    /// for their life, so they can be used afterwards from any thread.
+    /// for their life, so they can be used afterwards from any thread. The token is checked before the
+    /// thread starts.
     /// </summary>
     public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
@@ -61,7 +62,10 @@ public sealed class NetworkNamespace : IDisposable
             Name = "netns " + Path,
         };
         thread.Start();
-        return completion.Task.WaitAsync(cancellationToken);
+
+        // Not abandoned on cancellation once started: the work is short, and a socket it creates must
+        // reach the caller to be disposed rather than leak. Long work observes the token itself.
+        return completion.Task;
     }
 
     public Task RunAsync(Action work, CancellationToken cancellationToken)
