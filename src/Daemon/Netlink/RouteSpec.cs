@@ -33,10 +33,13 @@ public sealed record RouteSpec
     /// <summary>RTNH_F_ONLINK: the gateway is reachable on the interface even if no prefix covers it.</summary>
     public bool OnLink { get; init; }
 
-    /// <summary>The address family, from the destination or else the gateway.</summary>
+    /// <summary>
+    /// The address family, from the destination or else the gateway. A default route through a device
+    /// without gateway names its family by giving Destination 0.0.0.0/0 or ::/0.
+    /// </summary>
     public AddressFamily Family =>
         Destination?.Address.AddressFamily ?? Gateway?.AddressFamily
-        ?? throw new ArgumentException("route has neither destination nor gateway, so its address family is unknown");
+        ?? throw new InvalidOperationException($"route '{this}' has neither destination nor gateway, so its address family is unknown");
 
     public static RouteSpec DefaultVia(IPAddress gateway, string? interfaceName = null) =>
         new() { Gateway = gateway, InterfaceName = interfaceName };

@@ -178,3 +178,19 @@ public class MessageEncodingTests
     private static NetlinkMessage Parse(NetlinkMessageBuilder builder) =>
         Assert.Single(NetlinkMessage.ParseDatagram(builder.Build(1)));
 }
+
+public class RouteSpecTests
+{
+    [Fact]
+    public void RouteWithoutDestinationOrGatewayHasNoFamilyAndSaysSo()
+    {
+        var route = new RouteSpec { InterfaceName = "eth0" };
+        var ex = Assert.Throws<InvalidOperationException>(() => route.Family);
+        Assert.Contains("default dev eth0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DescriptionReadsLikeIpRoute() =>
+        Assert.Equal("10.99.0.0/16 via 10.16.0.1 dev eth0 table 100 metric 5",
+            new RouteSpec { Destination = InterfaceAddress.Parse("10.99.1.2/16"), Gateway = System.Net.IPAddress.Parse("10.16.0.1"), InterfaceName = "eth0", Table = 100, Metric = 5 }.ToString());
+}

@@ -122,6 +122,28 @@ public class PodInterfaceSetupTests
     }
 
     [Fact]
+    public async Task DefaultRouteThroughDeviceWithoutGatewayIsScopeLink()
+    {
+        var ct = TestDeadline.Token;
+        var prefix = TestNames.NewPrefix();
+        using var netns = new TestNetns(prefix + "ns");
+        using var podNamespace = NetworkNamespace.Open(netns.Path);
+        using var pod = await RouteNetlinkClient.OpenInAsync(podNamespace, ct);
+        await pod.CreateVethAsync(new VethPairSpec(prefix + "a", prefix + "b"), ct);
+        await pod.SetUpAsync(prefix + "a", ct);
+
+        await pod.AddRouteAsync(new RouteSpec { Destination = InterfaceAddress.Parse("0.0.0.0/0"), InterfaceName = prefix + "a", Mtu = 1300 }, ct);
+
+        var route = Assert.Single(IpTool.Json(netns.Name, "-4", "route", "show", "default").EnumerateArray());
+        Assert.Equal(prefix + "a", route.GetProperty("dev").GetString());
+        Assert.Equal("link", route.GetProperty("scope").GetString());
+        Assert.Contains("1300", route.GetProperty("metrics").ToString(), StringComparison.Ordinal);
+        var listed = Assert.Single(await pod.ListRoutesAsync(AddressFamily.InterNetwork, RouteSpec.MainTable, ct), r => r.IsDefault);
+        Assert.Null(listed.Gateway);
+        Assert.Equal((await pod.GetLinkAsync(prefix + "a", ct)).Index, listed.OutputInterfaceIndex);
+    }
+
+    [Fact]
     public async Task LinkMovedIntoNamespaceIsRenamedInTheSameRequest()
     {
         var ct = TestDeadline.Token;

@@ -69,4 +69,42 @@ internal static class BuilderTestExtensions
 {
     public static NetlinkMessageBuilder AddInt32Raw(this NetlinkMessageBuilder builder, int value) =>
         builder.AddHeader(value);
+
+    /// <summary>Appends bytes that are a whole number of 4-byte words, with no attribute header.</summary>
+    public static NetlinkMessageBuilder AddAttributeRaw(this NetlinkMessageBuilder builder, byte[] words)
+    {
+        for (var i = 0; i < words.Length; i += 4)
+        {
+            builder.AddHeader(BinaryPrimitives.ReadInt32LittleEndian(words.AsSpan(i)));
+        }
+
+        return builder;
+    }
+}
+
+public class MalformedReplyTests
+{
+    [Fact]
+    public void AttributeLongerThanItsMessageIsRejectedNamingItsType()
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes, 12);
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2), Ifla.Mtu);
+        var ex = Assert.Throws<InvalidDataException>(() => NetlinkAttributes.Parse(bytes));
+        Assert.Contains("type 4", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ErrorThatEchoesTheWholeRequestStillYieldsKernelText()
+    {
+        // Without NETLINK_CAP_ACK the kernel copies the full request before the extended-ack TLVs.
+        var request = LinkMessages.Delete("eth9").Build(4);
+        var error = new NetlinkMessageBuilder(NlMsgType.Error, NlmFlags.AckTlvs);
+        error.AddInt32Raw(-19);
+        error.AddAttributeRaw(request);
+        error.AddString(NlmsgErrAttr.Msg, "no such device");
+        var decoded = NetlinkError.Decode(Assert.Single(NetlinkMessage.ParseDatagram(error.Build(4))));
+        Assert.Equal(19, decoded.Errno);
+        Assert.Equal("no such device", decoded.KernelMessage);
+    }
 }
