@@ -47,6 +47,19 @@ public sealed partial class SubnetIpam
         }
     }
 
+    /// <summary>Tree nodes visited by this subnet's interval sets; tests assert logarithmic cost with it.</summary>
+    internal long IntervalSetNodeVisits
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _families.Values.Sum(f => f.Reserved.NodeVisits + f.Using.NodeVisits
+                    + f.Pools.Sum(p => p.Range.NodeVisits + p.Free.NodeVisits + p.Released.NodeVisits));
+            }
+        }
+    }
+
     public Allocation? FindByNic(string nicKey)
     {
         lock (_lock)
