@@ -7,7 +7,7 @@ namespace VmNet.Ipam;
 /// </summary>
 internal sealed class FamilyState
 {
-    private readonly Dictionary<UInt128, List<string>> _holders = [];
+    private readonly Dictionary<UInt128, KeySet> _holders = [];
     private readonly Dictionary<string, AddressPool> _pools = new(StringComparer.Ordinal);
 
     public FamilyState(FamilyDefinition definition, IReadOnlyDictionary<string, IReadOnlyList<IpRange>> namedPools)
@@ -34,8 +34,8 @@ internal sealed class FamilyState
 
     public UInt128 AvailableCount => _pools.Values.Aggregate(UInt128.Zero, (sum, p) => sum + p.AvailableCount);
 
-    public IReadOnlyList<string> HoldersOf(UInt128 value) =>
-        _holders.TryGetValue(value, out var holders) ? holders : [];
+    public IEnumerable<string> HoldersOf(UInt128 value) =>
+        _holders.TryGetValue(value, out var holders) ? holders.Keys : [];
 
     public AddressPool? FindPool(string name) => _pools.GetValueOrDefault(name);
 
@@ -80,28 +80,21 @@ internal sealed class FamilyState
 
     public void AddHolder(UInt128 value, string nicKey)
     {
-        if (!_holders.TryGetValue(value, out var holders))
-        {
-            holders = new List<string>(1);
-            _holders[value] = holders;
-        }
-
-        if (!holders.Contains(nicKey, StringComparer.Ordinal))
-        {
-            holders.Add(nicKey);
-        }
+        ref var holders = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_holders, value, out _);
+        holders.Add(nicKey);
     }
 
     /// <summary>Removes a holder; returns true when the address has no holder left.</summary>
     public bool RemoveHolder(UInt128 value, string nicKey)
     {
-        if (!_holders.TryGetValue(value, out var holders))
+        ref var holders = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_holders, value);
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref holders))
         {
             return true;
         }
 
         holders.Remove(nicKey);
-        if (holders.Count > 0)
+        if (!holders.IsEmpty)
         {
             return false;
         }

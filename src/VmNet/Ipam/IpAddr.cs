@@ -89,28 +89,41 @@ public readonly record struct IpAddr(IpFamily Family, UInt128 Value) : IComparab
         address = default;
         uint value = 0;
         var octets = 0;
-        foreach (var part in text.Split('.'))
+        var digits = 0;
+        var octet = 0;
+        foreach (var c in text)
         {
-            if (part.Length is 0 or > 3 || (part.Length > 1 && part[0] == '0') || !part.All(char.IsAsciiDigit))
+            if (c == '.')
+            {
+                if (digits == 0 || ++octets > 3)
+                {
+                    return false;
+                }
+
+                value = (value << 8) | (uint)octet;
+                digits = octet = 0;
+            }
+            else if (char.IsAsciiDigit(c) && digits < 3 && !(digits == 1 && octet == 0))
+            {
+                octet = (octet * 10) + (c - '0');
+                digits++;
+                if (octet > 255)
+                {
+                    return false;
+                }
+            }
+            else
             {
                 return false;
             }
-
-            var octet = int.Parse(part, System.Globalization.CultureInfo.InvariantCulture);
-            if (octet > 255 || ++octets > 4)
-            {
-                return false;
-            }
-
-            value = (value << 8) | (uint)octet;
         }
 
-        if (octets != 4)
+        if (digits == 0 || octets != 3)
         {
             return false;
         }
 
-        address = new IpAddr(IpFamily.V4, value);
+        address = new IpAddr(IpFamily.V4, (value << 8) | (uint)octet);
         return true;
     }
 

@@ -19,16 +19,29 @@ public readonly record struct MacAddress(ulong Value)
     public static MacAddress Parse(string text, string field)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var parts = text.Split(text.Contains('-', StringComparison.Ordinal) ? '-' : ':');
-        if (parts.Length != 6 || parts.Any(p => p.Length != 2 || !p.All(char.IsAsciiHexDigit)))
+        ulong value = 0;
+        var valid = text.Length == 17;
+        var separator = valid ? text[2] : ':';
+        for (var i = 0; valid && i < 17; i++)
         {
-            throw new InvalidIpamInputException(field, text, "is not a valid MAC address (expected xx:xx:xx:xx:xx:xx)");
+            var c = text[i];
+            if (i % 3 == 2)
+            {
+                valid = c == separator && (c == ':' || c == '-');
+            }
+            else if (char.IsAsciiHexDigit(c))
+            {
+                value = (value << 4) | (uint)(char.IsAsciiDigit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+            }
+            else
+            {
+                valid = false;
+            }
         }
 
-        ulong value = 0;
-        foreach (var part in parts)
+        if (!valid)
         {
-            value = (value << 8) | byte.Parse(part, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            throw new InvalidIpamInputException(field, text, "is not a valid MAC address (expected xx:xx:xx:xx:xx:xx)");
         }
 
         var mac = new MacAddress(value);

@@ -40,7 +40,7 @@ public sealed partial class SubnetIpam
             var nic = existing ?? CreateNic(request, poolName, undo);
             foreach (var family in families)
             {
-                if (statics.TryGetValue(family, out var address))
+                if ((family == IpFamily.V4 ? statics.V4 : statics.V6) is { } address)
                 {
                     AssignStatic(nic, address, request.CheckConflict, undo);
                 }
@@ -65,58 +65,67 @@ public sealed partial class SubnetIpam
         }
     }
 
-    private static Dictionary<IpFamily, IpAddr> ParseStaticIps(IReadOnlyList<string> texts)
+    private static readonly IpFamily[] V4Only = [IpFamily.V4];
+    private static readonly IpFamily[] V6Only = [IpFamily.V6];
+    private static readonly IpFamily[] BothFamilies = [IpFamily.V4, IpFamily.V6];
+
+    private static (IpAddr? V4, IpAddr? V6) ParseStaticIps(IReadOnlyList<string> texts)
     {
-        var statics = new Dictionary<IpFamily, IpAddr>();
+        (IpAddr? V4, IpAddr? V6) statics = default;
         foreach (var text in texts ?? [])
         {
             var address = IpAddr.Parse(text.Trim(), IpField);
-            if (!statics.TryAdd(address.Family, address) && statics[address.Family] != address)
+            ref var slot = ref address.Family == IpFamily.V4 ? ref statics.V4 : ref statics.V6;
+            if (slot is { } other && other != address)
             {
                 throw new InvalidIpamInputException(IpField, string.Join(',', texts!), $"has more than one {address.Family.Name()} address");
             }
+
+            slot = address;
         }
 
         return statics;
     }
 
-    private List<IpFamily> SelectFamilies(IpFamily? requested, Dictionary<IpFamily, IpAddr> statics)
+    private IpFamily[] SelectFamilies(IpFamily? requested, (IpAddr? V4, IpAddr? V6) statics)
     {
         if (requested is { } only && !_families.ContainsKey(only))
         {
             throw new InvalidIpamInputException("ip_family", only.Name(), $"does not match subnet {Name} protocol {Definition.Protocol}");
         }
 
-        foreach (var (family, address) in statics)
+        foreach (var address in new[] { statics.V4, statics.V6 })
         {
-            if (!_families.TryGetValue(family, out var state))
+            if (address is not { } a)
             {
-                throw new AddressOutOfRangeException(IpField, address.ToString(), $"is not in subnet {Name} cidr {Definition.CidrBlock}");
+                continue;
+            }
+
+            if (!_families.TryGetValue(a.Family, out var state))
+            {
+                throw new AddressOutOfRangeException(IpField, a.ToString(), $"is not in subnet {Name} cidr {Definition.CidrBlock}");
             }
 
             var cidr = state.Definition.Cidr;
-            if (!cidr.Usable.Contains(address.Value))
+            if (!cidr.Usable.Contains(a.Value))
             {
-                var problem = cidr.Contains(address)
+                var problem = cidr.Contains(a)
                     ? $"is the network or broadcast address of subnet {Name} cidr {cidr}"
                     : $"is not in subnet {Name} cidr {cidr}";
-                throw new AddressOutOfRangeException(IpField, address.ToString(), problem);
+                throw new AddressOutOfRangeException(IpField, a.ToString(), problem);
             }
         }
 
-        return [.. new[] { IpFamily.V4, IpFamily.V6 }.Where(f => _families.ContainsKey(f) && (requested is null || requested == f || statics.ContainsKey(f)))];
+        var v4 = _families.ContainsKey(IpFamily.V4) && (requested is null or IpFamily.V4 || statics.V4 is not null);
+        var v6 = _families.ContainsKey(IpFamily.V6) && (requested is null or IpFamily.V6 || statics.V6 is not null);
+        return v4 && v6 ? BothFamilies : v4 ? V4Only : v6 ? V6Only : [];
     }
 
     private NicRecord CreateNic(AllocationRequest request, string poolName, UndoLog undo)
     {
         var nic = new NicRecord(request.NicKey, request.OwnerKey, poolName, request.PodType ?? string.Empty);
         _nics.Add(nic.NicKey, nic);
-        if (!_ownerNics.TryGetValue(nic.OwnerKey, out var keys))
-        {
-            keys = new HashSet<string>(StringComparer.Ordinal);
-            _ownerNics[nic.OwnerKey] = keys;
-        }
-
+        ref var keys = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_ownerNics, nic.OwnerKey, out _);
         keys.Add(nic.NicKey);
         undo.Add(() =>
         {
@@ -230,7 +239,7 @@ public sealed partial class SubnetIpam
                 return;
             }
 
-            var otherOwner = _macNics.GetValueOrDefault(mac)?.Select(k => _nics[k].OwnerKey).FirstOrDefault(o => o != nic.OwnerKey);
+            var otherOwner = _macNics.GetValueOrDefault(mac).Keys.Select(k => _nics[k].OwnerKey).FirstOrDefault(o => o != nic.OwnerKey);
             if (otherOwner is not null && checkConflict)
             {
                 throw new AddressConflictException(MacField, mac.ToString(), $"is already used by {otherOwner} in subnet {Name}", otherOwner);
@@ -254,24 +263,23 @@ public sealed partial class SubnetIpam
 
     private void SetMac(NicRecord nic, MacAddress? mac)
     {
-        if (nic.Mac is { } old && _macNics.TryGetValue(old, out var holders))
+        if (nic.Mac is { } old)
         {
-            holders.Remove(nic.NicKey);
-            if (holders.Count == 0)
+            ref var holders = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_macNics, old);
+            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref holders))
             {
-                _macNics.Remove(old);
+                holders.Remove(nic.NicKey);
+                if (holders.IsEmpty)
+                {
+                    _macNics.Remove(old);
+                }
             }
         }
 
         nic.Mac = mac;
         if (mac is { } value)
         {
-            if (!_macNics.TryGetValue(value, out var keys))
-            {
-                keys = new List<string>(1);
-                _macNics[value] = keys;
-            }
-
+            ref var keys = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_macNics, value, out _);
             keys.Add(nic.NicKey);
         }
     }

@@ -11,8 +11,8 @@ public sealed partial class SubnetIpam
     private readonly Lock _lock = new();
     private readonly MacGenerator _macGenerator;
     private readonly Dictionary<string, NicRecord> _nics = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _ownerNics = new(StringComparer.Ordinal);
-    private readonly Dictionary<MacAddress, List<string>> _macNics = [];
+    private readonly Dictionary<string, KeySet> _ownerNics = new(StringComparer.Ordinal);
+    private readonly Dictionary<MacAddress, KeySet> _macNics = [];
     private readonly Dictionary<string, IReadOnlyList<string>> _poolEntries = new(StringComparer.Ordinal);
     private Dictionary<IpFamily, FamilyState> _families;
 
@@ -73,7 +73,7 @@ public sealed partial class SubnetIpam
         lock (_lock)
         {
             return _ownerNics.TryGetValue(ownerKey, out var keys)
-                ? keys.Order(StringComparer.Ordinal).Select(k => _nics[k].ToAllocation(Name)).ToList()
+                ? keys.Keys.Order(StringComparer.Ordinal).Select(k => _nics[k].ToAllocation(Name)).ToList()
                 : [];
         }
     }
@@ -94,7 +94,7 @@ public sealed partial class SubnetIpam
     {
         lock (_lock)
         {
-            return _macNics.TryGetValue(mac, out var keys) && keys.Count > 0 ? _nics[keys[0]].OwnerKey : null;
+            return _macNics.TryGetValue(mac, out var keys) && keys.First is { } first ? _nics[first].OwnerKey : null;
         }
     }
 
@@ -217,7 +217,7 @@ public sealed partial class SubnetIpam
                 return [];
             }
 
-            return keys.Order(StringComparer.Ordinal).ToList().Select(k => ReleaseNicLocked(k)!).ToList();
+            return keys.Keys.Order(StringComparer.Ordinal).ToList().Select(k => ReleaseNicLocked(k)!).ToList();
         }
     }
 
@@ -249,9 +249,14 @@ public sealed partial class SubnetIpam
 
     private void RemoveOwnerNic(NicRecord nic)
     {
-        if (_ownerNics.TryGetValue(nic.OwnerKey, out var keys) && keys.Remove(nic.NicKey) && keys.Count == 0)
+        ref var keys = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_ownerNics, nic.OwnerKey);
+        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref keys))
         {
-            _ownerNics.Remove(nic.OwnerKey);
+            keys.Remove(nic.NicKey);
+            if (keys.IsEmpty)
+            {
+                _ownerNics.Remove(nic.OwnerKey);
+            }
         }
     }
 }

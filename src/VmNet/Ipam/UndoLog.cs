@@ -6,12 +6,17 @@ namespace VmNet.Ipam;
 /// </summary>
 internal sealed class UndoLog
 {
-    private readonly List<Action> _actions = [];
+    private List<Action>? _actions;
 
-    public void Add(Action undo) => _actions.Add(undo);
+    public void Add(Action undo) => (_actions ??= new List<Action>(4)).Add(undo);
 
     public void Rollback()
     {
+        if (_actions is null)
+        {
+            return;
+        }
+
         for (var i = _actions.Count - 1; i >= 0; i--)
         {
             _actions[i]();
