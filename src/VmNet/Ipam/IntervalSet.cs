@@ -135,6 +135,12 @@ public sealed class IntervalSet
         UInt128 absorbed = 0;
 
         var left = start == UInt128.Zero ? null : Floor(start - 1);
+        if (TryExtendInPlace(left, start, end))
+        {
+            Count += end - start + 1;
+            return end - start + 1;
+        }
+
         if (left is not null && left.End >= start - 1)
         {
             mergedStart = left.Start;
@@ -283,6 +289,41 @@ public sealed class IntervalSet
         (_root, other._root) = (other._root, _root);
         (IntervalCount, other.IntervalCount) = (other.IntervalCount, IntervalCount);
         (Count, other.Count) = (other.Count, Count);
+    }
+
+    /// <summary>
+    /// The common cases of sequential allocation and release: [start, end] is disjoint from the set and
+    /// touches exactly one neighbour, which can simply grow (the tree order is unchanged). Saves a
+    /// delete and an insert.
+    /// </summary>
+    private bool TryExtendInPlace(Node? left, UInt128 start, UInt128 end)
+    {
+        if (end == UInt128.MaxValue || (left is not null && left.End >= start))
+        {
+            return false;
+        }
+
+        var touchesLeft = left is not null && left.End == start - 1;
+        var right = StartCeiling(start);
+        if (right is not null && right.Start <= end)
+        {
+            return false;
+        }
+
+        var touchesRight = right is not null && right.Start == end + 1;
+        if (touchesLeft && !touchesRight)
+        {
+            left!.End = end;
+            return true;
+        }
+
+        if (touchesRight && !touchesLeft)
+        {
+            right!.Start = start;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>The interval with the greatest start not above <paramref name="value"/>.</summary>
