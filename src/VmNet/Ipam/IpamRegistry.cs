@@ -35,7 +35,13 @@ public sealed class IpamRegistry(MacGenerator? macGenerator = null)
     }
 
     /// <summary>Forgets a subnet and everything allocated in it.</summary>
-    public bool RemoveSubnet(string name) => _subnets.TryRemove(name, out _);
+    public bool RemoveSubnet(string name)
+    {
+        lock (_subnetChangeLock)
+        {
+            return _subnets.TryRemove(name, out _);
+        }
+    }
 
     public SubnetIpam? FindSubnet(string name) => _subnets.GetValueOrDefault(name);
 
@@ -59,6 +65,8 @@ public sealed class IpamRegistry(MacGenerator? macGenerator = null)
 
     public IReadOnlyList<Allocation> FindByOwner(string ownerKey) =>
         [.. _subnets.Values.SelectMany(s => s.FindByOwner(ownerKey)).OrderBy(a => a.NicKey, StringComparer.Ordinal)];
+
+    public IReadOnlyList<Allocation> FindByIp(System.Net.IPAddress address) => FindByIp(IpAddr.FromIPAddress(address));
 
     public IReadOnlyList<Allocation> FindByIp(IpAddr address) =>
         [.. _subnets.Values.SelectMany(s => s.FindByIp(address)).OrderBy(a => a.Subnet, StringComparer.Ordinal)];
@@ -95,12 +103,24 @@ public sealed class IpamRegistry(MacGenerator? macGenerator = null)
             throw new InvalidOperationException("IPAM rebuild must run before any allocation");
         }
 
-        var ordered = records
-            .Select((record, index) => (record, index))
-            .OrderBy(r => PodTypeRank(r.record.PodType))
-            .ThenBy(r => r.record.NicKey, StringComparer.Ordinal)
-            .ThenBy(r => r.index)
-            .Select(r => r.record);
+        var ordered = records.ToArray();
+        var ranks = new Dictionary<IpamRecord, int>(ordered.Length, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            ranks.TryAdd(ordered[i], i);
+        }
+
+        Array.Sort(ordered, (x, y) =>
+        {
+            var byType = PodTypeRank(x.PodType).CompareTo(PodTypeRank(y.PodType));
+            if (byType != 0)
+            {
+                return byType;
+            }
+
+            var byNic = string.CompareOrdinal(x.NicKey, y.NicKey);
+            return byNic != 0 ? byNic : ranks[x].CompareTo(ranks[y]);
+        });
         var conflicts = new List<RebuildConflict>();
         var nicSubnets = new Dictionary<string, string>(StringComparer.Ordinal);
         var registered = 0;
@@ -119,7 +139,7 @@ public sealed class IpamRegistry(MacGenerator? macGenerator = null)
                 continue;
             }
 
-            var ips = record.Ips?.SelectMany(AllocationRequest.SplitIpAnnotation).ToList() ?? [];
+            var ips = SplitIps(record.Ips);
             if (ips.Count == 0 && subnet.Definition.Families.Count > 0)
             {
                 // Registering it would allocate a fresh address during rebuild; the controller re-allocates.
@@ -159,12 +179,36 @@ public sealed class IpamRegistry(MacGenerator? macGenerator = null)
     /// A record holding only one family of a dual-stack subnet (ip_family) must not gain the other
     /// family during rebuild: that would hand out an address nobody persisted.
     /// </summary>
-    private static IpFamily? FamilyOfOnly(List<string> ips)
+    private static IpFamily? FamilyOfOnly(IReadOnlyList<string> ips)
     {
-        var families = ips
-            .Select(ip => ip.Contains(':', StringComparison.Ordinal) ? IpFamily.V6 : IpFamily.V4)
-            .Distinct()
-            .ToList();
-        return families.Count == 1 ? families[0] : null;
+        IpFamily? only = null;
+        foreach (var ip in ips)
+        {
+            var family = ip.Contains(':', StringComparison.Ordinal) ? IpFamily.V6 : IpFamily.V4;
+            if (only is { } seen && seen != family)
+            {
+                return null;
+            }
+
+            only = family;
+        }
+
+        return only;
+    }
+
+    /// <summary>IP CR addresses; an entry may itself be a <c>v4,v6</c> pair.</summary>
+    private static IReadOnlyList<string> SplitIps(IReadOnlyList<string>? ips)
+    {
+        if (ips is null || ips.Count == 0)
+        {
+            return [];
+        }
+
+        if (ips.All(ip => !ip.Contains(',', StringComparison.Ordinal) && ip.Trim().Length == ip.Length && ip.Length > 0))
+        {
+            return ips;
+        }
+
+        return [.. ips.SelectMany(AllocationRequest.SplitIpAnnotation)];
     }
 }

@@ -32,6 +32,7 @@ public class RegistryTests
         Assert.Equal("10.16.0.4,fd00:10:16::4", registry.Allocate("ovn-default", new AllocationRequest("p.ns1", "ns1/p")).IpAddressAnnotation);
         Assert.Equal(2, registry.FindByOwner("ns1/vm1").Count);
         Assert.Equal("web-0.ns1", Assert.Single(registry.FindByIp(IpAddr.Parse("fd00:10:16::3", "t"))).NicKey);
+        Assert.Equal("ns1/web-0", Assert.Single(registry.FindByIp(System.Net.IPAddress.Parse("10.16.0.3"))).OwnerKey);
         Assert.Equal("attach", registry.FindByNic("vm1.ns1.attach.ns1.ovn")!.Subnet);
     }
 
