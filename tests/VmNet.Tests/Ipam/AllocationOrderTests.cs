@@ -163,4 +163,15 @@ public class AllocationOrderTests
         Assert.Empty(registry.FindByOwner("ns1/vm1"));
         Assert.NotNull(registry.FindByNic("vm2.ns1"));
     }
+
+    [Fact]
+    public void MacOnlySubnetHandsOutOnlyAMac()
+    {
+        var subnet = new SubnetIpam(new SubnetSpec("underlay", string.Empty), new MacGenerator(new Random(9)));
+        Assert.Equal("Mac", subnet.Definition.Protocol);
+        var allocation = subnet.Allocate(Nic("a"));
+        Assert.Equal(string.Empty, allocation.IpAddressAnnotation);
+        Assert.NotNull(allocation.Mac);
+        Assert.Throws<AddressOutOfRangeException>(() => subnet.Allocate(Nic("b") with { StaticIps = ["10.0.0.5"] }));
+    }
 }
