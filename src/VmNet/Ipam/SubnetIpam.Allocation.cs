@@ -6,6 +6,10 @@ public sealed partial class SubnetIpam
     private const string IpField = "ip_address";
     private const string MacField = "mac_address";
 
+    private static readonly IpFamily[] V4Only = [IpFamily.V4];
+    private static readonly IpFamily[] V6Only = [IpFamily.V6];
+    private static readonly IpFamily[] BothFamilies = [IpFamily.V4, IpFamily.V6];
+
     private Allocation AllocateLocked(AllocationRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.NicKey))
@@ -64,10 +68,6 @@ public sealed partial class SubnetIpam
             throw;
         }
     }
-
-    private static readonly IpFamily[] V4Only = [IpFamily.V4];
-    private static readonly IpFamily[] V6Only = [IpFamily.V6];
-    private static readonly IpFamily[] BothFamilies = [IpFamily.V4, IpFamily.V6];
 
     private static (IpAddr? V4, IpAddr? V6) ParseStaticIps(IReadOnlyList<string> texts)
     {
