@@ -3,7 +3,7 @@ using System.Globalization;
 namespace VmNet.Sandbox.Rig;
 
 /// <summary>
-/// The L2 underlay between node namespaces: for two nodes a direct veth pair, for more a Linux bridge
+/// The L2 underlay between node namespaces: for one node a veth whose peer stays idle, for two nodes a direct veth pair, for more a Linux bridge
 /// in an extra namespace. Nothing is created in the root namespace except transiently (veths are
 /// created there, then moved), so parallel rigs only need distinct names.
 /// </summary>
@@ -31,7 +31,8 @@ public sealed class UnderlayNetwork
         var nodeInterfaces = nodeNetns.Select((_, i) => runId.Value + "e" + (i + 1).ToString(CultureInfo.InvariantCulture)).ToList();
         if (nodeNetns.Count == 1)
         {
-            return new UnderlayNetwork([await CreateDummyAsync(nodeNetns[0], nodeInterfaces[0], mtuText, cancellationToken).ConfigureAwait(false)], null);
+            await CreateLoneVethAsync(nodeNetns[0], nodeInterfaces[0], runId.Value + "x1", mtuText, cancellationToken).ConfigureAwait(false);
+            return new UnderlayNetwork(nodeInterfaces, null);
         }
 
         if (nodeNetns.Count == 2)
@@ -56,11 +57,12 @@ public sealed class UnderlayNetwork
         return new UnderlayNetwork(nodeInterfaces, switchNetns);
     }
 
-    private static async Task<string> CreateDummyAsync(string netns, string name, string mtu, CancellationToken cancellationToken)
+    private static async Task CreateLoneVethAsync(string netns, string name, string peer, string mtu, CancellationToken cancellationToken)
     {
-        // A single node still needs an underlay device for br-phy; nothing is on the other side.
-        await Ip(cancellationToken, "-n", netns, "link", "add", name, "mtu", mtu, "type", "dummy").ConfigureAwait(false);
-        return name;
+        // A single node still needs an underlay device for br-phy. A veth whose peer stays unused in the
+        // same netns rather than a dummy device: the dummy module is not available everywhere (CI).
+        await Ip(cancellationToken, "-n", netns, "link", "add", name, "mtu", mtu, "type", "veth", "peer", "name", peer, "mtu", mtu).ConfigureAwait(false);
+        await Ip(cancellationToken, "-n", netns, "link", "set", peer, "up").ConfigureAwait(false);
     }
 
     private static async Task CreateVethAsync(
