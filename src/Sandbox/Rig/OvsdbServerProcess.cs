@@ -10,6 +10,9 @@ namespace VmNet.Sandbox.Rig;
 /// </summary>
 public sealed class OvsdbServerProcess : IAsyncDisposable
 {
+    // sockaddr_un.sun_path is 108 bytes including the terminating NUL.
+    private const int MaxUnixSocketPath = 107;
+
     private readonly OvsdbServerOptions options;
 
     private OvsdbServerProcess(OvsdbServerOptions options)
@@ -57,6 +60,12 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         }
 
         var server = new OvsdbServerProcess(options);
+        if (server.SocketPath.Length > MaxUnixSocketPath || server.UnixctlPath.Length > MaxUnixSocketPath)
+        {
+            throw new RigException(
+                $"socket path '{server.SocketPath}' is longer than {MaxUnixSocketPath} bytes (sun_path limit): use a shorter Directory or Name");
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(server.DatabasePath)!);
         if (!File.Exists(server.DatabasePath))
         {

@@ -22,13 +22,21 @@ public static class RigJanitor
 
         foreach (var dir in Directory.GetDirectories(searchRoot, "vmnet-rig-" + RigRunId.Prefix + "*"))
         {
-            if (IsOwnerAlive(dir))
+            // No owner file: not a rig manifest (or one being written this instant); leave it alone.
+            if (RigManifest.ReadOwner(dir) is null || IsOwnerAlive(dir))
             {
                 continue;
             }
 
-            await CleanRunAsync(dir, cancellationToken).ConfigureAwait(false);
-            removed.Add(dir);
+            try
+            {
+                await CleanRunAsync(dir, cancellationToken).ConfigureAwait(false);
+                removed.Add(dir);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Another janitor (a parallel test process) cleaned it first.
+            }
         }
 
         return removed;
@@ -65,7 +73,10 @@ public static class RigJanitor
             }
         }
 
-        Directory.Delete(directory, recursive: true);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     // /proc/PID/comm is truncated to 15 characters ("ovn-controller" fits, so do the others).
