@@ -25,16 +25,14 @@ public abstract class OvsdbServerFixture : IAsyncLifetime
         RigPrerequisites.EnsureInstalled();
         await RigJanitor.CleanDeadRunsAsync().ConfigureAwait(false);
         manifest = RigManifest.Create(RunId.DefaultDirectory);
-        server = await OvsdbServerProcess.StartAsync(CreateOptions(manifest.Directory)).ConfigureAwait(false);
-        manifest.RecordPid(server.Pid, "ovsdb-server");
+        server = await OvsdbServerProcess.StartAsync(CreateOptions(manifest.Directory) with { Manifest = manifest }).ConfigureAwait(false);
     }
 
-    /// <summary>Kills the server (kill -9) and restarts it on the same file, socket and (if free) port; records the new PID.</summary>
+    /// <summary>Kills the server (kill -9) and restarts it on the same file, socket and (if free) port.</summary>
     public async Task CrashAndRestartAsync(CancellationToken cancellationToken = default)
     {
         await Server.KillAsync(cancellationToken).ConfigureAwait(false);
         await Server.RestartAsync(cancellationToken).ConfigureAwait(false);
-        manifest?.RecordPid(Server.Pid, "ovsdb-server");
     }
 
     public async Task DisposeAsync()

@@ -137,6 +137,7 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         }
 
         Pid = PidFile.Read(PidFilePath, LogPath);
+        options.Manifest?.RecordPid(Pid, "ovsdb-server");
         TcpPort = null;
         if (tcpPort is { } requested)
         {

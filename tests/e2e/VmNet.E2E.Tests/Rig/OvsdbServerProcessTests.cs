@@ -64,7 +64,7 @@ public sealed class OvsdbServerProcessTests : IAsyncLifetime
         await server.RestartAsync();
 
         Assert.NotEqual(oldPid, server.Pid);
-        manifest.RecordPid(server.Pid, "ovsdb-server");
+        Assert.Contains((server.Pid, "ovsdb-server"), RigManifest.ReadPids(dir));
         Assert.Equal(oldPort, server.TcpPort);
         foreach (var connection in new[] { server.UnixConnection, server.TcpConnection! })
         {
@@ -83,7 +83,6 @@ public sealed class OvsdbServerProcessTests : IAsyncLifetime
         squatter.Start();
 
         await server.RestartAsync();
-        manifest.RecordPid(server.Pid, "ovsdb-server");
 
         Assert.NotEqual(oldPort, server.TcpPort);
         var dbs = await CommandRunner.RunCheckedAsync("ovsdb-client", ["list-dbs", server.TcpConnection!]);
@@ -121,8 +120,8 @@ public sealed class OvsdbServerProcessTests : IAsyncLifetime
 
     private async Task<OvsdbServerProcess> StartRecordedAsync(OvsdbServerOptions options)
     {
-        var server = await OvsdbServerProcess.StartAsync(options);
-        manifest.RecordPid(server.Pid, "ovsdb-server");
+        var server = await OvsdbServerProcess.StartAsync(options with { Manifest = manifest });
+        Assert.Contains((server.Pid, "ovsdb-server"), RigManifest.ReadPids(manifest.Directory));
         return server;
     }
 }
