@@ -125,7 +125,7 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         };
         if (tcpPort is { } port)
         {
-            args.Add(TcpRemote(port));
+            args.Add("--remote=" + TcpRemote(port));
         }
 
         // With --detach the parent exits only once the daemon is initialised and listening.
@@ -157,8 +157,8 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         {
             // The old port was taken meanwhile: ovsdb-server only logs the bind failure and keeps retrying,
             // so swap the remote for a kernel-chosen port instead.
-            await AppctlAsync(["ovsdb-server/remove-remote", TcpRemote(requested)[("--remote=".Length)..]], cancellationToken).ConfigureAwait(false);
-            await AppctlAsync(["ovsdb-server/add-remote", TcpRemote(0)[("--remote=".Length)..]], cancellationToken).ConfigureAwait(false);
+            await AppctlAsync(["ovsdb-server/remove-remote", TcpRemote(requested)], cancellationToken).ConfigureAwait(false);
+            await AppctlAsync(["ovsdb-server/add-remote", TcpRemote(0)], cancellationToken).ConfigureAwait(false);
         }
 
         var deadline = DateTime.UtcNow + options.Timeout;
@@ -179,5 +179,5 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         }
     }
 
-    private static string TcpRemote(int port) => "--remote=ptcp:" + port.ToString(CultureInfo.InvariantCulture) + ":127.0.0.1";
+    private static string TcpRemote(int port) => "ptcp:" + port.ToString(CultureInfo.InvariantCulture) + ":127.0.0.1";
 }

@@ -2,7 +2,8 @@ namespace VmNet.Sandbox.Rig;
 
 /// <summary>
 /// Removes what crashed rig runs left behind: for every run directory whose owner process is gone,
-/// kills the recorded daemons (only if the PID still runs the recorded executable), deletes its
+/// kills the recorded daemons (only if the PID still runs the recorded executable with the recorded start
+/// time, so a reused PID is never hit), deletes its
 /// network namespaces and root-namespace links, and deletes the directory.
 /// </summary>
 public static class RigJanitor
@@ -52,8 +53,8 @@ public static class RigJanitor
     /// <summary>Kills recorded daemons, deletes recorded netns and links, then the directory itself.</summary>
     public static async Task CleanRunAsync(string directory, CancellationToken cancellationToken)
     {
-        var pids = RigManifest.ReadPids(directory)
-            .Where(p => ProcessSignals.IsAlive(p.Pid) && IsSameExecutable(p.Pid, p.Name))
+        var pids = RigManifest.ReadPidRecords(directory)
+            .Where(p => ProcessSignals.IsAlive(p.Pid) && ProcessStartTime.Read(p.Pid) == p.StartTime && IsSameExecutable(p.Pid, p.Name))
             .Select(p => p.Pid)
             .Distinct()
             .ToList();

@@ -100,6 +100,7 @@ public sealed class RigLifecycleTests(ITestOutputHelper output)
     public async Task JanitorCleansDeadRunsAndSparesLiveOnes()
     {
         var root = Path.Combine(Path.GetTempPath(), "vmnet-janitor-" + RigRunId.New().Value);
+        using var bystander = Process.Start("sleep", "30");
         try
         {
             var deadId = RigRunId.New();
@@ -110,6 +111,9 @@ public sealed class RigLifecycleTests(ITestOutputHelper output)
             var netns = deadId.Value + "n1";
             manifest.RecordNetns(netns);
             await NetworkNamespace.AddAsync(netns, CancellationToken.None);
+
+            // Same PID and executable but another start time: a reused PID, which must not be killed.
+            await File.AppendAllTextAsync(Path.Combine(deadDir, RigManifest.PidsFile), $"{bystander.Id} 1 sleep\n");
             await File.WriteAllTextAsync(Path.Combine(deadDir, RigManifest.OwnerFile), $"{await ExitedPidAsync()} 1\n");
 
             var liveDir = Path.Combine(root, "vmnet-rig-" + RigRunId.New().Value);
@@ -122,9 +126,11 @@ public sealed class RigLifecycleTests(ITestOutputHelper output)
             Assert.False(NetworkNamespace.Exists(netns));
             Assert.False(Directory.Exists(deadDir));
             Assert.True(Directory.Exists(liveDir));
+            Assert.True(ProcessSignals.IsAlive(bystander.Id));
         }
         finally
         {
+            bystander.Kill();
             Directory.Delete(root, recursive: true);
         }
     }
