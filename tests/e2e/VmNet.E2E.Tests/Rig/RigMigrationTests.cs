@@ -1,4 +1,6 @@
+using System.Globalization;
 using VmNet.Sandbox.Rig;
+using Xunit.Abstractions;
 
 namespace VmNet.E2E.Rig;
 
@@ -7,7 +9,7 @@ namespace VmNet.E2E.Rig;
 /// test-migrate.sh): multi-chassis binding with activation-strategy=rarp, the target blocked until its RARP.
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class RigMigrationTests(GeneveKubeOvnRigFixture fixture) : IClassFixture<GeneveKubeOvnRigFixture>
+public sealed class RigMigrationTests(GeneveKubeOvnRigFixture fixture, ITestOutputHelper output) : IClassFixture<GeneveKubeOvnRigFixture>
 {
     private const string Vm = "vm1";
     private const string VmMac = "0a:00:00:10:00:15";
@@ -30,9 +32,17 @@ public sealed class RigMigrationTests(GeneveKubeOvnRigFixture fixture) : IClassF
         var blocked = await target.PingAsync(KubeOvnTopology.Gateway, 2);
         Assert.False(blocked.Succeeded, "the migration target must be blocked before its RARP:\n" + blocked.Stdout);
 
+        // pod1 pings the VM every 10 ms across the switchover (source paused, target announces itself).
+        var probe = fixture.Pod1.ExecAsync("ping", ["-D", "-i", "0.01", "-w", "3", "-W", "1", VmIp], TimeSpan.FromSeconds(10));
+        await Task.Delay(1000);
         await source.SetLinkAsync(up: false);
         await target.SendRarpAsync();
+        var rarpSent = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         await WaitActivatedAsync(rig, "node2");
+        var replies = ReplyTimes((await probe).Stdout);
+        Assert.Contains(replies, t => t > rarpSent);
+        var maxGap = replies.Zip(replies.Skip(1), (a, b) => b - a).Max();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"BENCH rig_migration_ping_max_gap {maxGap * 1000:0} ms"));
         await AssertEventuallyPingsAsync(target, KubeOvnTopology.Gateway);
 
         // Kube-OVN after success: the target alone, strategy dropped; then the source port goes away.
@@ -43,6 +53,13 @@ public sealed class RigMigrationTests(GeneveKubeOvnRigFixture fixture) : IClassF
         var node2Uuid = await rig.Central.SbctlAsync(["--bare", "--columns=_uuid", "find", "Chassis", "name=node2"]);
         Assert.Equal(node2Uuid.Stdout.Trim(), chassis.Stdout.Trim());
     }
+
+    // "ping -D" prefixes each reply with [unix time]: "[1700000000.123456] 64 bytes from ...".
+    private static List<double> ReplyTimes(string pingOutput) =>
+        pingOutput.Split('\n')
+            .Where(l => l.StartsWith('[') && l.Contains("bytes from", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[1..l.IndexOf(']', StringComparison.Ordinal)], CultureInfo.InvariantCulture))
+            .ToList();
 
     private static async Task WaitActivatedAsync(Sandbox.Rig.Rig rig, string chassis)
     {
