@@ -73,7 +73,7 @@ public abstract class RigDataPathTests<TFixture>
         finally
         {
             await serverStop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server);
+            await StoppedAsync(server);
         }
 
         using var json = JsonDocument.Parse(client.Stdout);
@@ -128,24 +128,44 @@ public abstract class RigDataPathTests<TFixture>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"BENCH rig_daemons_rss_{e} {perDaemon.Sum() / 1048576.0:0.0} MiB"));
     }
 
+    private static async Task StoppedAsync(Task<CommandResult> server)
+    {
+        try
+        {
+            await server;
+        }
+        catch (OperationCanceledException)
+        {
+            // killed on purpose once the client was done
+        }
+    }
+
     private async Task<CommandResult> RunIperfClientAsync(CancellationToken cancellationToken)
     {
-        // The server needs a moment to bind; retry the connection instead of sleeping a fixed time.
-        CommandResult? last = null;
-        for (var attempt = 0; attempt < 20; attempt++)
+        // The server needs a moment to bind (longer on a loaded machine): retry until a deadline
+        // instead of sleeping a fixed time.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var attempts = new List<string>();
+        while (true)
         {
-            last = await fixture.Pod1.ExecAsync(
+            var result = await fixture.Pod1.ExecAsync(
                 "iperf3", ["-c", KubeOvnRigFixture.Pod2Ip, "-t", "3", "-J", "--connect-timeout", "2000"], TimeSpan.FromSeconds(12), cancellationToken);
-            if (last.Succeeded)
+            if (result.Succeeded)
             {
-                return last;
+                return result;
+            }
+
+            attempts.Add($"exit {result.ExitCode}: {CommandRunnerTail(result.Stdout + result.Stderr)}");
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"iperf3 client failed {attempts.Count} times:\n{string.Join("\n", attempts.TakeLast(3))}\n{Rig.Diagnostics()}");
             }
 
             await Task.Delay(100, cancellationToken);
         }
-
-        throw new Xunit.Sdk.XunitException($"iperf3 client failed: {last?.Stdout} {last?.Stderr}\n{Rig.Diagnostics()}");
     }
+
+    private static string CommandRunnerTail(string text) => text.Length <= 400 ? text.Trim() : "..." + text[^400..].Trim();
 
     private void AssertPingOk(CommandResult result)
     {
