@@ -94,6 +94,45 @@ public sealed class RigLifecycleTests(ITestOutputHelper output)
         Assert.Contains("'ghost' not up", ex.Message, StringComparison.Ordinal);
         Assert.Contains("ovn-controller.log]", ex.Message, StringComparison.Ordinal);
         Assert.Contains("ovn-northd.log]", ex.Message, StringComparison.Ordinal);
+
+        var chassisEx = await Assert.ThrowsAsync<RigException>(() =>
+            OvnWaits.WaitForChassisAsync(rig.Central, ["node1", "node9"], TimeSpan.FromMilliseconds(300), rig.Diagnostics, CancellationToken.None));
+        Assert.Contains("registered: [node1]", chassisEx.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FailedStartLeavesNothingBehind()
+    {
+        var options = new RigOptions { UnderlayPrefix = "999.1.1" };
+        var before = NetworkNamespace.List().ToHashSet();
+
+        var ex = await Assert.ThrowsAsync<RigCommandException>(() => Sandbox.Rig.Rig.StartAsync(options));
+
+        Assert.Contains("999.1.1.1/24", ex.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(options.EffectiveDirectory));
+        Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith(options.RunId.Value, StringComparison.Ordinal) && !before.Contains(n));
+        // Every daemon of the run names the run directory in its command line (ovsdb-server) or environment (OVS_RUNDIR).
+        var leftovers = Directory.GetDirectories("/proc")
+            .Where(d => int.TryParse(Path.GetFileName(d), out var pid) && ProcessSignals.IsAlive(pid))
+            .Where(d => (SafeRead(Path.Combine(d, "cmdline")) + SafeRead(Path.Combine(d, "environ"))).Contains(options.EffectiveDirectory, StringComparison.Ordinal))
+            .ToList();
+        Assert.Empty(leftovers);
+    }
+
+    private static string SafeRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
     }
 
     [Fact]
