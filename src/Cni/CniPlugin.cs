@@ -93,7 +93,7 @@ internal sealed class CniPlugin
     }
 
     private Task WriteErrorAsync(CniError error, CancellationToken cancellationToken) =>
-        WriteAsync(JsonSerializer.SerializeToUtf8Bytes(error, CniJsonContext.Default.CniError), cancellationToken);
+        WriteAsync(JsonSerializer.SerializeToUtf8Bytes(error, CniJsonContext.Output.CniError), cancellationToken);
 
     private async Task WriteAsync(byte[] json, CancellationToken cancellationToken)
     {

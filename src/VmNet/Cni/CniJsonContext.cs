@@ -23,4 +23,17 @@ namespace VmNet.Cni;
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class CniJsonContext : JsonSerializerContext
 {
+    private static CniJsonContext? output;
+
+    /// <summary>
+    /// For what people read (results and errors on stdout, kubelet events): the default encoder
+    /// escapes quotes and apostrophes in messages as \u0022/\u0027. The output is never embedded
+    /// in HTML, so relaxed escaping is safe.
+    /// </summary>
+    public static CniJsonContext Output => output ??= new CniJsonContext(new JsonSerializerOptions
+    {
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 }

@@ -29,7 +29,7 @@ public static class CniResultFormatter
                 Routes = result.Routes,
                 Dns = NonEmpty(result.Dns),
             };
-            return JsonSerializer.SerializeToUtf8Bytes(copy, CniJsonContext.Default.CniResult);
+            return JsonSerializer.SerializeToUtf8Bytes(copy, CniJsonContext.Output.CniResult);
         }
 
         var interfaces = result.Interfaces?.Select(i => new CniInterface04x { Name = i.Name, Mac = i.Mac, Sandbox = i.Sandbox }).ToList();
@@ -44,7 +44,7 @@ public static class CniResultFormatter
                 Routes = routes,
                 Dns = NonEmpty(result.Dns),
             };
-            return JsonSerializer.SerializeToUtf8Bytes(v100, CniJsonContext.Default.CniResult100);
+            return JsonSerializer.SerializeToUtf8Bytes(v100, CniJsonContext.Output.CniResult100);
         }
 
         var v04 = new CniResult04x
@@ -61,7 +61,7 @@ public static class CniResultFormatter
             Routes = routes,
             Dns = NonEmpty(result.Dns),
         };
-        return JsonSerializer.SerializeToUtf8Bytes(v04, CniJsonContext.Default.CniResult04x);
+        return JsonSerializer.SerializeToUtf8Bytes(v04, CniJsonContext.Output.CniResult04x);
     }
 
     /// <summary>"6" for an IPv6 CIDR, "4" otherwise (the 0.3.x/0.4.0 <c>version</c> field).</summary>
