@@ -20,6 +20,17 @@ public class VersionCommandTests(CniBinaryFixture binary)
     }
 
     [Fact]
+    public async Task Version_consumes_stdin_so_the_runtime_never_sees_a_broken_pipe()
+    {
+        var large = "{\"cniVersion\":\"1.0.0\",\"pad\":\"" + new string('x', 1 << 20) + "\"}";
+
+        var run = await CniExec.RunAsync(binary.BinaryPath, new Dictionary<string, string?> { ["CNI_COMMAND"] = "VERSION" }, large);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.False(run.StdinBrokenPipe, "the plugin exited before reading its stdin");
+    }
+
+    [Fact]
     public async Task Version_answers_as_kube_ovn_too()
     {
         var run = await CniExec.RunAsync(binary.KubeOvnPath, new Dictionary<string, string?> { ["CNI_COMMAND"] = "VERSION" }, """{"cniVersion":"0.3.1"}""");

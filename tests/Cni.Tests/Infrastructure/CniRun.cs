@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace VmNet.Cni.Tests.Infrastructure;
 
 /// <summary>Outcome of one plugin exec.</summary>
-public sealed record CniRun(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)
+public sealed record CniRun(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed, bool StdinBrokenPipe = false)
 {
     public JsonNode Json => JsonNode.Parse(Stdout) ?? throw new InvalidOperationException("stdout is JSON null");
 
@@ -53,8 +53,17 @@ public static class CniExec
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
+        var brokenPipe = false;
+        try
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The plugin exited without reading all of stdin; Go's os/exec (kubelet, containerd) ignores this.
+            brokenPipe = true;
+        }
         using var cts = new CancellationTokenSource(limit ?? TimeSpan.FromSeconds(30));
         try
         {
@@ -67,6 +76,6 @@ public static class CniExec
         }
 
         watch.Stop();
-        return new CniRun(process.ExitCode, (await stdout).Trim(), await stderr, watch.Elapsed);
+        return new CniRun(process.ExitCode, (await stdout).Trim(), await stderr, watch.Elapsed, brokenPipe);
     }
 }
