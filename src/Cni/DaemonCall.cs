@@ -12,7 +12,14 @@ internal sealed class DaemonCall
 {
     private readonly CniInvocation invocation;
 
-    public DaemonCall(CniInvocation invocation) => this.invocation = invocation;
+    // The socket actually talked to (the fallback when the configured one does not exist).
+    private string socket;
+
+    public DaemonCall(CniInvocation invocation)
+    {
+        this.invocation = invocation;
+        socket = invocation.SocketPath;
+    }
 
     private string Path => DaemonProtocol.PathOf(invocation.Command);
 
@@ -22,33 +29,59 @@ internal sealed class DaemonCall
         UnixHttpResponse response;
         try
         {
-            response = await UnixHttpClient.PostAsync(invocation.SocketPath, Path, body, invocation.Timeout, cancellationToken).ConfigureAwait(false);
+            response = await PostAsync(body, cancellationToken).ConfigureAwait(false);
         }
         catch (DaemonUnreachableException ex)
         {
-            throw Unavailable(CniErrorCodes.TryAgainLater, $"vmnet daemon not reachable at {invocation.SocketPath}: {Errno.Describe(ex.Socket)}", ex);
+            throw Unavailable(CniErrorCodes.TryAgainLater, ex.Message, ex);
         }
         catch (TimeoutException ex)
         {
             throw Unavailable(
                 CniErrorCodes.DaemonTimeout,
-                $"vmnet daemon at {invocation.SocketPath} did not answer POST {Path} within {invocation.Timeout.TotalSeconds:0.###} s",
+                $"vmnet daemon at {socket} did not answer POST {Path} within {invocation.Timeout.TotalSeconds:0.###} s",
                 ex);
         }
         catch (SocketException ex)
         {
-            throw Unavailable(CniErrorCodes.TryAgainLater, $"connection to vmnet daemon at {invocation.SocketPath} failed during POST {Path}: {Errno.Describe(ex)}", ex);
+            throw Unavailable(CniErrorCodes.TryAgainLater, $"connection to vmnet daemon at {socket} failed during POST {Path}: {Errno.Describe(ex)}", ex);
         }
         catch (IOException ex)
         {
-            throw Unavailable(CniErrorCodes.TryAgainLater, $"connection to vmnet daemon at {invocation.SocketPath} failed during POST {Path}: {ex.Message}", ex);
+            throw Unavailable(CniErrorCodes.TryAgainLater, $"connection to vmnet daemon at {socket} failed during POST {Path}: {ex.Message}", ex);
         }
         catch (HttpProtocolException ex)
         {
-            throw Unavailable(CniErrorCodes.DaemonProtocolError, $"vmnet daemon at {invocation.SocketPath} answered POST {Path} with malformed HTTP: {ex.Message}", ex);
+            throw Unavailable(CniErrorCodes.DaemonProtocolError, $"vmnet daemon at {socket} answered POST {Path} with malformed HTTP: {ex.Message}", ex);
         }
 
         return response.Status is >= 200 and < 300 ? Success(response) : Failure(response);
+    }
+
+    private async Task<UnixHttpResponse> PostAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await UnixHttpClient.PostAsync(socket, Path, body, invocation.Timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DaemonUnreachableException primary) when (invocation.FallbackSocketPath is { } fallback && primary.Socket.SocketErrorCode == SocketError.AddressNotAvailable)
+        {
+            socket = fallback;
+            try
+            {
+                return await UnixHttpClient.PostAsync(socket, Path, body, invocation.Timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DaemonUnreachableException secondary)
+            {
+                throw new DaemonUnreachableException(
+                    $"vmnet daemon not reachable at {invocation.SocketPath}: {Errno.Describe(primary.Socket)}, nor at {fallback}: {Errno.Describe(secondary.Socket)}",
+                    secondary.Socket);
+            }
+        }
+        catch (DaemonUnreachableException ex)
+        {
+            throw new DaemonUnreachableException($"vmnet daemon not reachable at {socket}: {Errno.Describe(ex.Socket)}", ex.Socket);
+        }
     }
 
     private byte[]? Success(UnixHttpResponse response)
@@ -61,8 +94,21 @@ internal sealed class DaemonCall
         var result = Decode(response)?.Result
             ?? throw new CniException(
                 CniErrorCodes.DaemonProtocolError,
-                $"vmnet daemon at {invocation.SocketPath} answered POST {Path} with HTTP {response.Status} but no \"result\"",
+                $"vmnet daemon at {socket} answered POST {Path} with HTTP {response.Status} but no \"result\"",
                 Snippet(response.Body));
+        try
+        {
+            CniResultParser.Validate(result, "result");
+        }
+        catch (CniException ex)
+        {
+            throw new CniException(
+                CniErrorCodes.DaemonProtocolError,
+                $"vmnet daemon at {socket} returned an invalid ADD result: {ex.Message}",
+                Snippet(response.Body),
+                ex);
+        }
+
         if (invocation.PrevResult is { } previous)
         {
             result = CniResultMerger.Merge(previous, result);
@@ -76,7 +122,7 @@ internal sealed class DaemonCall
         var error = Decode(response)?.Error
             ?? throw new CniException(
                 invocation.Command == CniCommand.Status ? CniErrorCodes.PluginNotAvailable : CniErrorCodes.DaemonProtocolError,
-                $"vmnet daemon at {invocation.SocketPath} answered POST {Path} with HTTP {response.Status} and no CNI error body",
+                $"vmnet daemon at {socket} answered POST {Path} with HTTP {response.Status} and no CNI error body",
                 Snippet(response.Body));
 
         // DEL must succeed when there is nothing (left) to delete, so retries and double deletes are harmless.
@@ -103,7 +149,7 @@ internal sealed class DaemonCall
         {
             throw new CniException(
                 CniErrorCodes.DaemonProtocolError,
-                $"vmnet daemon at {invocation.SocketPath} answered POST {Path} (HTTP {response.Status}) with a body that is not a daemon response: {ex.Message}",
+                $"vmnet daemon at {socket} answered POST {Path} (HTTP {response.Status}) with a body that is not a daemon response: {ex.Message}",
                 Snippet(response.Body),
                 ex);
         }

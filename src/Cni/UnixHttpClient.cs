@@ -101,6 +101,9 @@ internal sealed class DaemonUnreachableException : Exception
     public DaemonUnreachableException(SocketException socket)
         : base(socket.Message, socket) => Socket = socket;
 
+    public DaemonUnreachableException(string message, SocketException socket)
+        : base(message, socket) => Socket = socket;
+
     public DaemonUnreachableException()
         : this(new SocketException())
     {
@@ -110,7 +113,7 @@ internal sealed class DaemonUnreachableException : Exception
         : base(message) => Socket = new SocketException();
 
     public DaemonUnreachableException(string message, Exception inner)
-        : base(message, inner) => Socket = new SocketException();
+        : base(message, inner) => Socket = inner as SocketException ?? new SocketException();
 
     public SocketException Socket { get; }
 }

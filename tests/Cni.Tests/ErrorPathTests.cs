@@ -108,6 +108,46 @@ public class ErrorPathTests(CniBinaryFixture binary)
     }
 
     [Fact]
+    public async Task Kube_ovn_socket_path_falls_back_to_the_vmnet_socket()
+    {
+        if (File.Exists(DaemonProtocol.KubeOvnSocketPath) || File.Exists(DaemonProtocol.DefaultSocketPath))
+        {
+            return; // A real daemon on this host: the message below depends on it.
+        }
+
+        var run = await CniExec.RunAsync(binary.KubeOvnPath, CniExec.Env("ADD"), NetConfJson.Text("0.3.1", DaemonProtocol.KubeOvnSocketPath, type: "kube-ovn"));
+
+        AssertError(
+            run,
+            11,
+            "vmnet daemon not reachable at /run/openvswitch/kube-ovn-daemon.sock: ENOENT (no such socket file), nor at /run/vmnet/daemon.sock: ENOENT (no such socket file)");
+    }
+
+    [Fact]
+    public async Task Invalid_result_from_the_daemon_is_code_100()
+    {
+        await using var daemon = FakeDaemon.Start();
+        daemon.Responder = _ => FakeReply.Result(new CniResult { Ips = [new CniIpConfig { Address = "10.16.0.5", Interface = 0 }] });
+
+        var run = await CniExec.RunAsync(binary.BinaryPath, CniExec.Env("ADD"), NetConfJson.Text("1.0.0", daemon.SocketPath));
+
+        AssertError(run, 100, "returned an invalid ADD result: result.ips[0].address \"10.16.0.5\" is not an address in CIDR notation");
+    }
+
+    [Fact]
+    public async Task Del_with_a_broken_prev_result_still_reaches_the_daemon()
+    {
+        await using var daemon = FakeDaemon.Start();
+        var conf = NetConfJson.Of("1.0.0", daemon.SocketPath);
+        conf["prevResult"] = System.Text.Json.Nodes.JsonNode.Parse("""{"ips":[{"address":"garbage"}]}""");
+
+        var run = await CniExec.RunAsync(binary.BinaryPath, CniExec.Env("DEL"), conf.ToJsonString());
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Null(Assert.Single(daemon.Calls).Request.PrevResult);
+    }
+
+    [Fact]
     public async Task Daemon_error_code_message_and_details_are_passed_through()
     {
         await using var daemon = FakeDaemon.Start();

@@ -68,7 +68,26 @@ public sealed record CniEnvironment(
 
         if (needsAttachment)
         {
+            ValidateContainerId(ContainerId!);
             ValidateIfName(IfName!);
+        }
+    }
+
+    // Spec: "Must have at least one character; only alphanumeric, underscore, period and hyphen",
+    // starting with an alphanumeric (libcni's ValidateContainerID).
+    private static void ValidateContainerId(string id)
+    {
+        var valid = char.IsAsciiLetterOrDigit(id[0]);
+        foreach (var c in id)
+        {
+            valid &= char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-';
+        }
+
+        if (!valid)
+        {
+            throw new CniException(
+                CniErrorCodes.InvalidEnvironmentVariables,
+                $"CNI_CONTAINERID \"{id}\" is not a valid container ID (letters, digits, '_', '.', '-', starting with a letter or digit)");
         }
     }
 

@@ -68,9 +68,10 @@ public static class CniInvocationBuilder
         };
         ResolveVhostUser(conf, request);
 
-        var prev = conf.PrevResult is { } element ? CniResultParser.Parse(element, version) : null;
+        var prev = ParsePrevResult(command, conf, version);
         request.PrevResult = prev;
-        return new CniInvocation(command, version, socket, timeout, request, prev);
+        var fallback = socket == DaemonProtocol.KubeOvnSocketPath ? DaemonProtocol.DefaultSocketPath : null;
+        return new CniInvocation(command, version, socket, timeout, request, prev, fallback);
     }
 
     /// <summary>The version a failure should be reported in: the requested one if we speak it.</summary>
@@ -106,6 +107,25 @@ public static class CniInvocationBuilder
         }
 
         return version;
+    }
+
+    // DEL must not fail because of a cached result it does not need: teardown has to be possible
+    // even after a bad ADD, so a broken prevResult is dropped on DEL and rejected elsewhere.
+    private static CniResult? ParsePrevResult(CniCommand command, NetConf conf, string version)
+    {
+        if (conf.PrevResult is not { } element || element.ValueKind == System.Text.Json.JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return CniResultParser.Parse(element, version);
+        }
+        catch (CniException) when (command == CniCommand.Del)
+        {
+            return null;
+        }
     }
 
     private static bool ResolveMode(NetConf conf)

@@ -38,12 +38,18 @@ public static class CniResultParser
         }
 
         result.CniVersion = version;
-        Validate(result, element, version, field);
+        Validate(result, field);
+        CheckDeclaredIpVersions(result, element, version, field);
         return result;
     }
 
-    private static void Validate(CniResult result, JsonElement element, string version, string field)
+    /// <summary>
+    /// Checks what every version requires of a result: addresses in CIDR form, gateways and route
+    /// destinations parseable, interface indexes inside <c>interfaces</c>. Code 7 naming the field.
+    /// </summary>
+    public static void Validate(CniResult result, string field)
     {
+        ArgumentNullException.ThrowIfNull(result);
         var interfaceCount = result.Interfaces?.Count ?? 0;
         for (var i = 0; i < (result.Ips?.Count ?? 0); i++)
         {
@@ -64,15 +70,6 @@ public static class CniResultParser
                     CniErrorCodes.InvalidNetworkConfig,
                     $"{field}.ips[{i}].interface {index} is out of range: the result has {interfaceCount} interface(s)");
             }
-
-            if (CniVersions.ResultHasIpVersion(version) && element.TryGetProperty("ips", out var ips)
-                && ips[i].TryGetProperty("version", out var declared) && declared.ValueKind == JsonValueKind.String
-                && declared.GetString() != CniResultFormatter.IpVersionOf(ip.Address))
-            {
-                throw new CniException(
-                    CniErrorCodes.InvalidNetworkConfig,
-                    $"{field}.ips[{i}].version \"{declared.GetString()}\" does not match address \"{ip.Address}\"");
-            }
         }
 
         for (var i = 0; i < (result.Routes?.Count ?? 0); i++)
@@ -81,6 +78,28 @@ public static class CniResultParser
             if (!CidrText.IsValid(route.Dst))
             {
                 throw new CniException(CniErrorCodes.InvalidNetworkConfig, $"{field}.routes[{i}].dst \"{route.Dst}\" is not a CIDR");
+            }
+        }
+    }
+
+    // 0.3.x/0.4.0 results say "version": "4"|"6" per IP; the canonical form derives it, so a
+    // contradicting declaration would otherwise be silently "corrected".
+    private static void CheckDeclaredIpVersions(CniResult result, JsonElement element, string version, string field)
+    {
+        if (!CniVersions.ResultHasIpVersion(version) || !element.TryGetProperty("ips", out var ips) || ips.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        for (var i = 0; i < (result.Ips?.Count ?? 0); i++)
+        {
+            var address = result.Ips![i].Address;
+            if (ips[i].TryGetProperty("version", out var declared) && declared.ValueKind == JsonValueKind.String
+                && declared.GetString() != CniResultFormatter.IpVersionOf(address))
+            {
+                throw new CniException(
+                    CniErrorCodes.InvalidNetworkConfig,
+                    $"{field}.ips[{i}].version \"{declared.GetString()}\" does not match address \"{address}\"");
             }
         }
     }

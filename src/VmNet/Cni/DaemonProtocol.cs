@@ -8,6 +8,13 @@ public static class DaemonProtocol
 {
     public const string DefaultSocketPath = "/run/vmnet/daemon.sock";
 
+    /// <summary>
+    /// Kube-OVN's daemon socket, written into existing NetworkAttachmentDefinitions. When a netconf
+    /// names it and it does not exist, the binary falls back to <see cref="DefaultSocketPath"/>, so
+    /// those NADs work unchanged on VmNet.
+    /// </summary>
+    public const string KubeOvnSocketPath = "/run/openvswitch/kube-ovn-daemon.sock";
+
     public const string AddPath = "/api/v1/add";
     public const string DelPath = "/api/v1/del";
     public const string CheckPath = "/api/v1/check";

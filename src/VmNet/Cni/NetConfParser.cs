@@ -60,12 +60,16 @@ public static class NetConfParser
             }
 
             plugin.Name ??= list.Name;
-            plugin.CniVersion ??= list.CniVersion;
+            plugin.CniVersion ??= list.CniVersion ?? HighestSupported(list.CniVersions);
             plugins.Add(plugin);
         }
 
         return plugins;
     }
+
+    // Spec 1.1 conflists may list "cniVersions"; the runtime uses the highest one both sides speak.
+    private static string? HighestSupported(List<string>? versions) =>
+        versions?.Where(CniVersions.IsSupported).OrderByDescending(v => v, Comparer<string>.Create(CniVersions.Compare)).FirstOrDefault();
 
     private static CniException Decoding(string what, JsonException ex)
     {

@@ -107,6 +107,28 @@ public class CniInvocationBuilderTests
         Assert.Equal("", inv.Request.PodName);
     }
 
+    [Fact]
+    public void Kube_ovn_socket_path_falls_back_to_the_vmnet_default()
+    {
+        var kubeOvn = Build(CniCommand.Add, """{"cniVersion":"0.3.1","name":"n","type":"kube-ovn","server_socket":"/run/openvswitch/kube-ovn-daemon.sock"}""");
+        var own = Build(CniCommand.Add, """{"cniVersion":"0.3.1","name":"n","type":"kube-ovn","server_socket":"/run/custom.sock"}""");
+
+        Assert.Equal(("/run/openvswitch/kube-ovn-daemon.sock", "/run/vmnet/daemon.sock"), (kubeOvn.SocketPath, kubeOvn.FallbackSocketPath));
+        Assert.Null(own.FallbackSocketPath);
+    }
+
+    [Fact]
+    public void Del_ignores_a_broken_prev_result_so_teardown_stays_possible()
+    {
+        const string json = """{"cniVersion":"1.0.0","name":"n","type":"vmnet","prevResult":{"ips":[{"address":"bogus"}]}}""";
+
+        var del = Build(CniCommand.Del, json);
+        var add = Assert.Throws<CniException>(() => Build(CniCommand.Add, json));
+
+        Assert.Null(del.PrevResult);
+        Assert.Equal(CniErrorCodes.InvalidNetworkConfig, add.Code);
+    }
+
     [Theory]
     // Versions.
     [InlineData("ADD", """{"name":"n","type":"vmnet"}""", 1, "no \"cniVersion\"; supported versions: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0")]
@@ -149,6 +171,8 @@ public class CniInvocationBuilderTests
     [InlineData("DEL", "cid", "/ns", null, "CNI_IFNAME missing for DEL")]
     [InlineData("ADD", "cid", "/ns", "averyveryverylongname", "CNI_IFNAME \"averyveryverylongname\" is longer than 15")]
     [InlineData("ADD", "cid", "/ns", "eth/0", "CNI_IFNAME \"eth/0\" is not a valid interface name")]
+    [InlineData("ADD", "-cid", "/ns", "eth0", "CNI_CONTAINERID \"-cid\" is not a valid container ID")]
+    [InlineData("DEL", "c id", "/ns", "eth0", "CNI_CONTAINERID \"c id\" is not a valid container ID")]
     public void Missing_or_bad_env_is_code_4_naming_the_variable(string command, string? containerId, string? netns, string? ifName, string message)
     {
         var env = new CniEnvironment(command, containerId, netns, ifName, PodArgs, "/opt/cni/bin");

@@ -70,6 +70,14 @@ public class NetConfParserTests
     }
 
     [Fact]
+    public void Conflist_cniVersions_pick_the_highest_supported_one()
+    {
+        var plugins = NetConfParser.ParseConfListPlugins("""{"name":"x","cniVersions":["0.4.0","1.1.0","9.0.0","1.0.0"],"plugins":[{"type":"vmnet"}]}"""u8);
+
+        Assert.Equal("1.1.0", plugins[0].CniVersion);
+    }
+
+    [Fact]
     public void Conflist_without_plugins_is_code_7()
     {
         var ex = Assert.Throws<CniException>(() => NetConfParser.ParseConfListPlugins("""{"name":"x","cniVersion":"1.0.0","plugins":[]}"""u8));
