@@ -104,12 +104,15 @@ public class AddCommandTests(CniBinaryFixture binary)
     }
 
     [Theory]
-    [InlineData(Framing.Chunked)]
-    [InlineData(Framing.CloseDelimited)]
-    public async Task Add_reads_chunked_and_close_delimited_replies(Framing framing)
+    [InlineData(Framing.Chunked, false)]
+    [InlineData(Framing.CloseDelimited, false)]
+    [InlineData(Framing.ContentLength, true)]
+    [InlineData(Framing.Chunked, true)]
+    [InlineData(Framing.CloseDelimited, true)]
+    public async Task Add_reads_every_framing_even_in_small_pieces(Framing framing, bool trickle)
     {
         await using var daemon = FakeDaemon.Start();
-        daemon.Responder = call => FakeReply.Result(FakeDaemon.DefaultResult(call.Request)) with { Framing = framing };
+        daemon.Responder = call => FakeReply.Result(FakeDaemon.DefaultResult(call.Request)) with { Framing = framing, Trickle = trickle };
 
         var run = await CniExec.RunAsync(binary.BinaryPath, CniExec.Env("ADD"), NetConfJson.Text("1.0.0", daemon.SocketPath));
 

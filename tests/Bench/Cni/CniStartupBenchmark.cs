@@ -35,8 +35,8 @@ public sealed class CniStartupBenchmark : IBenchmark
         var bridge = new List<double>(Runs);
         for (var i = 0; i < WarmUp + Runs; i++)
         {
-            var a = await ExecVersionAsync(vmnet, cancellationToken);
-            var b = await ExecVersionAsync(BridgePlugin, cancellationToken);
+            var a = await ExecAsync(vmnet, VersionEnvironment, Stdin, "supportedVersions", cancellationToken);
+            var b = await ExecAsync(BridgePlugin, VersionEnvironment, Stdin, "supportedVersions", cancellationToken);
             if (i >= WarmUp)
             {
                 ours.Add(a);
@@ -51,9 +51,38 @@ public sealed class CniStartupBenchmark : IBenchmark
         BenchReport.Figure("cni_version_p50_ratio_vmnet_over_bridge", oursP50 / bridgeP50, "x");
         BenchReport.Figure("cni_version_p90_ms_vmnet", Percentile(ours, 0.9), "ms");
         BenchReport.Figure("cni_version_p90_ms_bridge", Percentile(bridge, 0.9), "ms");
+
+        // ADD through the plugin against a daemon that answers instantly: the plugin's own share
+        // of pod-network set-up (no peer figure: bridge's ADD needs a real netns and bridge).
+        await using var daemon = new StubDaemon();
+        var stdin = $$"""{"cniVersion":"0.3.1","name":"kube-ovn","type":"kube-ovn","server_socket":"{{daemon.SocketPath}}"}""";
+        var adds = new List<double>(Runs);
+        for (var i = 0; i < WarmUp + Runs; i++)
+        {
+            var ms = await ExecAsync(vmnet, AddEnvironment, stdin, "\"ips\"", cancellationToken);
+            if (i >= WarmUp)
+            {
+                adds.Add(ms);
+            }
+        }
+
+        BenchReport.Figure("cni_add_p50_ms_vmnet_stub_daemon", Percentile(adds, 0.5), "ms");
     }
 
-    private static async Task<double> ExecVersionAsync(string plugin, CancellationToken cancellationToken)
+    private static readonly Dictionary<string, string> AddEnvironment = new()
+    {
+        ["CNI_COMMAND"] = "ADD",
+        ["CNI_CONTAINERID"] = "4f0c2e0123456789abcdef",
+        ["CNI_NETNS"] = "/var/run/netns/bench",
+        ["CNI_IFNAME"] = "eth0",
+        ["CNI_ARGS"] = "K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench;K8S_POD_INFRA_CONTAINER_ID=4f0c2e;K8S_POD_UID=u",
+        ["CNI_PATH"] = "/opt/cni/bin",
+    };
+
+    private static readonly Dictionary<string, string> VersionEnvironment = new() { ["CNI_COMMAND"] = "VERSION" };
+
+    private static async Task<double> ExecAsync(
+        string plugin, Dictionary<string, string> environment, string stdin, string expected, CancellationToken cancellationToken)
     {
         var psi = new ProcessStartInfo(plugin)
         {
@@ -63,8 +92,12 @@ public sealed class CniStartupBenchmark : IBenchmark
             UseShellExecute = false,
         };
         psi.Environment.Clear();
-        psi.Environment["CNI_COMMAND"] = "VERSION";
         psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        foreach (var (key, value) in environment)
+        {
+            psi.Environment[key] = value;
+        }
+
 
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {plugin}");
@@ -72,7 +105,7 @@ public sealed class CniStartupBenchmark : IBenchmark
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         try
         {
-            await process.StandardInput.WriteAsync(Stdin.AsMemory(), cancellationToken);
+            await process.StandardInput.WriteAsync(stdin.AsMemory(), cancellationToken);
             process.StandardInput.Close();
         }
         catch (IOException)
@@ -84,9 +117,9 @@ public sealed class CniStartupBenchmark : IBenchmark
         watch.Stop();
 
         var output = await stdout;
-        if (process.ExitCode != 0 || !output.Contains("supportedVersions", StringComparison.Ordinal))
+        if (process.ExitCode != 0 || !output.Contains(expected, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"{plugin} VERSION failed (exit {process.ExitCode}): {output} {await stderr}");
+            throw new InvalidOperationException($"{plugin} {environment["CNI_COMMAND"]} failed (exit {process.ExitCode}): {output} {await stderr}");
         }
 
         return watch.Elapsed.TotalMilliseconds;

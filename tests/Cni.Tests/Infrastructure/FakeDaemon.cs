@@ -14,8 +14,9 @@ public enum Framing
     CloseDelimited,
 }
 
-/// <summary>A scripted daemon answer. <see cref="Raw"/> replaces the whole HTTP response when set.</summary>
-public sealed record FakeReply(int Status, string Body = "", Framing Framing = Framing.ContentLength, TimeSpan Delay = default, byte[]? Raw = null)
+/// <summary>A scripted daemon answer. <see cref="Raw"/> replaces the whole HTTP response when set;
+/// <see cref="Trickle"/> sends the reply a few bytes at a time, so the client sees partial headers and bodies.</summary>
+public sealed record FakeReply(int Status, string Body = "", Framing Framing = Framing.ContentLength, TimeSpan Delay = default, byte[]? Raw = null, bool Trickle = false)
 {
     public static FakeReply Ok(string body = "") => new(200, body);
 
@@ -130,7 +131,20 @@ public sealed class FakeDaemon : IAsyncDisposable
                 await Task.Delay(reply.Delay, cancellationToken);
             }
 
-            await client.SendAsync(reply.Raw ?? Encode(reply), SocketFlags.None, cancellationToken);
+            var bytes = reply.Raw ?? Encode(reply);
+            if (reply.Trickle)
+            {
+                for (var offset = 0; offset < bytes.Length; offset += 5)
+                {
+                    await client.SendAsync(bytes.AsMemory(offset, Math.Min(5, bytes.Length - offset)), SocketFlags.None, cancellationToken);
+                    await Task.Delay(1, cancellationToken);
+                }
+            }
+            else
+            {
+                await client.SendAsync(bytes, SocketFlags.None, cancellationToken);
+            }
+
             client.Shutdown(SocketShutdown.Both);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
