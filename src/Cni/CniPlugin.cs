@@ -26,8 +26,8 @@ internal sealed class CniPlugin
         string? requestedVersion = null;
         try
         {
-            // Read stdin even for VERSION (whose answer does not depend on it), as libcni's skel does:
-            // a runtime writing the netconf must not get EPIPE because we exited first.
+            // Read stdin even for VERSION (whose answer does not depend on it): a caller writing the
+            // netconf must not get EPIPE because we exited first (Go's os/exec ignores it; others may not).
             var input = ReadStdin();
             if (env.Command == "VERSION")
             {
