@@ -89,9 +89,12 @@ public sealed class MigratableVm : IAsyncDisposable
         var targetAttachment = await binding.AttachAsync(target, Name, gen, null, rig.Manifest, cancellationToken).ConfigureAwait(false);
         var context = new PortSwitchoverContext(rig.Central, LogicalPort, source.Attachment, targetAttachment);
         QemuVm? incoming = null;
+        var switchoverStarted = false;
+        var switchoverFinished = false;
         try
         {
             await using var capture = await TapCapture.StartAsync(targetAttachment.QemuNetns, targetAttachment.Tap, cancellationToken).ConfigureAwait(false);
+            switchoverStarted = true;
             await switchover.BeforeMigrationAsync(context, cancellationToken).ConfigureAwait(false);
             var channel = Path.Combine(directory, role + ".migration.sock");
             File.Delete(channel);
@@ -99,10 +102,15 @@ public sealed class MigratableVm : IAsyncDisposable
             var result = await LiveMigration.MigrateAsync(source, incoming, "unix:" + channel, options, cancellationToken).ConfigureAwait(false);
             if (result.Completed)
             {
+                // The guest now lives only in the target QEMU: it must never be torn down from here on.
+                Current = incoming;
+                incoming = null;
+                switchoverFinished = true;
                 await switchover.AfterCompletedAsync(context, cancellationToken).ConfigureAwait(false);
             }
             else
             {
+                switchoverFinished = true;
                 await switchover.AfterFailedAsync(context, cancellationToken).ConfigureAwait(false);
             }
 
@@ -132,13 +140,25 @@ public sealed class MigratableVm : IAsyncDisposable
 
             if (result.Completed)
             {
-                Current = incoming;
-                incoming = null;
                 await source.StopAsync(cancellationToken).ConfigureAwait(false);
                 await source.Attachment.RemoveAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return report;
+        }
+        catch (Exception ex) when (switchoverStarted && !switchoverFinished)
+        {
+            // The guest still runs on the source: put the port back the way a failed migration leaves it.
+            try
+            {
+                await switchover.AfterFailedAsync(context, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception cleanup) when (cleanup is RigCommandException or QemuException)
+            {
+                throw new AggregateException($"migration of {Name} to {target.Name} failed and restoring the port failed too", ex, cleanup);
+            }
+
+            throw;
         }
         finally
         {

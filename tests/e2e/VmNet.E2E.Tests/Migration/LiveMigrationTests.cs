@@ -10,7 +10,7 @@ namespace VmNet.E2E.Migration;
 /// Each test starts from wherever the shared VM runs now, so the tests do not depend on their order.
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class LiveMigrationTests(QemuMigrationFixture fixture, ITestOutputHelper output) : IClassFixture<QemuMigrationFixture>
+public sealed class LiveMigrationTests(BridgeQemuMigrationFixture fixture, ITestOutputHelper output) : IClassFixture<BridgeQemuMigrationFixture>
 {
     private const string Ip = QemuMigrationFixture.VmIp;
 
@@ -21,6 +21,7 @@ public sealed class LiveMigrationTests(QemuMigrationFixture fixture, ITestOutput
         var before = await GuestNetInfo.QueryAsync(fixture.Pod1.Netns, Ip);
         Assert.Equal(QemuMigrationFixture.VmMac, before.Mac);
         Assert.Equal(Ip + "/16", before.IpCidr);
+        Assert.Equal(GuestNetInfo.Parse(vm.ReadyLine).BootId, before.BootId);
         await using var connection = await TcpEchoProbe.StartAsync(fixture.Pod2.Netns, Ip, GuestImage.EchoPort);
         var home = vm.Node;
         var away = OtherNode(home);

@@ -5,9 +5,9 @@ namespace VmNet.E2E.Migration;
 
 /// <summary>
 /// The Kube-OVN two-node rig (pod1 on node1, pod2 on node2) plus one real QEMU guest, booted once on node1
-/// with the KubeVirt bridge binding and shared by the migration tests (a TCG boot costs 4-15 s).
+/// and shared by a class's migration tests (a TCG boot costs 4-15 s). Subclasses choose the binding.
 /// </summary>
-public sealed class QemuMigrationFixture : KubeOvnRigFixture, IAsyncLifetime
+public abstract class QemuMigrationFixture : KubeOvnRigFixture, IAsyncLifetime
 {
     public const string VmPort = "vm1";
     public const string VmMac = "0a:00:00:10:00:15";
@@ -18,6 +18,8 @@ public sealed class QemuMigrationFixture : KubeOvnRigFixture, IAsyncLifetime
     public MigratableVm Vm => vm ?? throw new InvalidOperationException("fixture not initialised");
 
     public TimeSpan BootTime { get; private set; }
+
+    protected abstract IVmBinding CreateBinding(int mtu);
 
     public new async Task DisposeAsync()
     {
@@ -37,9 +39,21 @@ public sealed class QemuMigrationFixture : KubeOvnRigFixture, IAsyncLifetime
             ["lsp-add", KubeOvnTopology.Switch, VmPort, "--", "lsp-set-addresses", VmPort, VmMac + " " + VmIp, "--", "lsp-set-options", VmPort, "requested-chassis=" + startedRig.Nodes[0].Name]);
         var options = new QemuVmOptions { Guest = guest, Mac = VmMac, IpCidr = VmIp + "/16", Gateway = KubeOvnTopology.Gateway, Mtu = startedRig.Options.PodMtu };
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        vm = await MigratableVm.BootAsync(startedRig, startedRig.Nodes[0], startedRig.RunId.Value + "v", VmPort, options, new BridgeBinding(startedRig.Options.PodMtu), TimeSpan.FromSeconds(90));
+        vm = await MigratableVm.BootAsync(startedRig, startedRig.Nodes[0], startedRig.RunId.Value + "v", VmPort, options, CreateBinding(startedRig.Options.PodMtu), TimeSpan.FromSeconds(90));
         BootTime = stopwatch.Elapsed;
         await startedRig.SyncHypervisorsAsync();
         await MigrationAssert.EventuallyPingsAsync(Pod1, VmIp, TimeSpan.FromSeconds(30));
     }
+}
+
+/// <summary>KubeVirt bridge binding: launcher netns with k6t-eth0 bridging eth0 and tap0.</summary>
+public sealed class BridgeQemuMigrationFixture : QemuMigrationFixture
+{
+    protected override IVmBinding CreateBinding(int mtu) => new BridgeBinding(mtu);
+}
+
+/// <summary>Managed tap: the tap itself is the br-int port, QEMU in the node netns.</summary>
+public sealed class ManagedTapQemuMigrationFixture : QemuMigrationFixture
+{
+    protected override IVmBinding CreateBinding(int mtu) => new ManagedTapBinding(mtu);
 }
