@@ -116,9 +116,18 @@ public sealed class MigratableVm : IAsyncDisposable
 
             var switchedAt = DateTimeOffset.UtcNow;
             CapturedFrame? first = null;
+            var bySender = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase);
             if (result.TargetResumedAt is { } resumed)
             {
                 first = await capture.WaitFirstTowardGuestAsync(Options.Mac, resumed, options.DeliveryWait, cancellationToken).ConfigureAwait(false);
+                await capture.WaitTowardGuestFromAllAsync(Options.Mac, options.Senders, resumed, options.DeliveryWait, cancellationToken).ConfigureAwait(false);
+                foreach (var sender in options.Senders)
+                {
+                    if (capture.FirstTowardGuestFrom(Options.Mac, sender, resumed) is { } frame)
+                    {
+                        bySender[sender] = frame.Timestamp - resumed;
+                    }
+                }
             }
 
             var frames = capture.Frames;
@@ -130,6 +139,7 @@ public sealed class MigratableVm : IAsyncDisposable
                 Qemu = result,
                 SwitchoverDoneAt = switchedAt,
                 FirstDeliveredAfterResume = first,
+                FirstDeliveredBySender = bySender,
                 DeliveredBeforeResume = result.TargetResumedAt is { } r
                     ? frames.Count(f => f.TowardGuest && f.Timestamp < r && string.Equals(f.Destination, Options.Mac, StringComparison.OrdinalIgnoreCase))
                     : 0,

@@ -12,6 +12,12 @@ public sealed record MigrationOptions
     /// <summary>Gives up (cancelling the migration) when it has not finished within this time.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>How long to keep the target-tap capture open after the switchover, waiting for the first delivered frame.</summary>
+    /// <summary>How long to keep the target-tap capture open after the switchover, waiting for delivered frames.</summary>
     public TimeSpan DeliveryWait { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Source MACs (pods sending to the VM) whose first delivered frame after RESUME is reported separately in
+    /// <see cref="MigrationReport.FirstDeliveredBySender"/>; the capture waits for each (up to <see cref="DeliveryWait"/>).
+    /// </summary>
+    public IReadOnlyList<string> Senders { get; init; } = [];
 }

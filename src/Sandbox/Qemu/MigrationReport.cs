@@ -21,6 +21,9 @@ public sealed record MigrationReport
     public TimeSpan? ResumeToFirstDelivered =>
         FirstDeliveredAfterResume is { } f && Qemu.TargetResumedAt is { } r ? f.Timestamp - r : null;
 
+    /// <summary>Per sender MAC (<see cref="MigrationOptions.Senders"/>): RESUME to its first frame delivered to the target tap; absent if none was seen.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> FirstDeliveredBySender { get; init; } = new Dictionary<string, TimeSpan>();
+
     /// <summary>Frames for the VM's MAC that reached the target tap before RESUME (delivered to a paused guest).</summary>
     public int DeliveredBeforeResume { get; init; }
 

@@ -52,6 +52,22 @@ public sealed class TapCapture : IAsyncDisposable
     public CapturedFrame? FirstTowardGuest(string mac, DateTimeOffset since) =>
         Frames.FirstOrDefault(f => f.TowardGuest && f.Timestamp >= since && string.Equals(f.Destination, mac, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The first frame toward the guest for <paramref name="mac"/> sent by <paramref name="sender"/> at or after <paramref name="since"/>.</summary>
+    public CapturedFrame? FirstTowardGuestFrom(string mac, string sender, DateTimeOffset since) =>
+        Frames.FirstOrDefault(f => f.TowardGuest && f.Timestamp >= since
+            && string.Equals(f.Destination, mac, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(f.Source, sender, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Waits up to <paramref name="timeout"/> until a frame for <paramref name="mac"/> from every one of <paramref name="senders"/> was seen.</summary>
+    public async Task WaitTowardGuestFromAllAsync(string mac, IReadOnlyList<string> senders, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!loop.IsCompleted && DateTime.UtcNow < deadline && senders.Any(s => FirstTowardGuestFrom(mac, s, since) is null))
+        {
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Waits up to <paramref name="timeout"/> for <see cref="FirstTowardGuest"/> to exist.</summary>
     public async Task<CapturedFrame?> WaitFirstTowardGuestAsync(string mac, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken = default)
     {

@@ -10,7 +10,10 @@ namespace VmNet.Bench.Migration;
 /// moved only after "completed" ("naive"), interleaved so both see the same load. Per migration: QEMU's
 /// downtime, RESUME to the first frame OVN delivers to the target tap, ping gaps and losses from a pod on
 /// each node (every 20 ms), and the stall of a TCP echo connection opened before the migration.
-/// Env: VMNET_BENCH_MIGRATIONS (per mode, default 10), VMNET_BENCH_MIGRATION_BINDING (bridge | mtap).
+/// A UDP stream from each pod (every 4 ms) keeps frames toward the VM in flight, so the first delivery after
+/// RESUME is resolved to a few ms; it is reported overall and per sending node.
+/// Env: VMNET_BENCH_MIGRATIONS (per mode, default 10), VMNET_BENCH_MIGRATION_BINDING (bridge | mtap),
+/// VMNET_BENCH_NAIVE_REACTION_MS (delay of the naive controller after "completed", default 0).
 /// </summary>
 public sealed class MigrationBenchmark : IBenchmark
 {
@@ -21,6 +24,9 @@ public sealed class MigrationBenchmark : IBenchmark
     private static readonly TimeSpan PingInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan Lead = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan Tail = TimeSpan.FromMilliseconds(1200);
+    private static readonly TimeSpan StreamInterval = TimeSpan.FromMilliseconds(4);
+    private const string Pod1Mac = "0a:00:00:10:00:0b";
+    private const string Pod2Mac = "0a:00:00:10:00:0c";
 
     public string Name => "migration";
 
@@ -28,6 +34,8 @@ public sealed class MigrationBenchmark : IBenchmark
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_MIGRATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 10;
         var bindingName = Environment.GetEnvironmentVariable("VMNET_BENCH_MIGRATION_BINDING") ?? "bridge";
+        var naiveReaction = TimeSpan.FromMilliseconds(
+            int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_NAIVE_REACTION_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms > 0 ? ms : 0);
         RigPrerequisites.EnsureInstalled();
         await RigJanitor.CleanDeadRunsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var guest = await GuestImage.GetOrBuildAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -41,22 +49,22 @@ public sealed class MigrationBenchmark : IBenchmark
         };
         await rig.Central.NbctlAsync(
             [
-                "ls-add", Switch, "--", "lsp-add", Switch, "pod1", "--", "lsp-set-addresses", "pod1", "0a:00:00:10:00:0b 10.16.0.11",
-                "--", "lsp-add", Switch, "pod2", "--", "lsp-set-addresses", "pod2", "0a:00:00:10:00:0c 10.16.0.12",
+                "ls-add", Switch, "--", "lsp-add", Switch, "pod1", "--", "lsp-set-addresses", "pod1", Pod1Mac + " 10.16.0.11",
+                "--", "lsp-add", Switch, "pod2", "--", "lsp-set-addresses", "pod2", Pod2Mac + " 10.16.0.12",
                 "--", "lsp-add", Switch, VmPort, "--", "lsp-set-addresses", VmPort, VmMac + " " + VmIp,
                 "--", "lsp-set-options", VmPort, "requested-chassis=" + rig.Nodes[0].Name,
             ],
             cancellationToken).ConfigureAwait(false);
-        var pod1 = await rig.AddPodAsync(rig.Nodes[0], rig.PodOptions("pod1", "pod1", "0a:00:00:10:00:0b", "10.16.0.11/16", null), cancellationToken).ConfigureAwait(false);
-        var pod2 = await rig.AddPodAsync(rig.Nodes[1], rig.PodOptions("pod2", "pod2", "0a:00:00:10:00:0c", "10.16.0.12/16", null), cancellationToken).ConfigureAwait(false);
+        var pod1 = await rig.AddPodAsync(rig.Nodes[0], rig.PodOptions("pod1", "pod1", Pod1Mac, "10.16.0.11/16", null), cancellationToken).ConfigureAwait(false);
+        var pod2 = await rig.AddPodAsync(rig.Nodes[1], rig.PodOptions("pod2", "pod2", Pod2Mac, "10.16.0.12/16", null), cancellationToken).ConfigureAwait(false);
         var options = new QemuVmOptions { Guest = guest, Mac = VmMac, IpCidr = VmIp + "/16", Mtu = mtu };
         await using var vm = await MigratableVm.BootAsync(rig, rig.Nodes[0], rig.RunId.Value + "v", VmPort, options, binding, TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
         await rig.SyncHypervisorsAsync(cancellationToken).ConfigureAwait(false);
         await WaitReachableAsync(pod1, cancellationToken).ConfigureAwait(false);
         await WaitReachableAsync(pod2, cancellationToken).ConfigureAwait(false);
-        Console.WriteLine($"migration bench: {rig}, binding {bindingName}, {count} migrations per mode, guest {guest.CacheKey}");
+        Console.WriteLine($"migration bench: {rig}, binding {bindingName}, {count} migrations per mode, naive reaction {naiveReaction.TotalMilliseconds} ms, guest {guest.CacheKey}");
 
-        IPortSwitchover[] modes = [new MultiChassisSwitchover(), new NaiveSwitchover()];
+        IPortSwitchover[] modes = [new MultiChassisSwitchover(), new NaiveSwitchover(naiveReaction)];
         var samples = modes.ToDictionary(m => m.Name, _ => new List<MigrationSample>(), StringComparer.Ordinal);
         for (var round = 0; round < count; round++)
         {
@@ -69,7 +77,7 @@ public sealed class MigrationBenchmark : IBenchmark
                 var r = sample.Report;
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"  {round + 1,2} {mode.Name,-5} {r.SourceNode}->{r.TargetNode} downtime {r.Qemu.Downtime?.TotalMilliseconds} ms, RESUME->first packet {r.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms, ping gap {sample.PingNode1.MaxGap.TotalMilliseconds:0}/{sample.PingNode2.MaxGap.TotalMilliseconds:0} ms, lost {sample.PingNode1.Lost}/{sample.PingNode2.Lost}, tcp stall {sample.Tcp.MaxStall.TotalMilliseconds:0} ms{(sample.Tcp.Alive && sample.Tcp.Intact ? string.Empty : " TCP BROKEN: " + sample.Tcp)}"));
+                    $"  {round + 1,2} {mode.Name,-5} {r.SourceNode}->{r.TargetNode} downtime {r.Qemu.Downtime?.TotalMilliseconds} ms, RESUME->first packet {r.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms (from node1 {FromNode(r, Pod1Mac):0.0}, node2 {FromNode(r, Pod2Mac):0.0}), ping gap {sample.PingNode1.MaxGap.TotalMilliseconds:0}/{sample.PingNode2.MaxGap.TotalMilliseconds:0} ms, lost {sample.PingNode1.Lost}/{sample.PingNode2.Lost}, tcp stall {sample.Tcp.MaxStall.TotalMilliseconds:0} ms{(sample.Tcp.Alive && sample.Tcp.Intact ? string.Empty : " TCP BROKEN: " + sample.Tcp)}"));
             }
         }
 
@@ -79,6 +87,8 @@ public sealed class MigrationBenchmark : IBenchmark
         }
 
         Ratio(samples, "resume_to_first_packet", s => s.Report.ResumeToFirstDelivered?.TotalMilliseconds);
+        Ratio(samples, "resume_to_first_packet_from_node1", s => FromNode(s.Report, Pod1Mac));
+        Ratio(samples, "resume_to_first_packet_from_node2", s => FromNode(s.Report, Pod2Mac));
         Ratio(samples, "ping_gap_node1", s => s.PingNode1.MaxGap.TotalMilliseconds);
         Ratio(samples, "ping_gap_node2", s => s.PingNode2.MaxGap.TotalMilliseconds);
     }
@@ -86,10 +96,12 @@ public sealed class MigrationBenchmark : IBenchmark
     private static async Task<MigrationSample> MeasureAsync(MigratableVm vm, OvsNode target, IPortSwitchover mode, TestPod pod1, TestPod pod2, CancellationToken cancellationToken)
     {
         await using var tcp = await TcpEchoProbe.StartAsync(pod1.Netns, VmIp, GuestImage.EchoPort, cancellationToken).ConfigureAwait(false);
+        await using var stream1 = await UdpStreamProbe.StartAsync(pod1.Netns, VmIp, StreamInterval).ConfigureAwait(false);
+        await using var stream2 = await UdpStreamProbe.StartAsync(pod2.Netns, VmIp, StreamInterval).ConfigureAwait(false);
         await using var ping1 = PingProbe.Start(pod1.Netns, VmIp, PingInterval);
         await using var ping2 = PingProbe.Start(pod2.Netns, VmIp, PingInterval);
         await Task.Delay(Lead, cancellationToken).ConfigureAwait(false);
-        var report = await vm.MigrateToAsync(target, mode, new MigrationOptions(), cancellationToken).ConfigureAwait(false);
+        var report = await vm.MigrateToAsync(target, mode, new MigrationOptions { Senders = [Pod1Mac, Pod2Mac] }, cancellationToken).ConfigureAwait(false);
         if (!report.Qemu.Completed)
         {
             throw new QemuException($"{mode.Name} migration {report.SourceNode}->{report.TargetNode} ended '{report.Qemu.Status}': {report.Qemu.Error}");
@@ -108,6 +120,8 @@ public sealed class MigrationBenchmark : IBenchmark
         Figure("paused", mode, list, s => s.Report.Qemu.PausedTime?.TotalMilliseconds, "ms");
         Figure("total_time", mode, list, s => s.Report.Qemu.TotalTime?.TotalMilliseconds, "ms");
         Figure("resume_to_first_packet", mode, list, s => s.Report.ResumeToFirstDelivered?.TotalMilliseconds, "ms");
+        Figure("resume_to_first_packet_from_node1", mode, list, s => FromNode(s.Report, Pod1Mac), "ms");
+        Figure("resume_to_first_packet_from_node2", mode, list, s => FromNode(s.Report, Pod2Mac), "ms");
         Figure("ping_gap_node1", mode, list, s => s.PingNode1.MaxGap.TotalMilliseconds, "ms");
         Figure("ping_gap_node2", mode, list, s => s.PingNode2.MaxGap.TotalMilliseconds, "ms");
         Figure("ping_lost_node1", mode, list, s => s.PingNode1.Lost, "pings");
@@ -145,6 +159,9 @@ public sealed class MigrationBenchmark : IBenchmark
             BenchReport.Figure(string.Create(CultureInfo.InvariantCulture, $"migration_{figure}_naive_over_mc_p{p}"), Percentiles.Of(naive, p) / denominator, "x");
         }
     }
+
+    private static double? FromNode(MigrationReport report, string podMac) =>
+        report.FirstDeliveredBySender.TryGetValue(podMac, out var t) ? t.TotalMilliseconds : null;
 
     private static async Task WaitReachableAsync(TestPod pod, CancellationToken cancellationToken)
     {
