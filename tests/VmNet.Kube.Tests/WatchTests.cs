@@ -197,4 +197,24 @@ public class WatchTests
 
         Assert.Equal(1, seen);
     }
+
+    [Fact]
+    public async Task WatchOutlivesTheRequestTimeout()
+    {
+        // The attempt timeout bounds the wait for headers only; a watch streams for as long as the server keeps it.
+        await using var server = await StubApiServer.StartAsync(async ctx =>
+        {
+            for (var i = 1; i <= 4; i++)
+            {
+                await ctx.Response.WriteAsync(PodEvent("MODIFIED", "a", i.ToString(System.Globalization.CultureInfo.InvariantCulture)) + "\n");
+                await ctx.Response.Body.FlushAsync();
+                await Task.Delay(250);
+            }
+        });
+        using var client = TestClients.For(server, TestClients.FastRetries with { RequestTimeout = TimeSpan.FromMilliseconds(300) });
+
+        var events = await CollectAsync(client.WatchAsync<V1Pod>("default"));
+
+        Assert.Equal(["1", "2", "3", "4"], events.Select(e => e.Object.Metadata!.ResourceVersion));
+    }
 }
