@@ -132,6 +132,29 @@ public sealed class KubeConfigTests : IDisposable
         Assert.False(new KubeConfig(server.Address).InsecureSkipTlsVerify);
     }
 
+    [Theory]
+    [InlineData("localhost", true)]
+    [InlineData("wrong.example", false)]
+    public async Task TlsServerNameIsVerifiedInsteadOfTheUrlHost(string serverName, bool accepted)
+    {
+        // The certificate names 127.0.0.1 and localhost; the URL host is 127.0.0.1 either way.
+        await using var server = await StubApiServer.StartAsync(ctx => Respond.Json(ctx, Respond.Pod("team-a", "p")), _certs.Server);
+        var config = KubeConfig.LoadFromYaml(Kubeconfig(server.Address, $"    certificate-authority-data: {B64(_certs.CaPem)}\n    tls-server-name: {serverName}", "    token: t"));
+        using var client = new KubeClient(config, TestClients.FastRetries);
+
+        var call = client.GetAsync<V1Pod>("team-a", "p");
+
+        Assert.Equal(serverName, config.TlsServerName);
+        if (accepted)
+        {
+            await call;
+        }
+        else
+        {
+            await Assert.ThrowsAsync<KubeConnectionException>(() => call);
+        }
+    }
+
     [Fact]
     public void NamedContextIsSelected()
     {
