@@ -34,6 +34,8 @@ internal static class Discovery
             },
             ["apis", var g] => Groups(registry).TryGetValue(g, out var versions) ? GroupDocument(g, versions, withKind: true) : throw KubeApiException.NotFoundPath(),
             ["apis", var g, var v] => ResourceList(registry, g, v) ?? throw KubeApiException.NotFoundPath(),
+            ["openapi", "v3"] => OpenApiDocuments.Root(registry),
+            ["openapi", "v3", .. var gv] => OpenApiDocuments.ForGroupVersion(registry, string.Join('/', gv)) ?? throw KubeApiException.NotFoundPath(),
             _ => Missing,
         };
         if (ReferenceEquals(body, Missing))
