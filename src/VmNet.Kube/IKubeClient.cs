@@ -17,7 +17,10 @@ public interface IKubeClient
     Task<KubeList<T>> ListAsync<T>(KubeResource resource, string? namespaceName, ListOptions? options = null, CancellationToken cancellationToken = default)
         where T : class;
 
-    /// <summary>POST a new object; namespace and name come from its metadata (or generateName).</summary>
+    /// <summary>
+    /// POST a new object; namespace and name come from its metadata (or generateName). apiVersion and kind are
+    /// filled in from <paramref name="resource"/> when unset (on <paramref name="obj"/> itself).
+    /// </summary>
     Task<T> CreateAsync<T>(KubeResource resource, T obj, CancellationToken cancellationToken = default)
         where T : class, IKubeObject;
 

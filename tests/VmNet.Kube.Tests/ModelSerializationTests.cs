@@ -233,4 +233,13 @@ public class ModelSerializationTests
         Assert.Equal(2, node.Spec!.PodCIDRs!.Count);
         Assert.Equal("abc", node.Metadata!.Annotations!["ovn.kubernetes.io/chassis"]);
     }
+
+    [Fact]
+    public void ListWithNullItemsAndMetadataIsEmpty()
+    {
+        var list = Read<KubeList<V1Pod>>("""{"kind":"PodList","metadata":null,"items":null}""");
+
+        Assert.Empty(list.Items);
+        Assert.Null(list.Metadata.Continue);
+    }
 }
