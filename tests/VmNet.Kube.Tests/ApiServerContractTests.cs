@@ -163,20 +163,16 @@ public sealed class ApiServerContractTests : IAsyncLifetime
     public async Task WatchSeesChangesAndBookmarks()
     {
         var list = await _client.ListAsync<V1Pod>("default");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var events = new List<WatchEvent<V1Pod>>();
-        var watching = Task.Run(async () =>
-        {
-            await foreach (var e in _client.WatchAsync<V1Pod>("default", new WatchOptions { ResourceVersion = list.Metadata.ResourceVersion, TimeoutSeconds = 3 }, cts.Token))
-            {
-                events.Add(e);
-            }
-        });
-
         await _client.CreateAsync(Pod("w1"));
         await _client.PatchAsync<V1Pod>("default", "w1", KubePatch.Merge("""{"metadata":{"labels":{"x":"y"}}}"""));
         await _client.DeleteAsync<V1Pod>("default", "w1");
-        await watching;
+
+        // Watching from the list's version replays the three changes, then idles (bookmarks) until the timeout.
+        var events = new List<WatchEvent<V1Pod>>();
+        await foreach (var e in _client.WatchAsync<V1Pod>("default", new WatchOptions { ResourceVersion = list.Metadata.ResourceVersion, TimeoutSeconds = 2 }))
+        {
+            events.Add(e);
+        }
 
         var changes = events.Where(e => e.Type != WatchEventType.Bookmark).ToList();
         Assert.Equal([WatchEventType.Added, WatchEventType.Modified, WatchEventType.Deleted], changes.Select(e => e.Type));

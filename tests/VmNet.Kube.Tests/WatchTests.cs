@@ -208,10 +208,10 @@ public class WatchTests
             {
                 await ctx.Response.WriteAsync(PodEvent("MODIFIED", "a", i.ToString(System.Globalization.CultureInfo.InvariantCulture)) + "\n");
                 await ctx.Response.Body.FlushAsync();
-                await Task.Delay(250);
+                await Task.Delay(300);
             }
         });
-        using var client = TestClients.For(server, TestClients.FastRetries with { RequestTimeout = TimeSpan.FromMilliseconds(300) });
+        using var client = TestClients.For(server, TestClients.FastRetries with { RequestTimeout = TimeSpan.FromMilliseconds(600) });
 
         var events = await CollectAsync(client.WatchAsync<V1Pod>("default"));
 
