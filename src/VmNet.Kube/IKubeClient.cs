@@ -39,6 +39,12 @@ public interface IKubeClient
     Task DeleteAsync(KubeResource resource, string? namespaceName, string name, V1DeleteOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Discovery: the resources <paramref name="group"/>/<paramref name="version"/> serves (empty group = core),
+    /// or null when the server does not serve that group/version (e.g. KubeVirt not installed yet).
+    /// </summary>
+    Task<V1APIResourceList?> GetApiResourcesAsync(string group, string version, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Watch the collection. The sequence ends when the server closes the stream (timeoutSeconds, or the
     /// connection cut); the caller re-watches from the last resourceVersion seen. An expired version raises
     /// <see cref="KubeGoneException"/>: re-list, then watch again.

@@ -135,7 +135,10 @@ public sealed class ApiServerContractTests : IAsyncLifetime
     [Fact]
     public async Task CustomResourcesRoundTripAFullVirtualMachine()
     {
+        Assert.False(await _client.IsServedAsync(KubeResources.VirtualMachines));
+        Assert.True(await _client.IsServedAsync(KubeResources.Pods));
         await _client.CreateAsync(Crd("kubevirt.io", "virtualmachines", "VirtualMachine", "Namespaced"));
+        Assert.True(await _client.IsServedAsync(KubeResources.VirtualMachines));
         await _client.CreateAsync(Crd("kubeovn.io", "subnets", "Subnet", "Cluster"));
         var fixture = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "virtualmachine-full.json")))!.AsObject();
         fixture["metadata"] = new JsonObject { ["name"] = "db-0", ["namespace"] = "default" };

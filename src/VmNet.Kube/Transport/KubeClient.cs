@@ -132,6 +132,21 @@ public sealed class KubeClient : IKubeClient, IDisposable
         await EnsureSuccessAsync(response, HttpMethod.Delete, path, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<V1APIResourceList?> GetApiResourcesAsync(string group, string version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentException.ThrowIfNullOrEmpty(version);
+        var path = group.Length == 0 ? $"/api/{Uri.EscapeDataString(version)}" : $"/apis/{Uri.EscapeDataString(group)}/{Uri.EscapeDataString(version)}";
+        try
+        {
+            return await SendForObjectAsync<V1APIResourceList>(HttpMethod.Get, path, null, RequestSafety.Idempotent, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeNotFoundException)
+        {
+            return null;
+        }
+    }
+
     public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(KubeResource resource, string? namespaceName, WatchOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         where T : class
     {
