@@ -166,6 +166,33 @@ public sealed class KubeConfigTests : IDisposable
     }
 
     [Fact]
+    public void RsaPkcs1ClientKeyAsKubeadmWritesItLoads()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=kubernetes-admin,O=kubeadm:cluster-admins", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var keyPem = rsa.ExportRSAPrivateKeyPem(); // "BEGIN RSA PRIVATE KEY"
+        var yaml = Kubeconfig(new Uri("https://127.0.0.1:1"), "", $"    client-certificate-data: {B64(cert.ExportCertificatePem())}\n    client-key-data: {B64(keyPem)}");
+
+        var config = KubeConfig.LoadFromYaml(yaml);
+
+        Assert.StartsWith("-----BEGIN RSA PRIVATE KEY-----", keyPem, StringComparison.Ordinal);
+        Assert.True(config.ClientCertificate!.HasPrivateKey);
+        Assert.Equal(cert.Thumbprint, config.ClientCertificate.Thumbprint);
+    }
+
+    [Fact]
+    public void MismatchedClientKeyIsRejected()
+    {
+        using var other = System.Security.Cryptography.ECDsa.Create();
+        var yaml = Kubeconfig(new Uri("https://127.0.0.1:1"), "", $"    client-certificate-data: {B64(_certs.ClientCertificatePem)}\n    client-key-data: {B64(other.ExportPkcs8PrivateKeyPem())}");
+
+        var e = Assert.Throws<KubeConfigException>(() => KubeConfig.LoadFromYaml(yaml));
+
+        Assert.Contains("user 'admin': client certificate/key PEM is invalid or the key does not match", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ExecPluginIsRejectedWithAClearMessage()
     {
         var yaml = Kubeconfig(new Uri("https://127.0.0.1:1"), "", "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: aws-iam-authenticator");
