@@ -13,18 +13,32 @@ public static class KubeObjectTrimmer
 {
     private static readonly IDictionary<string, object> NoExtraFields = ReadOnlyDictionary<string, object>.Empty;
 
-    /// <summary>Drops metadata fields outside the model (managedFields above all).</summary>
-    public static V1ObjectMeta? TrimMetadata(V1ObjectMeta? meta)
+    /// <summary>
+    /// Drops metadata fields outside the model (managedFields above all) and pools the strings that repeat
+    /// across objects (namespace, label and annotation keys, label values, owner references).
+    /// </summary>
+    public static V1ObjectMeta? TrimMetadata(V1ObjectMeta? meta, StringPool? pool = null)
     {
-        if (meta is not null)
+        if (meta is null)
         {
-            meta.AdditionalProperties = NoExtraFields;
-            if (meta.OwnerReferences is { } owners)
+            return null;
+        }
+
+        pool ??= StringPool.Shared;
+        meta.AdditionalProperties = NoExtraFields;
+        meta.Namespace = pool.Intern(meta.Namespace);
+        meta.GenerateName = pool.Intern(meta.GenerateName);
+        meta.Labels = pool.InternDictionary(meta.Labels, internValues: true);
+        meta.Annotations = pool.InternDictionary(meta.Annotations, internValues: false);
+        if (meta.OwnerReferences is { } owners)
+        {
+            foreach (var owner in owners)
             {
-                foreach (var owner in owners)
-                {
-                    owner.AdditionalProperties = NoExtraFields;
-                }
+                owner.AdditionalProperties = NoExtraFields;
+                owner.ApiVersion = pool.Intern(owner.ApiVersion)!;
+                owner.Kind = pool.Intern(owner.Kind)!;
+                owner.Name = pool.Intern(owner.Name)!;
+                owner.Uid = pool.Intern(owner.Uid)!;
             }
         }
 
@@ -39,20 +53,22 @@ public static class KubeObjectTrimmer
     {
         ArgumentNullException.ThrowIfNull(pod);
         pod.AdditionalProperties = NoExtraFields;
+        pod.ApiVersion = StringPool.Shared.Intern(pod.ApiVersion);
+        pod.Kind = StringPool.Shared.Intern(pod.Kind);
         TrimMetadata(pod.Metadata);
         if (pod.Spec is { } spec)
         {
-            pod.Spec = new V1PodSpec { NodeName = spec.NodeName, HostNetwork = spec.HostNetwork, AdditionalProperties = NoExtraFields };
+            pod.Spec = new V1PodSpec { NodeName = StringPool.Shared.Intern(spec.NodeName), HostNetwork = spec.HostNetwork, AdditionalProperties = NoExtraFields };
         }
 
         if (pod.Status is { } status)
         {
             pod.Status = new V1PodStatus
             {
-                Phase = status.Phase,
+                Phase = StringPool.Shared.Intern(status.Phase),
                 PodIP = status.PodIP,
                 PodIPs = status.PodIPs,
-                HostIP = status.HostIP,
+                HostIP = StringPool.Shared.Intern(status.HostIP),
                 AdditionalProperties = NoExtraFields,
             };
         }
