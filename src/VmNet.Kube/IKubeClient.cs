@@ -17,7 +17,10 @@ public interface IKubeClient
     Task<KubeList<T>> ListAsync<T>(KubeResource resource, string? namespaceName, ListOptions? options = null, CancellationToken cancellationToken = default)
         where T : class;
 
-    /// <summary>POST a new object; namespace and name come from its metadata (or generateName).</summary>
+    /// <summary>
+    /// POST a new object; namespace and name come from its metadata (or generateName). apiVersion and kind are
+    /// filled in from <paramref name="resource"/> when unset (on <paramref name="obj"/> itself).
+    /// </summary>
     Task<T> CreateAsync<T>(KubeResource resource, T obj, CancellationToken cancellationToken = default)
         where T : class, IKubeObject;
 
@@ -34,6 +37,12 @@ public interface IKubeClient
 
     /// <summary>DELETE an object; <paramref name="options"/> carry propagationPolicy and uid/resourceVersion preconditions.</summary>
     Task DeleteAsync(KubeResource resource, string? namespaceName, string name, V1DeleteOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Discovery: the resources <paramref name="group"/>/<paramref name="version"/> serves (empty group = core),
+    /// or null when the server does not serve that group/version (e.g. KubeVirt not installed yet).
+    /// </summary>
+    Task<V1APIResourceList?> GetApiResourcesAsync(string group, string version, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Watch the collection. The sequence ends when the server closes the stream (timeoutSeconds, or the

@@ -44,6 +44,15 @@ public static class KubeClientExtensions
         }
     }
 
+    /// <summary>True when the server serves <paramref name="resource"/> (its CRD is installed and established).</summary>
+    public static async Task<bool> IsServedAsync(this IKubeClient client, KubeResource resource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(resource);
+        var list = await client.GetApiResourcesAsync(resource.Group, resource.Version, cancellationToken).ConfigureAwait(false);
+        return list?.Resources.Any(r => r.Name == resource.Plural && r.Kind == resource.Kind) == true;
+    }
+
     public static Task<T> CreateAsync<T>(this IKubeClient client, T obj, CancellationToken cancellationToken = default)
         where T : class, IKubeResourceObject =>
         client.CreateAsync(T.Resource, obj, cancellationToken);

@@ -13,9 +13,10 @@ public sealed class KubeList<T>
     [JsonPropertyName("kind")]
     public string? Kind { get; set; }
 
+    // Some servers send "items": null for an empty list; callers always get a list.
     [JsonPropertyName("metadata")]
-    public V1ListMeta Metadata { get; set; } = new();
+    public V1ListMeta Metadata { get => field; set => field = value ?? new(); } = new();
 
     [JsonPropertyName("items")]
-    public List<T> Items { get; set; } = [];
+    public List<T> Items { get => field; set => field = value ?? []; } = [];
 }

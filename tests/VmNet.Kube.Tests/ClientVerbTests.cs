@@ -231,4 +231,23 @@ public class ClientVerbTests
         Assert.Equal("10.16.0.100", vip.Fields["spec"].GetProperty("v4ip").GetString());
         Assert.Equal("/apis/kubeovn.io/v1/vips/vip1", server.Requests[0].PathAndQuery);
     }
+
+    [Fact]
+    public async Task DiscoveryListsServedResourcesAndIsNullForAnUnservedGroup()
+    {
+        await using var server = await StubApiServer.StartAsync(ctx => ctx.Request.Path == "/apis/kubevirt.io/v1"
+            ? Respond.Json(ctx, """{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"kubevirt.io/v1","resources":[{"name":"virtualmachines","singularName":"virtualmachine","namespaced":true,"kind":"VirtualMachine","verbs":["get","list","watch"],"shortNames":["vm","vms"]},{"name":"virtualmachines/status","singularName":"","namespaced":true,"kind":"VirtualMachine","verbs":["get","patch","update"]}]}""")
+            : Respond.Status(ctx, 404, "NotFound", "the server could not find the requested resource"));
+        using var client = TestClients.For(server);
+
+        var list = await client.GetApiResourcesAsync("kubevirt.io", "v1");
+        var missing = await client.GetApiResourcesAsync("kubeovn.io", "v1");
+
+        Assert.Equal(["virtualmachines", "virtualmachines/status"], list!.Resources.Select(r => r.Name));
+        Assert.Null(missing);
+        Assert.True(await client.IsServedAsync(KubeResources.VirtualMachines));
+        Assert.False(await client.IsServedAsync(KubeResources.VirtualMachineInstanceMigrations));
+        Assert.False(await client.IsServedAsync(KubeResources.Subnets));
+        Assert.Contains("/apis/kubeovn.io/v1", server.Requests.Select(r => r.PathAndQuery));
+    }
 }

@@ -158,13 +158,9 @@ internal static class Pem
             // Export/re-import gives the key a persisted handle that SslStream can use for client authentication.
             return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw new KubeConfigException($"{source}: client certificate/key PEM is invalid or the key does not match: {e.Message}", e);
-        }
-        catch (ArgumentException e)
-        {
-            throw new KubeConfigException($"{source}: client certificate/key PEM is invalid: {e.Message}", e);
         }
     }
 

@@ -28,12 +28,22 @@ public sealed class KubeClient : IKubeClient, IDisposable
     private readonly ILogger _logger;
 
     public KubeClient(KubeConfig config, KubeClientOptions? options = null, ILogger<KubeClient>? logger = null)
+        : this(config, KubeHttpHandlerFactory.Create(config, options ?? new KubeClientOptions()), options, logger)
+    {
+    }
+
+    /// <summary>
+    /// Sends through <paramref name="handler"/> (e.g. an in-memory test server) instead of a socket handler built
+    /// from <paramref name="config"/>; TLS is then the handler's business. The client disposes the handler.
+    /// </summary>
+    public KubeClient(KubeConfig config, HttpMessageHandler handler, KubeClientOptions? options = null, ILogger<KubeClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(handler);
         _config = config;
         _options = options ?? new KubeClientOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _http = new HttpClient(KubeHttpHandlerFactory.Create(config, _options), disposeHandler: true)
+        _http = new HttpClient(handler, disposeHandler: true)
         {
             BaseAddress = config.Server,
             // Per-attempt limits are applied by SendAsync; watches must be able to stay open.
@@ -120,6 +130,21 @@ public sealed class KubeClient : IKubeClient, IDisposable
 
         using var response = await SendAsync(HttpMethod.Delete, path, content, RequestSafety.Idempotent, streaming: false, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, HttpMethod.Delete, path, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<V1APIResourceList?> GetApiResourcesAsync(string group, string version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentException.ThrowIfNullOrEmpty(version);
+        var path = group.Length == 0 ? $"/api/{Uri.EscapeDataString(version)}" : $"/apis/{Uri.EscapeDataString(group)}/{Uri.EscapeDataString(version)}";
+        try
+        {
+            return await SendForObjectAsync<V1APIResourceList>(HttpMethod.Get, path, null, RequestSafety.Idempotent, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeNotFoundException)
+        {
+            return null;
+        }
     }
 
     public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(KubeResource resource, string? namespaceName, WatchOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -213,11 +238,9 @@ public sealed class KubeClient : IKubeClient, IDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
+        // For a watch this bounds only the wait for the response headers; the stream itself is not tied to it.
         using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (!streaming)
-        {
-            attemptTimeout.CancelAfter(_options.RequestTimeout);
-        }
+        attemptTimeout.CancelAfter(_options.RequestTimeout);
 
         try
         {

@@ -15,7 +15,7 @@ public sealed record KubeClientOptions
     /// <summary>Upper bound of a delay asked for by a Retry-After header.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Time limit of one attempt of a non-watch request (watches are bounded by their timeoutSeconds).</summary>
+    /// <summary>Time limit of one attempt (for a watch: until the response headers arrive; the stream is bounded by timeoutSeconds).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Time limit for establishing a TCP+TLS connection.</summary>

@@ -23,11 +23,6 @@ internal static class KubeHttpHandlerFactory
             {
                 RemoteCertificateValidationCallback = CreateValidator(config),
             };
-            if (config.TlsServerName is not null)
-            {
-                handler.SslOptions.TargetHost = config.TlsServerName;
-            }
-
             if (config.ClientCertificate is not null)
             {
                 handler.SslOptions.ClientCertificates = [config.ClientCertificate];
@@ -45,19 +40,38 @@ internal static class KubeHttpHandlerFactory
         }
 
         var authorities = config.CertificateAuthorities;
-        if (authorities is null)
-        {
-            return (_, _, _, errors) => errors == SslPolicyErrors.None;
-        }
-
+        var serverName = config.TlsServerName;
         return (_, certificate, chain, errors) =>
         {
-            // The host name check still applies; only the trust anchor is ours instead of the system's.
-            if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+            if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
             {
                 return false;
             }
 
+            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+
+            // SocketsHttpHandler always checks the name against the URL host; with tls-server-name that check
+            // is replaced by ours against the configured name.
+            if (serverName is not null)
+            {
+                if (!leaf.MatchesHostname(serverName))
+                {
+                    return false;
+                }
+
+                errors &= ~SslPolicyErrors.RemoteCertificateNameMismatch;
+            }
+            else if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+            {
+                return false;
+            }
+
+            if (authorities is null)
+            {
+                return errors == SslPolicyErrors.None;
+            }
+
+            // Only the trust anchor is ours instead of the system's.
             using var custom = new X509Chain();
             custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
@@ -70,7 +84,6 @@ internal static class KubeHttpHandlerFactory
                 }
             }
 
-            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
             return custom.Build(leaf);
         };
     }
