@@ -51,6 +51,9 @@ internal sealed partial class ApiHandler
             context.Response.ContentType = "application/json";
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             await context.Response.StartAsync(stop.Token);
+
+            // Clients wait for the headers before reading events; send them even while no event is pending.
+            await context.Response.BodyWriter.FlushAsync(stop.Token);
             if (watcher.Bookmarks)
             {
                 bookmarks = SendBookmarksAsync(watcher, stop.Token);
