@@ -105,6 +105,12 @@ public class ControlsTests
         using var response = await anonymous.GetAsync("/api/v1/namespaces");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
 
+        using var unauthenticated = f.Server.CreateHttpClient();
+        unauthenticated.DefaultRequestHeaders.Authorization = null;
+        Assert.Equal("ok", await unauthenticated.GetStringAsync("/healthz"));
+        using var noToken = await unauthenticated.GetAsync("/api");
+        Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}");
         try
         {

@@ -210,6 +210,33 @@ public class WatchTests
         }
     }
 
+    [Fact]
+    public async Task WatchOnANamedObjectPathSeesOnlyThatObject()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        var from = Rv(f.Server.Store.CurrentResourceVersion);
+        await using var watch = await WatchClient.OpenAsync(f.Http, $"{Cm}/target?watch=1&resourceVersion={from}");
+        await f.CreateAsync(Cm, ServerFixture.ConfigMap("other"));
+        await f.CreateAsync(Cm, ServerFixture.ConfigMap("target"));
+        Assert.Equal("target", WatchClient.Name((await watch.NextAsync())!));
+    }
+
+    [Fact]
+    public async Task SendInitialEventsEndsTheInitialStateWithAnAnnotatedBookmark()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        await f.CreateAsync(Cm, ServerFixture.ConfigMap("a"));
+        await f.CreateAsync(Cm, ServerFixture.ConfigMap("b"));
+        await using var watch = await WatchClient.OpenAsync(f.Http, $"{Cm}?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan");
+        var events = await watch.TakeAsync(3);
+        Assert.Equal(["ADDED", "ADDED", "BOOKMARK"], events.Select(WatchClient.Type));
+        Assert.Equal("true", (string?)events[2]["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]);
+        Assert.Equal(ServerFixture.Rv((JsonObject)events[1]["object"]!), ServerFixture.Rv((JsonObject)events[2]["object"]!));
+
+        var (code, _) = await f.GetAsync($"{Cm}?watch=1&sendInitialEvents=true");
+        Assert.Equal((HttpStatusCode)422, code);
+    }
+
     internal static async Task WaitForAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(5);
