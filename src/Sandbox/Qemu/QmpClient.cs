@@ -18,11 +18,12 @@ public sealed class QmpClient : IAsyncDisposable
     private readonly SemaphoreSlim commandLock = new(1, 1);
     private readonly Lock sync = new();
     private readonly List<QmpEvent> events = [];
-    private readonly List<(string Name, TaskCompletionSource<QmpEvent> Waiter)> eventWaiters = [];
+    private readonly List<(string Name, DateTimeOffset NotBefore, TaskCompletionSource<QmpEvent> Waiter)> eventWaiters = [];
     private readonly CancellationTokenSource readerStop = new();
     private TaskCompletionSource<JsonElement>? pending;
     private Task readLoop = Task.CompletedTask;
     private Exception? readFailure;
+    private int disposed;
 
     private QmpClient(Socket socket, string path)
     {
@@ -137,7 +138,7 @@ public sealed class QmpClient : IAsyncDisposable
             }
 
             waiter = new TaskCompletionSource<QmpEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-            eventWaiters.Add((name, waiter));
+            eventWaiters.Add((name, notBefore, waiter));
         }
 
         try
@@ -159,8 +160,21 @@ public sealed class QmpClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
         await readerStop.CancelAsync().ConfigureAwait(false);
-        socket.Shutdown(SocketShutdown.Both);
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // QEMU already closed its end (it exits after a failed or cancelled incoming migration).
+        }
+
         socket.Dispose();
         try
         {
@@ -245,7 +259,7 @@ public sealed class QmpClient : IAsyncDisposable
         lock (sync)
         {
             events.Add(evt);
-            woken = eventWaiters.Where(w => w.Name == name).Select(w => w.Waiter).ToList();
+            woken = eventWaiters.Where(w => w.Name == name && evt.Timestamp >= w.NotBefore).Select(w => w.Waiter).ToList();
         }
 
         foreach (var w in woken)
