@@ -60,6 +60,9 @@ public sealed class LiveMigrationTests(BridgeQemuMigrationFixture fixture, ITest
         {
             Assert.NotNull(report.Qemu.Downtime);
             Assert.NotEmpty(report.RarpAfterResume);
+            // The TCP stream kept sending: OVN delivered to the target only once it resumed (activation by RARP).
+            Assert.NotNull(report.ResumeToFirstDelivered);
+            Assert.Equal(0, report.DeliveredBeforeResume);
         }
     }
 
