@@ -58,6 +58,16 @@ public sealed class OvsdbMap : IReadOnlyList<KeyValuePair<object, object>>, IEqu
 
     public IEnumerable<object> Keys => _keys;
 
+    /// <summary>Replaces atoms by shared equal instances; only for maps not yet visible to readers or equal-swaps.</summary>
+    internal void InternAtoms(Func<object, object> internKey, Func<object, object> internValue)
+    {
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            _keys[i] = internKey(_keys[i]);
+            _values[i] = internValue(_values[i]);
+        }
+    }
+
     public IEnumerator<KeyValuePair<object, object>> GetEnumerator()
     {
         for (var i = 0; i < _keys.Length; i++)
