@@ -33,15 +33,15 @@ public static class Ops
 
     /// <summary>Adds references (or any atoms) to a set column of an existing row.</summary>
     public static MutateOperation AddToSet(string table, Guid uuid, string column, params RowRef[] members) =>
-        new(table, [Condition.Uuid(uuid)], [Mutation.Insert(column, OvsdbSet.Of(members.Select(m => m.Atom)))]);
+        new(table, [Condition.Uuid(uuid)], [Mutation.Insert(column, OvsdbSet.From(members.Select(m => m.Atom)))]);
 
     public static MutateOperation RemoveFromSet(string table, Guid uuid, string column, params RowRef[] members) =>
-        new(table, [Condition.Uuid(uuid)], [Mutation.Delete(column, OvsdbSet.Of(members.Select(m => m.Atom)))]);
+        new(table, [Condition.Uuid(uuid)], [Mutation.Delete(column, OvsdbSet.From(members.Select(m => m.Atom)))]);
 
     /// <summary>Sets map keys (replacing their values) without touching other keys.</summary>
     public static IEnumerable<MutateOperation> SetMapKeys(string table, Guid uuid, string column, IReadOnlyDictionary<string, string> pairs)
     {
-        var keys = OvsdbSet.Of(pairs.Keys);
+        var keys = OvsdbSet.From(pairs.Keys);
         yield return new MutateOperation(table, [Condition.Uuid(uuid)], [Mutation.Delete(column, keys), Mutation.Insert(column, OvsdbMap.Of(pairs))]);
     }
 }

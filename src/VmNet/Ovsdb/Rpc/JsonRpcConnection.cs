@@ -68,6 +68,9 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var id = Interlocked.Increment(ref _nextId);
+
+        // Serialise first: a value that cannot be encoded is the caller's error, and nothing was sent.
+        var message = Serialize(w => WriteRequest(w, method, writeParams, id));
         var pending = new PendingRequest<T>(method, outcomeMatters, parseResult);
         _pending[id] = pending;
         if (_closed.Task.IsCompleted && _pending.TryRemove(id, out _))
@@ -77,7 +80,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
 
         try
         {
-            await WriteMessageAsync(w => WriteRequest(w, method, writeParams, id), cancellationToken).ConfigureAwait(false);
+            await WriteBytesAsync(message, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -146,7 +149,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         w.WriteEndObject();
     }
 
-    private async Task WriteMessageAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    private static ReadOnlyMemory<byte> Serialize(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
@@ -154,11 +157,19 @@ public sealed class JsonRpcConnection : IAsyncDisposable
             write(writer);
         }
 
+        return buffer.WrittenMemory;
+    }
+
+    private Task WriteMessageAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken) =>
+        WriteBytesAsync(Serialize(write), cancellationToken);
+
+    private async Task WriteBytesAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         await _writeLock.WaitAsync(linked.Token).ConfigureAwait(false);
         try
         {
-            await _stream.WriteAsync(buffer.WrittenMemory, linked.Token).ConfigureAwait(false);
+            await _stream.WriteAsync(message, linked.Token).ConfigureAwait(false);
             await _stream.FlushAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

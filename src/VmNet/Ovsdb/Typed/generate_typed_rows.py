@@ -92,7 +92,7 @@ def column_code(cls, col, spec):
         clr = f"IReadOnlyList<{ATOM_CLR[k]}>"
         init = "[]"
         read = f'row.GetSet<{ATOM_CLR[k]}>("{col}")'
-        write = f'if ({prop}.Count > 0) {{ columns["{col}"] = OvsdbSet.Of({prop}); }}'
+        write = f'if ({prop}.Count > 0) {{ columns["{col}"] = OvsdbSet.From({prop}); }}'
     lines = []
     enums = enum_values(key) if value is None else None
     if enums and k == "string":

@@ -20,7 +20,8 @@ public sealed class OvsdbSet : IReadOnlyList<object>, IEquatable<OvsdbSet>
 
     public static OvsdbSet Of(params object[] items) => items.Length == 0 ? Empty : new OvsdbSet(items);
 
-    public static OvsdbSet Of<T>(IEnumerable<T> items)
+    /// <summary>A set of the given atoms (a distinct name so a string is never taken as a sequence of chars).</summary>
+    public static OvsdbSet From<T>(IEnumerable<T> items)
         where T : notnull
     {
         var array = items.Select(static i => (object)i).ToArray();

@@ -39,7 +39,7 @@ public sealed partial record AddressSet : IOvsdbTypedRow<AddressSet>
     public Dictionary<string, object?> ToColumns()
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (Addresses.Count > 0) { columns["addresses"] = OvsdbSet.Of(Addresses); }
+        if (Addresses.Count > 0) { columns["addresses"] = OvsdbSet.From(Addresses); }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
         if (Name.Length > 0) { columns["name"] = Name; }
         return columns;

@@ -40,7 +40,7 @@ public sealed partial record HaChassisGroup : IOvsdbTypedRow<HaChassisGroup>
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
-        if (HaChassis.Count > 0) { columns["ha_chassis"] = OvsdbSet.Of(HaChassis); }
+        if (HaChassis.Count > 0) { columns["ha_chassis"] = OvsdbSet.From(HaChassis); }
         if (Name.Length > 0) { columns["name"] = Name; }
         return columns;
     }

@@ -79,12 +79,12 @@ public sealed partial record LoadBalancer : IOvsdbTypedRow<LoadBalancer>
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
-        if (HealthCheck.Count > 0) { columns["health_check"] = OvsdbSet.Of(HealthCheck); }
+        if (HealthCheck.Count > 0) { columns["health_check"] = OvsdbSet.From(HealthCheck); }
         if (IpPortMappings.Count > 0) { columns["ip_port_mappings"] = OvsdbMap.Of(IpPortMappings); }
         if (Name.Length > 0) { columns["name"] = Name; }
         if (Options.Count > 0) { columns["options"] = OvsdbMap.Of(Options); }
         if (Protocol is not null) { columns["protocol"] = Protocol; }
-        if (SelectionFields.Count > 0) { columns["selection_fields"] = OvsdbSet.Of(SelectionFields); }
+        if (SelectionFields.Count > 0) { columns["selection_fields"] = OvsdbSet.From(SelectionFields); }
         if (Vips.Count > 0) { columns["vips"] = OvsdbMap.Of(Vips); }
         return columns;
     }

@@ -35,7 +35,7 @@ public sealed partial record LoadBalancerGroup : IOvsdbTypedRow<LoadBalancerGrou
     public Dictionary<string, object?> ToColumns()
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (LoadBalancer.Count > 0) { columns["load_balancer"] = OvsdbSet.Of(LoadBalancer); }
+        if (LoadBalancer.Count > 0) { columns["load_balancer"] = OvsdbSet.From(LoadBalancer); }
         if (Name.Length > 0) { columns["name"] = Name; }
         return columns;
     }

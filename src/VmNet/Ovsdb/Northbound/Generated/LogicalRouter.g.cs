@@ -74,14 +74,14 @@ public sealed partial record LogicalRouter : IOvsdbTypedRow<LogicalRouter>
         if (Copp is not null) { columns["copp"] = Copp.Value; }
         if (Enabled is not null) { columns["enabled"] = Enabled.Value; }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
-        if (LoadBalancer.Count > 0) { columns["load_balancer"] = OvsdbSet.Of(LoadBalancer); }
-        if (LoadBalancerGroup.Count > 0) { columns["load_balancer_group"] = OvsdbSet.Of(LoadBalancerGroup); }
+        if (LoadBalancer.Count > 0) { columns["load_balancer"] = OvsdbSet.From(LoadBalancer); }
+        if (LoadBalancerGroup.Count > 0) { columns["load_balancer_group"] = OvsdbSet.From(LoadBalancerGroup); }
         if (Name.Length > 0) { columns["name"] = Name; }
-        if (Nat.Count > 0) { columns["nat"] = OvsdbSet.Of(Nat); }
+        if (Nat.Count > 0) { columns["nat"] = OvsdbSet.From(Nat); }
         if (Options.Count > 0) { columns["options"] = OvsdbMap.Of(Options); }
-        if (Policies.Count > 0) { columns["policies"] = OvsdbSet.Of(Policies); }
-        if (Ports.Count > 0) { columns["ports"] = OvsdbSet.Of(Ports); }
-        if (StaticRoutes.Count > 0) { columns["static_routes"] = OvsdbSet.Of(StaticRoutes); }
+        if (Policies.Count > 0) { columns["policies"] = OvsdbSet.From(Policies); }
+        if (Ports.Count > 0) { columns["ports"] = OvsdbSet.From(Ports); }
+        if (StaticRoutes.Count > 0) { columns["static_routes"] = OvsdbSet.From(StaticRoutes); }
         return columns;
     }
 }

@@ -67,7 +67,7 @@ public sealed partial record LogicalRouterPolicy : IOvsdbTypedRow<LogicalRouterP
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
         if (Match.Length > 0) { columns["match"] = Match; }
         if (Nexthop is not null) { columns["nexthop"] = Nexthop; }
-        if (Nexthops.Count > 0) { columns["nexthops"] = OvsdbSet.Of(Nexthops); }
+        if (Nexthops.Count > 0) { columns["nexthops"] = OvsdbSet.From(Nexthops); }
         if (Options.Count > 0) { columns["options"] = OvsdbMap.Of(Options); }
         if (Priority != 0) { columns["priority"] = Priority; }
         return columns;

@@ -73,13 +73,13 @@ public sealed partial record LogicalRouterPort : IOvsdbTypedRow<LogicalRouterPor
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (Enabled is not null) { columns["enabled"] = Enabled.Value; }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
-        if (GatewayChassis.Count > 0) { columns["gateway_chassis"] = OvsdbSet.Of(GatewayChassis); }
+        if (GatewayChassis.Count > 0) { columns["gateway_chassis"] = OvsdbSet.From(GatewayChassis); }
         if (HaChassisGroup is not null) { columns["ha_chassis_group"] = HaChassisGroup.Value; }
-        if (Ipv6Prefix.Count > 0) { columns["ipv6_prefix"] = OvsdbSet.Of(Ipv6Prefix); }
+        if (Ipv6Prefix.Count > 0) { columns["ipv6_prefix"] = OvsdbSet.From(Ipv6Prefix); }
         if (Ipv6RaConfigs.Count > 0) { columns["ipv6_ra_configs"] = OvsdbMap.Of(Ipv6RaConfigs); }
         if (Mac.Length > 0) { columns["mac"] = Mac; }
         if (Name.Length > 0) { columns["name"] = Name; }
-        if (Networks.Count > 0) { columns["networks"] = OvsdbSet.Of(Networks); }
+        if (Networks.Count > 0) { columns["networks"] = OvsdbSet.From(Networks); }
         if (Options.Count > 0) { columns["options"] = OvsdbMap.Of(Options); }
         if (Peer is not null) { columns["peer"] = Peer; }
         return columns;

@@ -71,17 +71,17 @@ public sealed partial record LogicalSwitch : IOvsdbTypedRow<LogicalSwitch>
     public Dictionary<string, object?> ToColumns()
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (Acls.Count > 0) { columns["acls"] = OvsdbSet.Of(Acls); }
+        if (Acls.Count > 0) { columns["acls"] = OvsdbSet.From(Acls); }
         if (Copp is not null) { columns["copp"] = Copp.Value; }
-        if (DnsRecords.Count > 0) { columns["dns_records"] = OvsdbSet.Of(DnsRecords); }
+        if (DnsRecords.Count > 0) { columns["dns_records"] = OvsdbSet.From(DnsRecords); }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
-        if (ForwardingGroups.Count > 0) { columns["forwarding_groups"] = OvsdbSet.Of(ForwardingGroups); }
-        if (LoadBalancer.Count > 0) { columns["load_balancer"] = OvsdbSet.Of(LoadBalancer); }
-        if (LoadBalancerGroup.Count > 0) { columns["load_balancer_group"] = OvsdbSet.Of(LoadBalancerGroup); }
+        if (ForwardingGroups.Count > 0) { columns["forwarding_groups"] = OvsdbSet.From(ForwardingGroups); }
+        if (LoadBalancer.Count > 0) { columns["load_balancer"] = OvsdbSet.From(LoadBalancer); }
+        if (LoadBalancerGroup.Count > 0) { columns["load_balancer_group"] = OvsdbSet.From(LoadBalancerGroup); }
         if (Name.Length > 0) { columns["name"] = Name; }
         if (OtherConfig.Count > 0) { columns["other_config"] = OvsdbMap.Of(OtherConfig); }
-        if (Ports.Count > 0) { columns["ports"] = OvsdbSet.Of(Ports); }
-        if (QosRules.Count > 0) { columns["qos_rules"] = OvsdbSet.Of(QosRules); }
+        if (Ports.Count > 0) { columns["ports"] = OvsdbSet.From(Ports); }
+        if (QosRules.Count > 0) { columns["qos_rules"] = OvsdbSet.From(QosRules); }
         return columns;
     }
 }

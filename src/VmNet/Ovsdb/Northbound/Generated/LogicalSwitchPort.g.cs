@@ -91,18 +91,18 @@ public sealed partial record LogicalSwitchPort : IOvsdbTypedRow<LogicalSwitchPor
     public Dictionary<string, object?> ToColumns()
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (Addresses.Count > 0) { columns["addresses"] = OvsdbSet.Of(Addresses); }
+        if (Addresses.Count > 0) { columns["addresses"] = OvsdbSet.From(Addresses); }
         if (Dhcpv4Options is not null) { columns["dhcpv4_options"] = Dhcpv4Options.Value; }
         if (Dhcpv6Options is not null) { columns["dhcpv6_options"] = Dhcpv6Options.Value; }
         if (DynamicAddresses is not null) { columns["dynamic_addresses"] = DynamicAddresses; }
         if (Enabled is not null) { columns["enabled"] = Enabled.Value; }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
         if (HaChassisGroup is not null) { columns["ha_chassis_group"] = HaChassisGroup.Value; }
-        if (MirrorRules.Count > 0) { columns["mirror_rules"] = OvsdbSet.Of(MirrorRules); }
+        if (MirrorRules.Count > 0) { columns["mirror_rules"] = OvsdbSet.From(MirrorRules); }
         if (Name.Length > 0) { columns["name"] = Name; }
         if (Options.Count > 0) { columns["options"] = OvsdbMap.Of(Options); }
         if (ParentName is not null) { columns["parent_name"] = ParentName; }
-        if (PortSecurity.Count > 0) { columns["port_security"] = OvsdbSet.Of(PortSecurity); }
+        if (PortSecurity.Count > 0) { columns["port_security"] = OvsdbSet.From(PortSecurity); }
         if (Tag is not null) { columns["tag"] = Tag.Value; }
         if (TagRequest is not null) { columns["tag_request"] = TagRequest.Value; }
         if (Type.Length > 0) { columns["type"] = Type; }

@@ -75,7 +75,7 @@ public sealed partial record NbGlobal : IOvsdbTypedRow<NbGlobal>
     public Dictionary<string, object?> ToColumns()
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (Connections.Count > 0) { columns["connections"] = OvsdbSet.Of(Connections); }
+        if (Connections.Count > 0) { columns["connections"] = OvsdbSet.From(Connections); }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
         if (HvCfg != 0) { columns["hv_cfg"] = HvCfg; }
         if (HvCfgTimestamp != 0) { columns["hv_cfg_timestamp"] = HvCfgTimestamp; }

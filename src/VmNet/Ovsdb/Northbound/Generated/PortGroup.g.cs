@@ -43,10 +43,10 @@ public sealed partial record PortGroup : IOvsdbTypedRow<PortGroup>
     public Dictionary<string, object?> ToColumns()
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (Acls.Count > 0) { columns["acls"] = OvsdbSet.Of(Acls); }
+        if (Acls.Count > 0) { columns["acls"] = OvsdbSet.From(Acls); }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
         if (Name.Length > 0) { columns["name"] = Name; }
-        if (Ports.Count > 0) { columns["ports"] = OvsdbSet.Of(Ports); }
+        if (Ports.Count > 0) { columns["ports"] = OvsdbSet.From(Ports); }
         return columns;
     }
 }

@@ -134,22 +134,22 @@ public sealed partial record Bridge : IOvsdbTypedRow<Bridge>
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (AutoAttach is not null) { columns["auto_attach"] = AutoAttach.Value; }
-        if (Controller.Count > 0) { columns["controller"] = OvsdbSet.Of(Controller); }
+        if (Controller.Count > 0) { columns["controller"] = OvsdbSet.From(Controller); }
         if (DatapathId is not null) { columns["datapath_id"] = DatapathId; }
         if (DatapathType.Length > 0) { columns["datapath_type"] = DatapathType; }
         if (DatapathVersion.Length > 0) { columns["datapath_version"] = DatapathVersion; }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
         if (FailMode is not null) { columns["fail_mode"] = FailMode; }
-        if (FloodVlans.Count > 0) { columns["flood_vlans"] = OvsdbSet.Of(FloodVlans); }
+        if (FloodVlans.Count > 0) { columns["flood_vlans"] = OvsdbSet.From(FloodVlans); }
         if (FlowTables.Count > 0) { columns["flow_tables"] = OvsdbMap.Of(FlowTables); }
         if (Ipfix is not null) { columns["ipfix"] = Ipfix.Value; }
         if (McastSnoopingEnable) { columns["mcast_snooping_enable"] = McastSnoopingEnable; }
-        if (Mirrors.Count > 0) { columns["mirrors"] = OvsdbSet.Of(Mirrors); }
+        if (Mirrors.Count > 0) { columns["mirrors"] = OvsdbSet.From(Mirrors); }
         if (Name.Length > 0) { columns["name"] = Name; }
         if (Netflow is not null) { columns["netflow"] = Netflow.Value; }
         if (OtherConfig.Count > 0) { columns["other_config"] = OvsdbMap.Of(OtherConfig); }
-        if (Ports.Count > 0) { columns["ports"] = OvsdbSet.Of(Ports); }
-        if (Protocols.Count > 0) { columns["protocols"] = OvsdbSet.Of(Protocols); }
+        if (Ports.Count > 0) { columns["ports"] = OvsdbSet.From(Ports); }
+        if (Protocols.Count > 0) { columns["protocols"] = OvsdbSet.From(Protocols); }
         if (RstpEnable) { columns["rstp_enable"] = RstpEnable; }
         if (RstpStatus.Count > 0) { columns["rstp_status"] = OvsdbMap.Of(RstpStatus); }
         if (Sflow is not null) { columns["sflow"] = Sflow.Value; }

@@ -199,11 +199,11 @@ public sealed partial record Interface : IOvsdbTypedRow<Interface>
         if (Bfd.Count > 0) { columns["bfd"] = OvsdbMap.Of(Bfd); }
         if (BfdStatus.Count > 0) { columns["bfd_status"] = OvsdbMap.Of(BfdStatus); }
         if (CfmFault is not null) { columns["cfm_fault"] = CfmFault.Value; }
-        if (CfmFaultStatus.Count > 0) { columns["cfm_fault_status"] = OvsdbSet.Of(CfmFaultStatus); }
+        if (CfmFaultStatus.Count > 0) { columns["cfm_fault_status"] = OvsdbSet.From(CfmFaultStatus); }
         if (CfmFlapCount is not null) { columns["cfm_flap_count"] = CfmFlapCount.Value; }
         if (CfmHealth is not null) { columns["cfm_health"] = CfmHealth.Value; }
         if (CfmMpid is not null) { columns["cfm_mpid"] = CfmMpid.Value; }
-        if (CfmRemoteMpids.Count > 0) { columns["cfm_remote_mpids"] = OvsdbSet.Of(CfmRemoteMpids); }
+        if (CfmRemoteMpids.Count > 0) { columns["cfm_remote_mpids"] = OvsdbSet.From(CfmRemoteMpids); }
         if (CfmRemoteOpstate is not null) { columns["cfm_remote_opstate"] = CfmRemoteOpstate; }
         if (Duplex is not null) { columns["duplex"] = Duplex; }
         if (Error is not null) { columns["error"] = Error; }

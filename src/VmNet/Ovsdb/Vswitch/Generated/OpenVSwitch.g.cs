@@ -95,16 +95,16 @@ public sealed partial record OpenVSwitch : IOvsdbTypedRow<OpenVSwitch>
     public Dictionary<string, object?> ToColumns()
     {
         var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (Bridges.Count > 0) { columns["bridges"] = OvsdbSet.Of(Bridges); }
+        if (Bridges.Count > 0) { columns["bridges"] = OvsdbSet.From(Bridges); }
         if (CurCfg != 0) { columns["cur_cfg"] = CurCfg; }
-        if (DatapathTypes.Count > 0) { columns["datapath_types"] = OvsdbSet.Of(DatapathTypes); }
+        if (DatapathTypes.Count > 0) { columns["datapath_types"] = OvsdbSet.From(DatapathTypes); }
         if (Datapaths.Count > 0) { columns["datapaths"] = OvsdbMap.Of(Datapaths); }
         if (DbVersion is not null) { columns["db_version"] = DbVersion; }
         if (DpdkInitialized) { columns["dpdk_initialized"] = DpdkInitialized; }
         if (DpdkVersion is not null) { columns["dpdk_version"] = DpdkVersion; }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
-        if (IfaceTypes.Count > 0) { columns["iface_types"] = OvsdbSet.Of(IfaceTypes); }
-        if (ManagerOptions.Count > 0) { columns["manager_options"] = OvsdbSet.Of(ManagerOptions); }
+        if (IfaceTypes.Count > 0) { columns["iface_types"] = OvsdbSet.From(IfaceTypes); }
+        if (ManagerOptions.Count > 0) { columns["manager_options"] = OvsdbSet.From(ManagerOptions); }
         if (NextCfg != 0) { columns["next_cfg"] = NextCfg; }
         if (OtherConfig.Count > 0) { columns["other_config"] = OvsdbMap.Of(OtherConfig); }
         if (OvsVersion is not null) { columns["ovs_version"] = OvsVersion; }

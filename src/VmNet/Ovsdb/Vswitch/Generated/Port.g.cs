@@ -146,10 +146,10 @@ public sealed partial record Port : IOvsdbTypedRow<Port>
         if (BondFakeIface) { columns["bond_fake_iface"] = BondFakeIface; }
         if (BondMode is not null) { columns["bond_mode"] = BondMode; }
         if (BondUpdelay != 0) { columns["bond_updelay"] = BondUpdelay; }
-        if (Cvlans.Count > 0) { columns["cvlans"] = OvsdbSet.Of(Cvlans); }
+        if (Cvlans.Count > 0) { columns["cvlans"] = OvsdbSet.From(Cvlans); }
         if (ExternalIds.Count > 0) { columns["external_ids"] = OvsdbMap.Of(ExternalIds); }
         if (FakeBridge) { columns["fake_bridge"] = FakeBridge; }
-        if (Interfaces.Count > 0) { columns["interfaces"] = OvsdbSet.Of(Interfaces); }
+        if (Interfaces.Count > 0) { columns["interfaces"] = OvsdbSet.From(Interfaces); }
         if (Lacp is not null) { columns["lacp"] = Lacp; }
         if (Mac is not null) { columns["mac"] = Mac; }
         if (Name.Length > 0) { columns["name"] = Name; }
@@ -161,7 +161,7 @@ public sealed partial record Port : IOvsdbTypedRow<Port>
         if (Statistics.Count > 0) { columns["statistics"] = OvsdbMap.Of(Statistics); }
         if (Status.Count > 0) { columns["status"] = OvsdbMap.Of(Status); }
         if (Tag is not null) { columns["tag"] = Tag.Value; }
-        if (Trunks.Count > 0) { columns["trunks"] = OvsdbSet.Of(Trunks); }
+        if (Trunks.Count > 0) { columns["trunks"] = OvsdbSet.From(Trunks); }
         if (VlanMode is not null) { columns["vlan_mode"] = VlanMode; }
         return columns;
     }
