@@ -40,8 +40,12 @@ public static class OvsdbJson
                     throw Mismatch(json, type);
                 }
 
-                return json.TryGetInt64(out var l) ? l
-                    : type is null ? json.GetDouble() : throw Mismatch(json, type);
+                if (json.TryGetInt64(out var l))
+                {
+                    return l;
+                }
+
+                return type is null ? json.GetDouble() : throw Mismatch(json, type);
             case JsonValueKind.True:
             case JsonValueKind.False:
                 return type is null or { Type: AtomicType.Boolean }
