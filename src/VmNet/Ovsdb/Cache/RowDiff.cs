@@ -6,8 +6,8 @@ using VmNet.Ovsdb.Values;
 namespace VmNet.Ovsdb.Cache;
 
 /// <summary>
-/// Applies an update2 "modify" diff: scalars are replaced, sets (and optionals) toggle the listed
-/// elements, maps add new keys, drop pairs given with their current value, and change the rest.
+/// Applies an update2 "modify" diff: scalars and optionals (max 1) are replaced, sets toggle the
+/// listed elements, maps add new keys, drop pairs given with their current value, and change the rest.
 /// </summary>
 internal static class RowDiff
 {
@@ -23,7 +23,7 @@ internal static class RowDiff
             }
 
             var type = table.Columns[i].Type;
-            if (type.IsScalar)
+            if (!type.IsSet && !type.IsMap)
             {
                 values[i] = change;
             }

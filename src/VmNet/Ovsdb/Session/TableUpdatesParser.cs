@@ -107,8 +107,9 @@ public static class TableUpdatesParser
 
             try
             {
-                // A modify of a set/optional column carries the elements to toggle, so keep it a set.
-                values[schema.Ordinal] = diff && !schema.Type.IsScalar && !schema.Type.IsMap
+                // A modify of a set column (max > 1) carries the elements to toggle, so read it as a
+                // set; ovsdb-server sends scalars and optionals (max 1) as their new value.
+                values[schema.Ordinal] = diff && schema.Type.IsSet
                     ? OvsdbJson.ReadColumn(column.Value, schema.Type with { Min = 0, Max = ColumnType.Unlimited })
                     : OvsdbJson.ReadColumn(column.Value, schema.Type);
             }
