@@ -2,7 +2,8 @@ namespace VmNet.Ovsdb.Cache;
 
 /// <summary>
 /// A key to rows index that is cheap for the common unique case: a key maps to the row itself and
-/// only grows a list when a second row shares the key.
+/// only grows a set when a second row shares the key. Rows are immutable instances, so the set
+/// compares by reference and removal stays O(1) even for keys shared by every row (vendor=vmnet).
 /// </summary>
 internal sealed class MultiIndex<TKey>
     where TKey : notnull
@@ -17,13 +18,13 @@ internal sealed class MultiIndex<TKey>
         {
             _entries[key] = row;
         }
-        else if (existing is List<OvsdbRow> list)
+        else if (existing is HashSet<OvsdbRow> set)
         {
-            list.Add(row);
+            set.Add(row);
         }
         else
         {
-            _entries[key] = new List<OvsdbRow> { (OvsdbRow)existing, row };
+            _entries[key] = new HashSet<OvsdbRow>(ReferenceEqualityComparer.Instance) { (OvsdbRow)existing, row };
         }
     }
 
@@ -34,19 +35,15 @@ internal sealed class MultiIndex<TKey>
             return;
         }
 
-        if (existing is List<OvsdbRow> list)
+        if (existing is HashSet<OvsdbRow> set)
         {
-            list.RemoveAll(r => r.Uuid == row.Uuid);
-            if (list.Count == 1)
+            set.Remove(row);
+            if (set.Count == 1)
             {
-                _entries[key] = list[0];
-            }
-            else if (list.Count == 0)
-            {
-                _entries.Remove(key);
+                _entries[key] = set.First();
             }
         }
-        else if (((OvsdbRow)existing).Uuid == row.Uuid)
+        else if (ReferenceEquals(existing, row))
         {
             _entries.Remove(key);
         }
@@ -54,7 +51,7 @@ internal sealed class MultiIndex<TKey>
 
     public IReadOnlyList<OvsdbRow> Find(TKey key) =>
         !_entries.TryGetValue(key, out var existing) ? []
-        : existing is List<OvsdbRow> list ? list.ToArray()
+        : existing is HashSet<OvsdbRow> set ? set.ToArray()
         : [(OvsdbRow)existing];
 
     public void Clear() => _entries.Clear();

@@ -22,6 +22,26 @@ public static class NorthboundOps
         return (named, [Ops.InsertOwned(port, owner, named.Name), AttachToSet(LogicalSwitch.Table, logicalSwitch, "ports", named)]);
     }
 
+    /// <summary>Inserts many ports and attaches them all with a single mutate of the switch's <c>ports</c>.</summary>
+    public static IReadOnlyList<OvsdbOperation> CreateLogicalSwitchPorts(RowRef logicalSwitch, IEnumerable<(LogicalSwitchPort Port, Ownership.Ownership Owner)> ports)
+    {
+        var ops = new List<OvsdbOperation>();
+        var refs = new List<NamedUuid>();
+        foreach (var (port, owner) in ports)
+        {
+            var named = NewName("lsp");
+            refs.Add(named);
+            ops.Add(Ops.InsertOwned(port, owner, named.Name));
+        }
+
+        if (refs.Count > 0)
+        {
+            ops.Add(new MutateOperation(LogicalSwitch.Table, [new Condition("_uuid", "==", logicalSwitch.Atom)], [Mutation.Insert("ports", OvsdbSet.From(refs))]));
+        }
+
+        return ops;
+    }
+
     /// <summary>Detaches a port from its switch; OVN then drops the unreferenced port row.</summary>
     public static IReadOnlyList<OvsdbOperation> DeleteLogicalSwitchPort(Guid logicalSwitch, Guid port) =>
         [Ops.RemoveFromSet(LogicalSwitch.Table, logicalSwitch, "ports", port)];

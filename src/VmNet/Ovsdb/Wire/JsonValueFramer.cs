@@ -11,6 +11,7 @@ namespace VmNet.Ovsdb.Wire;
 public sealed class JsonValueFramer
 {
     private readonly int _maxValueBytes;
+    private readonly int _initialCapacity;
     private byte[] _buffer;
     private int _start;     // first byte of the value being assembled
     private int _scanned;   // bytes already scanned
@@ -23,6 +24,7 @@ public sealed class JsonValueFramer
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxValueBytes, 2);
         _maxValueBytes = maxValueBytes;
+        _initialCapacity = initialCapacity;
         _buffer = new byte[initialCapacity];
     }
 
@@ -141,12 +143,25 @@ public sealed class JsonValueFramer
 
     private void Compact()
     {
+        var held = _end - _start;
+
+        // A monitor reply can be megabytes; do not keep a buffer that size for the small messages after it.
+        if (_buffer.Length > 4 * _initialCapacity && held < _initialCapacity / 2)
+        {
+            var smaller = new byte[_initialCapacity];
+            _buffer.AsSpan(_start, held).CopyTo(smaller);
+            _buffer = smaller;
+            _scanned -= _start;
+            _end = held;
+            _start = 0;
+            return;
+        }
+
         if (_start == 0)
         {
             return;
         }
 
-        var held = _end - _start;
         if (held > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, held);
