@@ -143,6 +143,9 @@ public sealed class OvsdbLspBenchmark : IBenchmark
         GC.KeepAlive(client.Cache);
         await client.DisposeAsync();
         client = null;
+
+        // Let the client's background loops finish so nothing still roots the cache.
+        await Task.Delay(300, cancellationToken);
         var released = GC.GetTotalMemory(forceFullCollection: true);
         return connected - released;
     }
