@@ -31,6 +31,8 @@ public sealed partial class OvsdbClient : IAsyncDisposable
     private int _nextEndpoint;
     private bool _monitorCondSinceSupported = true;
     private long _reconnects;
+    private long _fullResyncs;
+    private long _resumes;
 
     private OvsdbClient(OvsdbClientOptions options, DatabaseSchema schema)
     {
@@ -67,6 +69,12 @@ public sealed partial class OvsdbClient : IAsyncDisposable
 
     /// <summary>How many times the connection was re-established after a loss.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Reconnects that re-read all monitored rows and diffed them against the cache.</summary>
+    public long FullResyncs => Interlocked.Read(ref _fullResyncs);
+
+    /// <summary>Reconnects where the server resumed from our last transaction id (monitor_cond_since found it).</summary>
+    public long Resumes => Interlocked.Read(ref _resumes);
 
     /// <summary>Connects, fetches the schema, and fills the cache before returning. The first connection is not retried.</summary>
     public static async Task<OvsdbClient> ConnectAsync(OvsdbClientOptions options, CancellationToken cancellationToken)
@@ -274,10 +282,15 @@ public sealed partial class OvsdbClient : IAsyncDisposable
                         if (initial || reply.Found)
                         {
                             Cache.Apply(reply.Updates, reply.LastTransactionId);
+                            if (!initial)
+                            {
+                                Interlocked.Increment(ref _resumes);
+                            }
                         }
                         else
                         {
                             Cache.Resync(reply.Updates, reply.LastTransactionId);
+                            Interlocked.Increment(ref _fullResyncs);
                         }
 
                         _logger.LogDebug("OVSDB {Database}: monitor_cond_since found={Found} since={Since}", Database, reply.Found, since);
@@ -305,6 +318,7 @@ public sealed partial class OvsdbClient : IAsyncDisposable
                 else
                 {
                     Cache.Resync(updates, null);
+                    Interlocked.Increment(ref _fullResyncs);
                 }
             },
             cancellationToken).ConfigureAwait(false);
