@@ -177,14 +177,24 @@ public sealed partial class OvsdbClient : IAsyncDisposable
 
     private async Task<OvsdbSession> CurrentSessionAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
-        Task<OvsdbSession> ready;
-        lock (_stateLock)
+        while (true)
         {
-            ready = _ready.Task;
-        }
+            ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
+            Task<OvsdbSession> ready;
+            lock (_stateLock)
+            {
+                ready = _ready.Task;
+            }
 
-        return await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var session = await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!session.IsClosed)
+            {
+                return session;
+            }
+
+            // Lost but not yet noticed by the supervisor: give it a moment to start reconnecting.
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private void Activate(OvsdbSession session)
