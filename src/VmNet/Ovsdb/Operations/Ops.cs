@@ -39,9 +39,6 @@ public static class Ops
         new(table, [Condition.Uuid(uuid)], [Mutation.Delete(column, OvsdbSet.From(members.Select(m => m.Atom)))]);
 
     /// <summary>Sets map keys (replacing their values) without touching other keys.</summary>
-    public static IEnumerable<MutateOperation> SetMapKeys(string table, Guid uuid, string column, IReadOnlyDictionary<string, string> pairs)
-    {
-        var keys = OvsdbSet.From(pairs.Keys);
-        yield return new MutateOperation(table, [Condition.Uuid(uuid)], [Mutation.Delete(column, keys), Mutation.Insert(column, OvsdbMap.Of(pairs))]);
-    }
+    public static MutateOperation SetMapKeys(string table, Guid uuid, string column, IReadOnlyDictionary<string, string> pairs) =>
+        new(table, [Condition.Uuid(uuid)], [Mutation.Delete(column, OvsdbSet.From(pairs.Keys)), Mutation.Insert(column, OvsdbMap.Of(pairs))]);
 }
