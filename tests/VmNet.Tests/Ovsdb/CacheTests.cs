@@ -105,6 +105,25 @@ public sealed class CacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GarbageCollectionByOwnershipDetachesAndDeletesOrphans()
+    {
+        await _server.NbctlAsync("ls-add", "gc", "--", "lsp-add", "gc", "foreign");
+        var (swRef, swOps) = NorthboundOps.CreateLogicalSwitch(new LogicalSwitch { Name = "gc-owned" }, new Ownership("Subnet", "gc-owned"));
+        var portOps = NorthboundOps.CreateLogicalSwitchPorts(swRef, Enumerable.Range(0, 4).Select(i => (new LogicalSwitchPort { Name = $"gc-p{i}" }, new Ownership("Pod", $"ns/p{i}"))));
+        await _client.TransactAsync([.. swOps, .. portOps], Timeouts.Token());
+        var foreign = Assert.Single(_client.Cache.FindByName(LogicalSwitchPort.Table, "foreign"));
+
+        var ops = _client.Cache.DeleteOrphansOps(LogicalSwitchPort.Table, "Pod", new HashSet<string> { "ns/p0", "ns/p3" });
+        await _client.TransactAsync(ops, Timeouts.Token());
+
+        Assert.Equal("gc-p0\ngc-p3", string.Join('\n', (await _server.NbctlAsync("--bare", "--columns=name", "find", "Logical_Switch_Port", "external_ids:vendor=vmnet")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)));
+        Assert.Contains("foreign", await _server.NbctlAsync("lsp-list", "gc"), StringComparison.Ordinal);
+        Assert.Equal(2, LogicalSwitch.FromRow(_client.Cache.FindByName(LogicalSwitch.Table, "gc-owned").Single()).Ports.Count);
+        Assert.NotNull(_client.Cache.Get(LogicalSwitchPort.Table, foreign.Uuid));
+        Assert.Empty(_client.Cache.DeleteOrphansOps(LogicalSwitchPort.Table, "Pod", new HashSet<string> { "ns/p0", "ns/p3" }));
+    }
+
+    [Fact]
     public async Task RouterPortsAndStaticRoutesCompose()
     {
         var owner = new Ownership("Vpc", "vpc-a");

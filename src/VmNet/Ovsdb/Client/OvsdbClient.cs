@@ -163,7 +163,10 @@ public sealed partial class OvsdbClient : IAsyncDisposable
         {
             session = _session;
             _session = null;
-            _ready.TrySetException(new ObjectDisposedException(nameof(OvsdbClient)));
+            if (_ready.TrySetException(new ObjectDisposedException(nameof(OvsdbClient))))
+            {
+                _ = _ready.Task.Exception; // observed: waiters see it, nobody else must
+            }
         }
 
         if (session is not null)
