@@ -6,18 +6,29 @@ namespace VmNet.Sandbox.Rig;
 /// </summary>
 public sealed class DaemonProcess
 {
-    private DaemonProcess(string name, int pid, string pidFilePath, string logPath)
+    private readonly string launcher;
+    private readonly IReadOnlyList<string> arguments;
+    private readonly TimeSpan timeout;
+    private readonly RigManifest? manifest;
+
+    private DaemonProcess(
+        string name, int pid, string pidFilePath, string logPath, string launcher, IReadOnlyList<string> arguments, TimeSpan timeout, RigManifest? manifest)
     {
         Name = name;
         Pid = pid;
         PidFilePath = pidFilePath;
         LogPath = logPath;
+        this.launcher = launcher;
+        this.arguments = arguments;
+        this.timeout = timeout;
+        this.manifest = manifest;
     }
 
     /// <summary>Executable name, e.g. "ovn-northd" (also what /proc/PID/comm shows, truncated to 15 chars).</summary>
     public string Name { get; }
 
-    public int Pid { get; }
+    /// <summary>PID of the current (or last) instance; changes on restart.</summary>
+    public int Pid { get; private set; }
 
     public string PidFilePath { get; }
 
@@ -36,7 +47,36 @@ public sealed class DaemonProcess
         string pidFilePath,
         string logPath,
         TimeSpan timeout,
+        RigManifest? manifest,
         CancellationToken cancellationToken)
+    {
+        var args = arguments.ToList();
+        var pid = await LaunchAsync(name, launcher, args, pidFilePath, logPath, timeout, cancellationToken).ConfigureAwait(false);
+        manifest?.RecordPid(pid, name);
+        return new DaemonProcess(name, pid, pidFilePath, logPath, launcher, args, timeout, manifest);
+    }
+
+    /// <summary>Stops the daemon if it runs (it may have been killed for a crash test) and starts it again with the same arguments.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        if (IsRunning)
+        {
+            await StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Pid = await LaunchAsync(Name, launcher, arguments, PidFilePath, LogPath, timeout, cancellationToken).ConfigureAwait(false);
+        manifest?.RecordPid(Pid, Name);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        ProcessSignals.TerminateAsync([Pid], TimeSpan.FromSeconds(5), cancellationToken);
+
+    public Task KillAsync(CancellationToken cancellationToken) => ProcessSignals.KillAsync([Pid], cancellationToken);
+
+    public string ReadLogTail(int lines = 15) => LogTail.Read(LogPath, lines);
+
+    private static async Task<int> LaunchAsync(
+        string name, string launcher, IReadOnlyList<string> arguments, string pidFilePath, string logPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var result = await CommandRunner.RunAsync(launcher, arguments, timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
@@ -50,13 +90,6 @@ public sealed class DaemonProcess
             throw new RigException($"{name} (pid {pid}) exited right after start\n{LogTail.Read(logPath)}");
         }
 
-        return new DaemonProcess(name, pid, pidFilePath, logPath);
+        return pid;
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) =>
-        ProcessSignals.TerminateAsync([Pid], TimeSpan.FromSeconds(5), cancellationToken);
-
-    public Task KillAsync(CancellationToken cancellationToken) => ProcessSignals.KillAsync([Pid], cancellationToken);
-
-    public string ReadLogTail(int lines = 15) => LogTail.Read(LogPath, lines);
 }

@@ -41,10 +41,8 @@ public sealed class OvnCentral : IAsyncDisposable
         OvsdbServerProcess? sb = null;
         try
         {
-            nb = await OvsdbServerProcess.StartAsync(OvsdbServerOptions.ForNorthbound(directory, listenTcp), cancellationToken).ConfigureAwait(false);
-            manifest?.RecordPid(nb.Pid, "ovsdb-server");
-            sb = await OvsdbServerProcess.StartAsync(OvsdbServerOptions.ForSouthbound(directory, listenTcp), cancellationToken).ConfigureAwait(false);
-            manifest?.RecordPid(sb.Pid, "ovsdb-server");
+            nb = await OvsdbServerProcess.StartAsync(OvsdbServerOptions.ForNorthbound(directory, listenTcp) with { Manifest = manifest }, cancellationToken).ConfigureAwait(false);
+            sb = await OvsdbServerProcess.StartAsync(OvsdbServerOptions.ForSouthbound(directory, listenTcp) with { Manifest = manifest }, cancellationToken).ConfigureAwait(false);
 
             // init creates the NB_Global / SB_Global rows northd and ovn-controller expect.
             await CommandRunner.RunCheckedAsync("ovn-nbctl", ["--db=" + nb.UnixConnection, "init"], ToolTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -67,8 +65,8 @@ public sealed class OvnCentral : IAsyncDisposable
                 pidFile,
                 log,
                 ToolTimeout,
+                manifest,
                 cancellationToken).ConfigureAwait(false);
-            manifest?.RecordPid(northd.Pid, "ovn-northd");
             return new OvnCentral(directory, nb, sb, northd);
         }
         catch

@@ -45,8 +45,7 @@ public sealed class OvsNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var dir = Path.GetFullPath(options.Directory);
         Directory.CreateDirectory(dir);
-        var ovsdb = await OvsdbServerProcess.StartAsync(OvsdbServerOptions.ForOpenVSwitch(dir), cancellationToken).ConfigureAwait(false);
-        manifest?.RecordPid(ovsdb.Pid, "ovsdb-server");
+        var ovsdb = await OvsdbServerProcess.StartAsync(OvsdbServerOptions.ForOpenVSwitch(dir) with { Manifest = manifest }, cancellationToken).ConfigureAwait(false);
         var started = new List<int> { ovsdb.Pid };
         try
         {
@@ -81,8 +80,8 @@ public sealed class OvsNode : IAsyncDisposable
                 vswitchdPid,
                 vswitchdLog,
                 options.Timeout,
+                manifest,
                 cancellationToken).ConfigureAwait(false);
-            manifest?.RecordPid(vswitchd.Pid, "ovs-vswitchd");
             started.Add(vswitchd.Pid);
 
             await Ip("addr", "flush", "dev", options.UnderlayInterface).ConfigureAwait(false);
@@ -112,8 +111,8 @@ public sealed class OvsNode : IAsyncDisposable
                 controllerPid,
                 controllerLog,
                 options.Timeout,
+                manifest,
                 cancellationToken).ConfigureAwait(false);
-            manifest?.RecordPid(controller.Pid, "ovn-controller");
             return new OvsNode(options, ovsdb, vswitchd, controller);
         }
         catch

@@ -15,6 +15,9 @@ public sealed record OvsdbServerOptions
     /// <summary>Also listen on TCP 127.0.0.1 at a port the kernel chooses.</summary>
     public bool ListenTcp { get; init; }
 
+    /// <summary>If set, every server PID (also after restarts) is recorded here for <see cref="RigJanitor"/>.</summary>
+    public RigManifest? Manifest { get; init; }
+
     /// <summary>How long starting, stopping and tool invocations may take.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 

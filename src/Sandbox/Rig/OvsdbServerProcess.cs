@@ -10,6 +10,9 @@ namespace VmNet.Sandbox.Rig;
 /// </summary>
 public sealed class OvsdbServerProcess : IAsyncDisposable
 {
+    // sockaddr_un.sun_path is 108 bytes including the terminating NUL.
+    private const int MaxUnixSocketPath = 107;
+
     private readonly OvsdbServerOptions options;
 
     private OvsdbServerProcess(OvsdbServerOptions options)
@@ -57,6 +60,12 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         }
 
         var server = new OvsdbServerProcess(options);
+        if (server.SocketPath.Length > MaxUnixSocketPath || server.UnixctlPath.Length > MaxUnixSocketPath)
+        {
+            throw new RigException(
+                $"socket path '{server.SocketPath}' is longer than {MaxUnixSocketPath} bytes (sun_path limit): use a shorter Directory or Name");
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(server.DatabasePath)!);
         if (!File.Exists(server.DatabasePath))
         {
@@ -116,7 +125,7 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         };
         if (tcpPort is { } port)
         {
-            args.Add(TcpRemote(port));
+            args.Add("--remote=" + TcpRemote(port));
         }
 
         // With --detach the parent exits only once the daemon is initialised and listening.
@@ -128,6 +137,7 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         }
 
         Pid = PidFile.Read(PidFilePath, LogPath);
+        options.Manifest?.RecordPid(Pid, "ovsdb-server");
         TcpPort = null;
         if (tcpPort is { } requested)
         {
@@ -147,8 +157,8 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         {
             // The old port was taken meanwhile: ovsdb-server only logs the bind failure and keeps retrying,
             // so swap the remote for a kernel-chosen port instead.
-            await AppctlAsync(["ovsdb-server/remove-remote", TcpRemote(requested)[("--remote=".Length)..]], cancellationToken).ConfigureAwait(false);
-            await AppctlAsync(["ovsdb-server/add-remote", TcpRemote(0)[("--remote=".Length)..]], cancellationToken).ConfigureAwait(false);
+            await AppctlAsync(["ovsdb-server/remove-remote", TcpRemote(requested)], cancellationToken).ConfigureAwait(false);
+            await AppctlAsync(["ovsdb-server/add-remote", TcpRemote(0)], cancellationToken).ConfigureAwait(false);
         }
 
         var deadline = DateTime.UtcNow + options.Timeout;
@@ -169,5 +179,5 @@ public sealed class OvsdbServerProcess : IAsyncDisposable
         }
     }
 
-    private static string TcpRemote(int port) => "--remote=ptcp:" + port.ToString(CultureInfo.InvariantCulture) + ":127.0.0.1";
+    private static string TcpRemote(int port) => "ptcp:" + port.ToString(CultureInfo.InvariantCulture) + ":127.0.0.1";
 }

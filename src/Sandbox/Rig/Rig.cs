@@ -175,9 +175,16 @@ public sealed class Rig : IAsyncDisposable
 
         stopped = true;
         var stopwatch = Stopwatch.StartNew();
-        await ProcessSignals.TerminateAsync(DaemonPids.Where(ProcessSignals.IsAlive).ToList(), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-        await RigJanitor.CleanRunAsync(Directory, cancellationToken).ConfigureAwait(false);
-        TeardownTime = stopwatch.Elapsed;
+        try
+        {
+            await ProcessSignals.TerminateAsync(DaemonPids.Where(ProcessSignals.IsAlive).ToList(), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Also covers daemons restarted under new PIDs and anything recorded but not reachable via Nodes.
+            await RigJanitor.CleanRunAsync(Directory, cancellationToken).ConfigureAwait(false);
+            TeardownTime = stopwatch.Elapsed;
+        }
     }
 
     public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));

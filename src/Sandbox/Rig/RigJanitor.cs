@@ -2,7 +2,8 @@ namespace VmNet.Sandbox.Rig;
 
 /// <summary>
 /// Removes what crashed rig runs left behind: for every run directory whose owner process is gone,
-/// kills the recorded daemons (only if the PID still runs the recorded executable), deletes its
+/// kills the recorded daemons (only if the PID still runs the recorded executable with the recorded start
+/// time, so a reused PID is never hit), deletes its
 /// network namespaces and root-namespace links, and deletes the directory.
 /// </summary>
 public static class RigJanitor
@@ -22,13 +23,21 @@ public static class RigJanitor
 
         foreach (var dir in Directory.GetDirectories(searchRoot, "vmnet-rig-" + RigRunId.Prefix + "*"))
         {
-            if (IsOwnerAlive(dir))
+            // No owner file: not a rig manifest (or one being written this instant); leave it alone.
+            if (RigManifest.ReadOwner(dir) is null || IsOwnerAlive(dir))
             {
                 continue;
             }
 
-            await CleanRunAsync(dir, cancellationToken).ConfigureAwait(false);
-            removed.Add(dir);
+            try
+            {
+                await CleanRunAsync(dir, cancellationToken).ConfigureAwait(false);
+                removed.Add(dir);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Another janitor (a parallel test process) cleaned it first.
+            }
         }
 
         return removed;
@@ -44,8 +53,8 @@ public static class RigJanitor
     /// <summary>Kills recorded daemons, deletes recorded netns and links, then the directory itself.</summary>
     public static async Task CleanRunAsync(string directory, CancellationToken cancellationToken)
     {
-        var pids = RigManifest.ReadPids(directory)
-            .Where(p => ProcessSignals.IsAlive(p.Pid) && IsSameExecutable(p.Pid, p.Name))
+        var pids = RigManifest.ReadPidRecords(directory)
+            .Where(p => ProcessSignals.IsAlive(p.Pid) && ProcessStartTime.Read(p.Pid) == p.StartTime && IsSameExecutable(p.Pid, p.Name))
             .Select(p => p.Pid)
             .Distinct()
             .ToList();
@@ -65,7 +74,10 @@ public static class RigJanitor
             }
         }
 
-        Directory.Delete(directory, recursive: true);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     // /proc/PID/comm is truncated to 15 characters ("ovn-controller" fits, so do the others).

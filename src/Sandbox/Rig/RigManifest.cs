@@ -5,7 +5,8 @@ namespace VmNet.Sandbox.Rig;
 /// <summary>
 /// Records everything a rig run creates (daemon PIDs, network namespaces, root-namespace links) in its
 /// directory as it is created, so <see cref="RigJanitor"/> can clean up after a run that crashed.
-/// Files: owner ("PID STARTTIME" of the process that built the rig), pids ("PID NAME" lines), netns, links.
+/// Files: owner ("PID STARTTIME" of the process that built the rig), pids ("PID STARTTIME NAME" lines),
+/// netns, links. Start times make a recorded PID safe to kill later: a reused PID has another start time.
 /// </summary>
 public sealed class RigManifest
 {
@@ -31,17 +32,23 @@ public sealed class RigManifest
     }
 
     public void RecordPid(int pid, string name) =>
-        Append(PidsFile, string.Create(CultureInfo.InvariantCulture, $"{pid} {name}"));
+        Append(PidsFile, string.Create(CultureInfo.InvariantCulture, $"{pid} {ProcessStartTime.Read(pid) ?? 0} {name}"));
 
     public void RecordNetns(string name) => Append(NetnsFile, name);
 
     public void RecordLink(string name) => Append(LinksFile, name);
 
     public static IReadOnlyList<(int Pid, string Name)> ReadPids(string directory) =>
+        ReadPidRecords(directory).Select(r => (r.Pid, r.Name)).ToList();
+
+    /// <summary>Every recorded daemon with the start time it had when recorded.</summary>
+    public static IReadOnlyList<(int Pid, long StartTime, string Name)> ReadPidRecords(string directory) =>
         ReadLines(directory, PidsFile)
-            .Select(l => l.Split(' ', 2))
-            .Where(p => p.Length == 2 && int.TryParse(p[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
-            .Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), p[1]))
+            .Select(l => l.Split(' ', 3))
+            .Where(p => p.Length == 3
+                && int.TryParse(p[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+                && long.TryParse(p[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+            .Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), long.Parse(p[1], CultureInfo.InvariantCulture), p[2]))
             .ToList();
 
     public static IReadOnlyList<string> ReadNetns(string directory) => ReadLines(directory, NetnsFile);

@@ -88,6 +88,14 @@ public sealed class TestPod
             TimeSpan.FromSeconds(count + 5),
             cancellationToken);
 
+    /// <summary>Sets eth0 up or down, e.g. down to "pause" a migration source.</summary>
+    public Task SetLinkAsync(bool up, CancellationToken cancellationToken = default) =>
+        RunIp(cancellationToken, "-n", Netns, "link", "set", "eth0", up ? "up" : "down");
+
+    /// <summary>Announces eth0's MAC with RARP, as QEMU does when a migrated VM resumes.</summary>
+    public Task SendRarpAsync(int count = 1, CancellationToken cancellationToken = default) =>
+        RarpAnnouncer.SendAsync(Netns, "eth0", Options.Mac, count, cancellationToken);
+
     /// <summary>Unplugs the port from br-int and deletes the pod netns (which destroys the veth pair).</summary>
     public async Task RemoveAsync(CancellationToken cancellationToken = default)
     {

@@ -94,12 +94,52 @@ public sealed class RigLifecycleTests(ITestOutputHelper output)
         Assert.Contains("'ghost' not up", ex.Message, StringComparison.Ordinal);
         Assert.Contains("ovn-controller.log]", ex.Message, StringComparison.Ordinal);
         Assert.Contains("ovn-northd.log]", ex.Message, StringComparison.Ordinal);
+
+        var chassisEx = await Assert.ThrowsAsync<RigException>(() =>
+            OvnWaits.WaitForChassisAsync(rig.Central, ["node1", "node9"], TimeSpan.FromMilliseconds(300), rig.Diagnostics, CancellationToken.None));
+        Assert.Contains("registered: [node1]", chassisEx.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FailedStartLeavesNothingBehind()
+    {
+        var options = new RigOptions { UnderlayPrefix = "999.1.1" };
+        var before = NetworkNamespace.List().ToHashSet();
+
+        var ex = await Assert.ThrowsAsync<RigCommandException>(() => Sandbox.Rig.Rig.StartAsync(options));
+
+        Assert.Contains("999.1.1.1/24", ex.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(options.EffectiveDirectory));
+        Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith(options.RunId.Value, StringComparison.Ordinal) && !before.Contains(n));
+        // Every daemon of the run names the run directory in its command line (ovsdb-server) or environment (OVS_RUNDIR).
+        var leftovers = Directory.GetDirectories("/proc")
+            .Where(d => int.TryParse(Path.GetFileName(d), out var pid) && ProcessSignals.IsAlive(pid))
+            .Where(d => (SafeRead(Path.Combine(d, "cmdline")) + SafeRead(Path.Combine(d, "environ"))).Contains(options.EffectiveDirectory, StringComparison.Ordinal))
+            .ToList();
+        Assert.Empty(leftovers);
+    }
+
+    private static string SafeRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
     }
 
     [Fact]
     public async Task JanitorCleansDeadRunsAndSparesLiveOnes()
     {
         var root = Path.Combine(Path.GetTempPath(), "vmnet-janitor-" + RigRunId.New().Value);
+        using var bystander = Process.Start("sleep", "30");
         try
         {
             var deadId = RigRunId.New();
@@ -110,6 +150,9 @@ public sealed class RigLifecycleTests(ITestOutputHelper output)
             var netns = deadId.Value + "n1";
             manifest.RecordNetns(netns);
             await NetworkNamespace.AddAsync(netns, CancellationToken.None);
+
+            // Same PID and executable but another start time: a reused PID, which must not be killed.
+            await File.AppendAllTextAsync(Path.Combine(deadDir, RigManifest.PidsFile), $"{bystander.Id} 1 sleep\n");
             await File.WriteAllTextAsync(Path.Combine(deadDir, RigManifest.OwnerFile), $"{await ExitedPidAsync()} 1\n");
 
             var liveDir = Path.Combine(root, "vmnet-rig-" + RigRunId.New().Value);
@@ -122,9 +165,11 @@ public sealed class RigLifecycleTests(ITestOutputHelper output)
             Assert.False(NetworkNamespace.Exists(netns));
             Assert.False(Directory.Exists(deadDir));
             Assert.True(Directory.Exists(liveDir));
+            Assert.True(ProcessSignals.IsAlive(bystander.Id));
         }
         finally
         {
+            bystander.Kill();
             Directory.Delete(root, recursive: true);
         }
     }

@@ -1,0 +1,116 @@
+using System.Runtime.InteropServices;
+using VmNet.Daemon.Netlink.Native;
+
+namespace VmNet.Daemon.Netlink;
+
+/// <summary>
+/// An open handle on a network namespace (a file under /var/run/netns/ or /proc/PID/ns/net, as CNI hands
+/// it over). The handle keeps the namespace alive while open and is what the kernel takes to move a link
+/// (IFLA_NET_NS_FD). Code that must run inside the namespace runs on a dedicated OS thread, because
+/// setns(CLONE_NEWNET) switches only the calling thread: a thread-pool thread must never be left in, or
+/// even be borrowed into, another namespace.
+/// </summary>
+public sealed class NetworkNamespace : IDisposable
+{
+    private const string CurrentThreadPath = "/proc/thread-self/ns/net";
+
+    private readonly SafeFileDescriptor _fd;
+
+    private NetworkNamespace(SafeFileDescriptor fd, string path)
+    {
+        _fd = fd;
+        Path = path;
+    }
+
+    /// <summary>The path the namespace was opened from, for messages.</summary>
+    public string Path { get; }
+
+    internal SafeFileDescriptor Handle => _fd;
+
+    /// <summary>Opens the namespace at <paramref name="path"/>; throws a <see cref="NetworkNamespaceException"/> naming it when it does not exist.</summary>
+    public static NetworkNamespace Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var number = LibC.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC);
+        if (number < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new NetworkNamespaceException("open network namespace", path, errno,
+                errno == Errno.ENOENT ? "no such network namespace path" : null);
+        }
+
+        return new NetworkNamespace(new SafeFileDescriptor(number), path);
+    }
+
+    /// <summary>Opens the network namespace of the calling thread.</summary>
+    public static NetworkNamespace OpenCurrent() => Open(CurrentThreadPath);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> inside this namespace on a new dedicated thread, which enters the
+    /// namespace, runs the work, goes back and ends. Sockets the work creates stay bound to this namespace
+    /// for their life, so they can be used afterwards from any thread. The token is checked before the
+    /// thread starts.
+    /// </summary>
+    public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        cancellationToken.ThrowIfCancellationRequested();
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() => RunInside(work, completion))
+        {
+            IsBackground = true,
+            Name = "netns " + Path,
+        };
+        thread.Start();
+
+        // Not abandoned on cancellation once started: the work is short, and a socket it creates must
+        // reach the caller to be disposed rather than leak. Long work observes the token itself.
+        return completion.Task;
+    }
+
+    public Task RunAsync(Action work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return RunAsync<bool>(() =>
+        {
+            work();
+            return true;
+        }, cancellationToken);
+    }
+
+    public void Dispose() => _fd.Dispose();
+
+    public override string ToString() => Path;
+
+    private void RunInside<T>(Func<T> work, TaskCompletionSource<T> completion)
+    {
+        try
+        {
+            using var original = Open(CurrentThreadPath);
+            Enter(this);
+            try
+            {
+                completion.SetResult(work());
+            }
+            finally
+            {
+                // Going back is tidiness, not safety: this thread ends right after and no other code runs on it.
+                _ = LibC.SetNs(original.Handle, LibC.CLONE_NEWNET);
+            }
+        }
+        catch (Exception ex)
+        {
+            completion.TrySetException(ex);
+        }
+    }
+
+    private static void Enter(NetworkNamespace target)
+    {
+        if (LibC.SetNs(target.Handle, LibC.CLONE_NEWNET) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new NetworkNamespaceException("setns(CLONE_NEWNET)", target.Path, errno,
+                errno == Errno.EINVAL ? "the path is not a network namespace" : null);
+        }
+    }
+}
