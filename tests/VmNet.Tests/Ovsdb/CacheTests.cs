@@ -124,6 +124,30 @@ public sealed class CacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TypedUpdatesSetAndClearColumnsAndMapKeysMutateInPlace()
+    {
+        await _server.NbctlAsync("ls-add", "sw-u", "--", "lsp-add", "sw-u", "u1", "--", "set", "Logical_Switch_Port", "u1", "tag_request=5", "external_ids:a=1", "external_ids:b=2");
+        var port = LogicalSwitchPort.FromRow(await _client.Cache.WaitForRowAsync(LogicalSwitchPort.Table, r => r.Name == "u1", Timeouts.Token()));
+
+        await _client.TransactAsync(
+            [
+                Ops.Update(port with { TagRequest = null, Addresses = ["dynamic"], Type = "localport" }, "tag_request", "addresses", "type"),
+                Ops.SetMapKeys(LogicalSwitchPort.Table, port.Uuid, "external_ids", new Dictionary<string, string> { ["b"] = "20", ["c"] = "3" }),
+            ],
+            Timeouts.Token());
+
+        Assert.Equal("[]", await _server.NbctlAsync("get", "Logical_Switch_Port", "u1", "tag_request"));
+        Assert.Equal("localport", await _server.NbctlAsync("get", "Logical_Switch_Port", "u1", "type"));
+        Assert.Equal("{a=\"1\", b=\"20\", c=\"3\"}", await _server.NbctlAsync("get", "Logical_Switch_Port", "u1", "external_ids"));
+        var updated = _client.Cache.Get<LogicalSwitchPort>(port.Uuid)!;
+        Assert.Null(updated.TagRequest);
+        Assert.Equal(["dynamic"], updated.Addresses);
+        Assert.Equal("20", updated.ExternalIds["b"]);
+        Assert.Throws<ArgumentException>(() => Ops.Update(port, "no_such_column"));
+        Assert.Throws<ArgumentException>(() => Ops.Update(new LogicalSwitchPort { Name = "new" }, "name"));
+    }
+
+    [Fact]
     public async Task RouterPortsAndStaticRoutesCompose()
     {
         var owner = new Ownership("Vpc", "vpc-a");

@@ -29,6 +29,27 @@ public static class Ops
     public static UpdateOperation Update(string table, Guid uuid, IReadOnlyDictionary<string, object?> columns) =>
         new(table, [Condition.Uuid(uuid)], columns);
 
+    /// <summary>Sets the named columns of an existing row to the typed row's values (empty values clear them).</summary>
+    public static UpdateOperation Update<T>(T row, params string[] columns)
+        where T : IOvsdbTypedRow<T>
+    {
+        if (row.Uuid == Guid.Empty)
+        {
+            throw new ArgumentException($"{T.TableName} row has no Uuid; only existing rows can be updated", nameof(row));
+        }
+
+        var all = row.ToAllColumns();
+        var selected = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var column in columns)
+        {
+            selected[column] = all.TryGetValue(column, out var value)
+                ? value
+                : throw new ArgumentException($"table {T.TableName} has no column '{column}'", nameof(columns));
+        }
+
+        return new UpdateOperation(T.TableName, [Condition.Uuid(row.Uuid)], selected);
+    }
+
     public static DeleteOperation Delete(string table, Guid uuid) => new(table, [Condition.Uuid(uuid)]);
 
     /// <summary>Adds references (or any atoms) to a set column of an existing row.</summary>
