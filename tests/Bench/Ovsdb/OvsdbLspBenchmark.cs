@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using VmNet.Ovsdb.Client;
 using VmNet.Ovsdb.Northbound;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 using VmNet.Ovsdb.Wire;
 using VmNet.Sandbox.Rig;
 

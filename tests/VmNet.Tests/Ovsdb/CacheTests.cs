@@ -3,7 +3,7 @@ using VmNet.Ovsdb.Cache;
 using VmNet.Ovsdb.Client;
 using VmNet.Ovsdb.Northbound;
 using VmNet.Ovsdb.Operations;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 using VmNet.Tests.Ovsdb.Support;
 
 namespace VmNet.Tests.Ovsdb;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using VmNet.Ovsdb.Client;
 using VmNet.Ovsdb.Northbound;
 using VmNet.Ovsdb.Operations;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 using VmNet.Tests.Ovsdb.Support;
 
 namespace VmNet.Tests.Ovsdb;

@@ -1,4 +1,4 @@
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 
 namespace VmNet.Tests.Ovsdb;
 

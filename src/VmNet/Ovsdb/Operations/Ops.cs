@@ -10,7 +10,7 @@ namespace VmNet.Ovsdb.Operations;
 public static class Ops
 {
     /// <summary>Inserts a typed row with our ownership in external_ids; <paramref name="uuidName"/> names it for later ops.</summary>
-    public static InsertOperation InsertOwned<T>(T row, Ownership.Ownership owner, string? uuidName = null)
+    public static InsertOperation InsertOwned<T>(T row, Ownership owner, string? uuidName = null)
         where T : IOvsdbTypedRow<T>
     {
         ArgumentNullException.ThrowIfNull(owner);

@@ -2,7 +2,7 @@ using VmNet.Ovsdb.Cache;
 using VmNet.Ovsdb.Operations;
 using VmNet.Ovsdb.Values;
 
-namespace VmNet.Ovsdb.Ownership;
+namespace VmNet.Ovsdb;
 
 /// <summary>
 /// Builds the operations that remove rows by ownership: every reference to them in a set column of
