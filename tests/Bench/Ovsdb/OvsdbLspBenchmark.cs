@@ -83,6 +83,12 @@ public sealed class OvsdbLspBenchmark : IBenchmark
         }
 
         stopwatch.Stop();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (client.Cache.Count(LogicalSwitchPort.Table) != Ports && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+
         if (client.Cache.Count(LogicalSwitchPort.Table) != Ports)
         {
             throw new InvalidOperationException($"expected {Ports} ports in the cache, found {client.Cache.Count(LogicalSwitchPort.Table)}");

@@ -82,7 +82,7 @@ public sealed class CacheTests : IAsyncLifetime
         var result = await _client.TransactAsync(ops, Timeouts.Token());
         Assert.Equal(7, result.Results.Count);
 
-        // ovsdb-server sends the monitor update before the reply, so the cache already has our rows.
+        await Timeouts.UntilAsync(() => _client.Cache.FindOwnedBy(LogicalSwitch.Table, owner).Count == 1, "our switch in the cache");
         var sw = Assert.Single(_client.Cache.FindOwnedBy(LogicalSwitch.Table, owner));
         Assert.Equal(result.InsertedUuid(0), sw.Uuid);
         Assert.Equal(3, LogicalSwitch.FromRow(sw).Ports.Count);
@@ -111,6 +111,7 @@ public sealed class CacheTests : IAsyncLifetime
         var (swRef, swOps) = NorthboundOps.CreateLogicalSwitch(new LogicalSwitch { Name = "gc-owned" }, new Ownership("Subnet", "gc-owned"));
         var portOps = NorthboundOps.CreateLogicalSwitchPorts(swRef, Enumerable.Range(0, 4).Select(i => (new LogicalSwitchPort { Name = $"gc-p{i}" }, new Ownership("Pod", $"ns/p{i}"))));
         await _client.TransactAsync([.. swOps, .. portOps], Timeouts.Token());
+        await Timeouts.UntilAsync(() => _client.Cache.Count(LogicalSwitchPort.Table) == 5, "all ports cached");
         var foreign = Assert.Single(_client.Cache.FindByName(LogicalSwitchPort.Table, "foreign"));
 
         var ops = _client.Cache.DeleteOrphansOps(LogicalSwitchPort.Table, "Pod", new HashSet<string> { "ns/p0", "ns/p3" });
@@ -139,6 +140,7 @@ public sealed class CacheTests : IAsyncLifetime
         Assert.Equal("[]", await _server.NbctlAsync("get", "Logical_Switch_Port", "u1", "tag_request"));
         Assert.Equal("localport", await _server.NbctlAsync("get", "Logical_Switch_Port", "u1", "type"));
         Assert.Equal("{a=\"1\", b=\"20\", c=\"3\"}", await _server.NbctlAsync("get", "Logical_Switch_Port", "u1", "external_ids"));
+        await Timeouts.UntilAsync(() => _client.Cache.Get<LogicalSwitchPort>(port.Uuid)!.Type == "localport", "update cached");
         var updated = _client.Cache.Get<LogicalSwitchPort>(port.Uuid)!;
         Assert.Null(updated.TagRequest);
         Assert.Equal(["dynamic"], updated.Addresses);
@@ -157,6 +159,7 @@ public sealed class CacheTests : IAsyncLifetime
         await _client.TransactAsync([.. lrOps, .. lrpOps, .. routeOps], Timeouts.Token());
         Assert.Contains("lrp-a", await _server.NbctlAsync("lrp-list", "lr-a"), StringComparison.Ordinal);
         Assert.Contains("10.3.0.254", await _server.NbctlAsync("lr-route-list", "lr-a"), StringComparison.Ordinal);
+        await Timeouts.UntilAsync(() => _client.Cache.FindByName(LogicalRouter.Table, "lr-a").Count == 1, "router cached");
         var router = Assert.Single(_client.Cache.FindByName<LogicalRouter>("lr-a"));
         Assert.Single(router.StaticRoutes);
         Assert.Single(router.Ports);

@@ -76,7 +76,7 @@ public sealed class SslTests : IAsyncLifetime
             new OvsdbClientOptions { Endpoints = OvsdbClientOptions.ParseRemotes($"ssl:127.0.0.1:{_port}"), Database = "OVN_Northbound", Ssl = Ssl(F("ca.pem")) },
             Timeouts.Token());
         await client.TransactAsync([new InsertOperation(LogicalSwitch.Table, new Dictionary<string, object?> { ["name"] = "over-tls" })], Timeouts.Token());
-        Assert.Single(client.Cache.FindByName<LogicalSwitch>("over-tls"));
+        await Timeouts.UntilAsync(() => client.Cache.FindByName<LogicalSwitch>("over-tls").Count == 1, "switch cached over TLS");
     }
 
     [Fact]
