@@ -150,6 +150,22 @@ public sealed class CacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NameIndexHoldsRowsSharingAName()
+    {
+        var insert = new InsertOperation(LogicalSwitch.Table, new Dictionary<string, object?> { ["name"] = "twin" });
+        var result = await _client.TransactAsync([insert, insert, insert], Timeouts.Token());
+        await Timeouts.UntilAsync(() => _client.Cache.FindByName(LogicalSwitch.Table, "twin").Count == 3, "three twins cached");
+        await _client.TransactAsync([Ops.Delete(LogicalSwitch.Table, result.InsertedUuid(1))], Timeouts.Token());
+        await Timeouts.UntilAsync(() => _client.Cache.FindByName(LogicalSwitch.Table, "twin").Count == 2, "one twin removed");
+        Assert.Equal(
+            new[] { result.InsertedUuid(0), result.InsertedUuid(2) }.Order(),
+            _client.Cache.FindByName(LogicalSwitch.Table, "twin").Select(r => r.Uuid).Order());
+        await _client.TransactAsync([Ops.Delete(LogicalSwitch.Table, result.InsertedUuid(0))], Timeouts.Token());
+        await Timeouts.UntilAsync(() => _client.Cache.FindByName(LogicalSwitch.Table, "twin").Count == 1, "one twin left");
+        Assert.Equal(result.InsertedUuid(2), Assert.Single(_client.Cache.FindByName(LogicalSwitch.Table, "twin")).Uuid);
+    }
+
+    [Fact]
     public async Task RouterPortsAndStaticRoutesCompose()
     {
         var owner = new Ownership("Vpc", "vpc-a");
