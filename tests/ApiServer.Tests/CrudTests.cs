@@ -116,6 +116,16 @@ public class CrudTests
     }
 
     [Fact]
+    public async Task ProtobufBodiesAre415()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        using var content = new ByteArrayContent([0x6b, 0x38, 0x73, 0x00, 0x0a]);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/vnd.kubernetes.protobuf");
+        using var response = await f.Http.PostAsync("/api/v1/namespaces", content);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
+    [Fact]
     public async Task KindOrApiVersionNotMatchingTheEndpointIs400()
     {
         await using var f = await ServerFixture.StartAsync();
