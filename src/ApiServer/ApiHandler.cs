@@ -135,8 +135,14 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
 
     private static async Task<JsonObject> ReadBodyAsync(HttpContext context, CancellationToken ct)
     {
-        // Objects are schemaless JSON here, so protobuf cannot be decoded; 415 makes client-go resend as JSON.
         var mediaType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim();
+        if (mediaType == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, ct);
+            return ProtobufObjects.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        }
+
         if (mediaType is not ("application/json" or ""))
         {
             throw new KubeApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json (got \"{mediaType}\")");
