@@ -34,6 +34,11 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
         {
             // Client went away or the server is stopping; nothing to answer.
         }
+        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+        {
+            // A bug here must still reach the client as the Status a real server sends for internal errors.
+            await ResponseWriter.WriteErrorAsync(context, KubeApiException.Internal($"{e.GetType().Name}: {e.Message}"), ct);
+        }
     }
 
     private async Task HandleResourceAsync(HttpContext context, CancellationToken serverStopping, CancellationToken ct)
