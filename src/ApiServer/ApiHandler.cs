@@ -81,24 +81,24 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
                 await WatchAsync(context, type, version, target.Namespace, target.Name, serverStopping, ct);
                 break;
             case "create":
-                var created = store.CreateStored(type, target.Namespace, await ReadBodyAsync(context, ct));
+                var created = store.CreateStored(type, target.Namespace, await ReadBodyAsync(context, ct), DryRun(query));
                 await ResponseWriter.WriteObjectAsync(context, 201, type, version, created, ct);
                 break;
             case "update":
-                var updated = store.ReplaceStored(type, target.Namespace, target.Name!, await ReadBodyAsync(context, ct), isStatus, out var createdByPut);
+                var updated = store.ReplaceStored(type, target.Namespace, target.Name!, await ReadBodyAsync(context, ct), isStatus, out var createdByPut, DryRun(query));
                 await ResponseWriter.WriteObjectAsync(context, createdByPut ? 201 : 200, type, version, updated, ct);
                 break;
             case "patch":
                 var kind = PatchKindFor(context.Request.ContentType ?? string.Empty);
                 using (var reader = new StreamReader(context.Request.Body))
                 {
-                    var patched = store.PatchStored(type, target.Namespace, target.Name!, kind, await reader.ReadToEndAsync(ct), isStatus);
+                    var patched = store.PatchStored(type, target.Namespace, target.Name!, kind, await reader.ReadToEndAsync(ct), isStatus, DryRun(query));
                     await ResponseWriter.WriteObjectAsync(context, 200, type, version, patched, ct);
                 }
 
                 break;
             case "delete":
-                var outcome = store.DeleteStored(type, target.Namespace, target.Name!, await ReadDeleteOptionsAsync(context, ct));
+                var outcome = store.DeleteStored(type, target.Namespace, target.Name!, await ReadDeleteOptionsAsync(context, ct), DryRun(query));
                 await WriteDeleteResultAsync(context, type, version, outcome, ct);
                 break;
             case "deletecollection":
@@ -123,6 +123,13 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
             _ => "unsupported:" + method,
         };
     }
+
+    private static bool DryRun(IQueryCollection query) => query["dryRun"].ToString() switch
+    {
+        "" => false,
+        "All" => true,
+        var other => throw KubeApiException.BadRequest($"dryRun: Unsupported value: \"{other}\": supported values: \"All\""),
+    };
 
     private static bool IsTrue(string? value) => value is "1" or "true" or "True";
 
