@@ -56,7 +56,7 @@ public sealed partial class ObjectStore
         }
     }
 
-    /// <summary>The newest resourceVersion no longer in the watch history (410 Expired at or below... before it).</summary>
+    /// <summary>The newest resourceVersion no longer in the watch history; watches from older ones get 410 Expired.</summary>
     public long CompactedResourceVersion
     {
         get
