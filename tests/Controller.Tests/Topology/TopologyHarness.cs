@@ -114,11 +114,23 @@ internal sealed class TopologyHarness : IAsyncDisposable
         }
     }
 
-    public Task<V1Subnet> WaitSubnetConditionAsync(string name, string type, string status) =>
-        EventuallyAsync(
-            () => GetSubnetAsync(name),
-            s => KubeOvnConditions.Find(s.Status?.Conditions, type)?.Status == status,
-            $"subnet {name} condition {type}={status}");
+    public async Task<V1Subnet> WaitSubnetConditionAsync(string name, string type, string status) =>
+        (await EventuallyAsync(
+            () => FindSubnetAsync(name),
+            s => KubeOvnConditions.Find(s?.Status?.Conditions, type)?.Status == status,
+            $"subnet {name} condition {type}={status}"))!;
+
+    public async Task<V1Subnet?> FindSubnetAsync(string name)
+    {
+        try
+        {
+            return await GetSubnetAsync(name);
+        }
+        catch (KubeNotFoundException)
+        {
+            return null;
+        }
+    }
 
     public async Task<IReadOnlyList<CoreV1Event>> EventsForAsync(string kind, string name)
     {
