@@ -31,6 +31,8 @@ public sealed partial class OvsdbClient : IAsyncDisposable
     private int _nextEndpoint;
     private bool _monitorCondSinceSupported = true;
     private long _reconnects;
+    private long _fullResyncs;
+    private long _resumes;
 
     private OvsdbClient(OvsdbClientOptions options, DatabaseSchema schema)
     {
@@ -67,6 +69,12 @@ public sealed partial class OvsdbClient : IAsyncDisposable
 
     /// <summary>How many times the connection was re-established after a loss.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Reconnects that re-read all monitored rows and diffed them against the cache.</summary>
+    public long FullResyncs => Interlocked.Read(ref _fullResyncs);
+
+    /// <summary>Reconnects where the server resumed from our last transaction id (monitor_cond_since found it).</summary>
+    public long Resumes => Interlocked.Read(ref _resumes);
 
     /// <summary>Connects, fetches the schema, and fills the cache before returning. The first connection is not retried.</summary>
     public static async Task<OvsdbClient> ConnectAsync(OvsdbClientOptions options, CancellationToken cancellationToken)
@@ -155,7 +163,10 @@ public sealed partial class OvsdbClient : IAsyncDisposable
         {
             session = _session;
             _session = null;
-            _ready.TrySetException(new ObjectDisposedException(nameof(OvsdbClient)));
+            if (_ready.TrySetException(new ObjectDisposedException(nameof(OvsdbClient))))
+            {
+                _ = _ready.Task.Exception; // observed: waiters see it, nobody else must
+            }
         }
 
         if (session is not null)
@@ -169,14 +180,24 @@ public sealed partial class OvsdbClient : IAsyncDisposable
 
     private async Task<OvsdbSession> CurrentSessionAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
-        Task<OvsdbSession> ready;
-        lock (_stateLock)
+        while (true)
         {
-            ready = _ready.Task;
-        }
+            ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
+            Task<OvsdbSession> ready;
+            lock (_stateLock)
+            {
+                ready = _ready.Task;
+            }
 
-        return await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var session = await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!session.IsClosed)
+            {
+                return session;
+            }
+
+            // Lost but not yet noticed by the supervisor: give it a moment to start reconnecting.
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private void Activate(OvsdbSession session)
@@ -274,10 +295,15 @@ public sealed partial class OvsdbClient : IAsyncDisposable
                         if (initial || reply.Found)
                         {
                             Cache.Apply(reply.Updates, reply.LastTransactionId);
+                            if (!initial)
+                            {
+                                Interlocked.Increment(ref _resumes);
+                            }
                         }
                         else
                         {
                             Cache.Resync(reply.Updates, reply.LastTransactionId);
+                            Interlocked.Increment(ref _fullResyncs);
                         }
 
                         _logger.LogDebug("OVSDB {Database}: monitor_cond_since found={Found} since={Since}", Database, reply.Found, since);
@@ -305,6 +331,7 @@ public sealed partial class OvsdbClient : IAsyncDisposable
                 else
                 {
                     Cache.Resync(updates, null);
+                    Interlocked.Increment(ref _fullResyncs);
                 }
             },
             cancellationToken).ConfigureAwait(false);

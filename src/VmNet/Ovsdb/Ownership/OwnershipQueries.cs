@@ -1,6 +1,6 @@
 using VmNet.Ovsdb.Cache;
 
-namespace VmNet.Ovsdb.Ownership;
+namespace VmNet.Ovsdb;
 
 /// <summary>Cache lookups by ownership (served by the cache's external_ids index).</summary>
 public static class OwnershipQueries
