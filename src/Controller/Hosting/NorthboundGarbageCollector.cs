@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using VmNet.Controller.Subnets;
 using VmNet.Ovsdb.Northbound;
 using VmNet.Ovsdb.Operations;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 
 namespace VmNet.Controller.Hosting;
 

@@ -4,7 +4,7 @@ using VmNet.Controller.Subnets;
 using VmNet.Controller.Vpcs;
 using VmNet.Kube.Models;
 using VmNet.Ovsdb.Northbound;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 
 namespace VmNet.Controller.Hosting;
 

@@ -1,7 +1,7 @@
 using VmNet.Controller.Hosting;
 using VmNet.Ovn;
 using VmNet.Ovsdb.Northbound;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 
 namespace VmNet.Controller.Subnets;
 

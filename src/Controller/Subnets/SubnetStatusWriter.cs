@@ -37,7 +37,7 @@ public sealed class SubnetStatusWriter(ControllerContext context)
     /// </summary>
     public async Task WriteErrorAsync(V1Subnet subnet, string reason, string message, CancellationToken cancellationToken)
     {
-        context.Events.Warning(ObjectReferences.For(subnet), reason, message);
+        context.Events.Warning(subnet.ToObjectReference(), reason, message);
         await WriteAsync(subnet, status =>
         {
             var now = context.Time.GetUtcNow();

@@ -8,7 +8,7 @@ using VmNet.Kube.Models;
 using VmNet.Kube.Serialization;
 using VmNet.Ovn;
 using VmNet.Ovsdb.Northbound;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 
 namespace VmNet.Controller.Vpcs;
 
@@ -38,7 +38,7 @@ public sealed class VpcReconciler(ControllerContext context) : IReconciler
             if (vpc is not null && users.Count > 0)
             {
                 var message = $"vpc {key} cannot be deleted while subnets use it: {string.Join(", ", users)}";
-                context.Events.Warning(ObjectReferences.For(vpc), "DeleteVpcFailed", message);
+                context.Events.Warning(vpc.ToObjectReference(), "DeleteVpcFailed", message);
                 await WriteStatusAsync(vpc, users, ready: false, "DeleteVpcFailed", message, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.RequeueAfter(InUseRetry);
             }
@@ -62,7 +62,7 @@ public sealed class VpcReconciler(ControllerContext context) : IReconciler
         if (foreign.Count > 0 && owned.Count == 0)
         {
             var message = $"vpc {key}: Logical_Router {key} already exists in OVN Northbound and is not owned by vmnet";
-            context.Events.Warning(ObjectReferences.For(vpc), "CreateLogicalRouterFailed", message);
+            context.Events.Warning(vpc.ToObjectReference(), "CreateLogicalRouterFailed", message);
             await WriteStatusAsync(vpc, SubnetsOf(key), ready: false, "CreateLogicalRouterFailed", message, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(30));
         }

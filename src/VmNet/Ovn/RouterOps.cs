@@ -11,7 +11,7 @@ public static class RouterOps
     /// Operations that make the owner have exactly one router named <paramref name="name"/> with
     /// <paramref name="externalIds"/> (plus ownership). <paramref name="owned"/> are the routers the owner has now.
     /// </summary>
-    public static IReadOnlyList<OvsdbOperation> Ensure(IReadOnlyList<LogicalRouter> owned, string name, IReadOnlyDictionary<string, string> externalIds, Ovsdb.Ownership.Ownership owner)
+    public static IReadOnlyList<OvsdbOperation> Ensure(IReadOnlyList<LogicalRouter> owned, string name, IReadOnlyDictionary<string, string> externalIds, Ovsdb.Ownership owner)
     {
         ArgumentNullException.ThrowIfNull(owned);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

@@ -15,7 +15,7 @@ public static class SubnetTopologyOps
     public const string RouterPortType = "router";
 
     /// <summary>Operations that make the subnet's switch and its router port pair on <paramref name="router"/> match <paramref name="spec"/>.</summary>
-    public static IReadOnlyList<OvsdbOperation> Ensure(SubnetTopologyState state, SubnetTopologySpec spec, LogicalRouter router, Ovsdb.Ownership.Ownership owner)
+    public static IReadOnlyList<OvsdbOperation> Ensure(SubnetTopologyState state, SubnetTopologySpec spec, LogicalRouter router, Ovsdb.Ownership owner)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(spec);
@@ -59,7 +59,7 @@ public static class SubnetTopologyOps
         return ops;
     }
 
-    private static RowRef EnsureSwitch(SubnetTopologyState state, SubnetTopologySpec spec, Ovsdb.Ownership.Ownership owner, List<OvsdbOperation> ops)
+    private static RowRef EnsureSwitch(SubnetTopologyState state, SubnetTopologySpec spec, Ovsdb.Ownership owner, List<OvsdbOperation> ops)
     {
         // Duplicates cannot come from our atomic transactions, but a hand-made copy must not linger.
         ops.AddRange(state.Switches.Skip(1).Select(s => Ops.Delete(LogicalSwitch.Table, s.Uuid)));
@@ -87,7 +87,7 @@ public static class SubnetTopologyOps
         return existing.Uuid;
     }
 
-    private static void EnsureRouterPort(SubnetTopologyState state, SubnetTopologySpec spec, LogicalRouter router, Ovsdb.Ownership.Ownership owner, List<OvsdbOperation> ops)
+    private static void EnsureRouterPort(SubnetTopologyState state, SubnetTopologySpec spec, LogicalRouter router, Ovsdb.Ownership owner, List<OvsdbOperation> ops)
     {
         var existing = state.RouterPorts.FirstOrDefault();
         foreach (var extra in state.RouterPorts.Skip(1))
@@ -124,7 +124,7 @@ public static class SubnetTopologyOps
         DetachFromRouters(state, existing.Uuid, keep: router.Uuid, ops);
     }
 
-    private static void EnsureSwitchPort(SubnetTopologyState state, SubnetTopologySpec spec, RowRef switchRef, Ovsdb.Ownership.Ownership owner, List<OvsdbOperation> ops)
+    private static void EnsureSwitchPort(SubnetTopologyState state, SubnetTopologySpec spec, RowRef switchRef, Ovsdb.Ownership owner, List<OvsdbOperation> ops)
     {
         var desired = new LogicalSwitchPort
         {

@@ -1,6 +1,6 @@
 using VmNet.Ovsdb.Cache;
 using VmNet.Ovsdb.Northbound;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 
 namespace VmNet.Ovn;
 

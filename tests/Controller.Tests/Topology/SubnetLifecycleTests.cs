@@ -12,6 +12,7 @@ public sealed class SubnetLifecycleTests
     {
         await using var harness = await TopologyHarness.StartAsync();
         var controller = await harness.StartControllerAsync();
+        await harness.WaitDefaultTopologyAsync();
 
         await harness.CreateSubnetAsync("blue", "10.20.0.7/24", excludeIps: ["10.20.0.200..10.20.0.210", "10.20.0.100"]);
         var blue = await harness.WaitSubnetConditionAsync("blue", KubeOvnConditions.Ready, "True");

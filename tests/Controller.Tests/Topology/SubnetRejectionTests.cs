@@ -76,8 +76,7 @@ public sealed class SubnetRejectionTests
         Assert.Contains(events, e => e.Type == "Warning" && e.Message!.Contains(expectedFragment, StringComparison.Ordinal));
         Assert.Null(await harness.FindAsync("Logical_Switch", name));
         Assert.Null(controller.Context.Ipam.FindSubnet(name));
-        await harness.WaitSubnetConditionAsync("ovn-default", KubeOvnConditions.Ready, "True");
-        await harness.WaitSubnetConditionAsync("join", KubeOvnConditions.Ready, "True");
+        await harness.WaitDefaultTopologyAsync();
         Assert.Equal(["join", "ovn-default"], (await harness.ListAsync("Logical_Switch")).Select(s => s.Name).Order(StringComparer.Ordinal));
 
         // The user's spec is left as written (nothing formatted over a rejected spec).

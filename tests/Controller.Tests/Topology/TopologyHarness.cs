@@ -120,6 +120,13 @@ internal sealed class TopologyHarness : IAsyncDisposable
             s => KubeOvnConditions.Find(s?.Status?.Conditions, type)?.Status == status,
             $"subnet {name} condition {type}={status}"))!;
 
+    /// <summary>Waits until ovn-default and join are Ready (their switches and router ports exist).</summary>
+    public async Task WaitDefaultTopologyAsync()
+    {
+        await WaitSubnetConditionAsync("ovn-default", KubeOvnConditions.Ready, "True");
+        await WaitSubnetConditionAsync("join", KubeOvnConditions.Ready, "True");
+    }
+
     public async Task<V1Subnet?> FindSubnetAsync(string name)
     {
         try
