@@ -57,9 +57,12 @@ public sealed class TopologyModule : IControllerModule
         var logger = context.CreateLogger("VmNet.Controller.Topology");
         var northbound = new SubnetNorthbound(context);
         var admitted = 0;
+        // Subnets the previous leader accepted keep their space first (creation times have one-second
+        // granularity, so they alone cannot tell which of two overlapping subnets won).
         foreach (var subnet in context.Subnets.List()
             .Where(s => s.Metadata?.DeletionTimestamp is null)
-            .OrderBy(s => s.Metadata!.CreationTimestamp ?? DateTimeOffset.MaxValue)
+            .OrderBy(s => KubeOvnConditions.IsTrue(s.Status?.Conditions, KubeOvnConditions.Validated) ? 0 : 1)
+            .ThenBy(s => s.Metadata!.CreationTimestamp ?? DateTimeOffset.MaxValue)
             .ThenBy(s => s.Metadata!.Name, StringComparer.Ordinal))
         {
             try
