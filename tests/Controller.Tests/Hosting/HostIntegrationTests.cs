@@ -111,6 +111,18 @@ public sealed class HostIntegrationTests
         Assert.True(late);
     }
 
+    [Fact]
+    public async Task StartsWithoutMultusAndPicksUpNadsOnceInstalled()
+    {
+        await using var harness = await TopologyHarness.StartAsync(withNetworkAttachmentDefinitions: false);
+        var controller = await harness.StartControllerAsync();
+        await harness.WaitDefaultTopologyAsync();
+        Assert.False(controller.Context.NadInformer.HasSynced);
+
+        await harness.Client.CreateAsync(CrdInstaller.PreservingCrd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"));
+        await controller.Context.NadInformer.WaitForCacheSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
     private static V1VirtualMachine KubeJson(JsonObject json) =>
         VmNet.Kube.Serialization.KubeJson.Deserialize<V1VirtualMachine>(json.ToJsonString())!;
 }

@@ -36,14 +36,14 @@ internal sealed class TopologyHarness : IAsyncDisposable
 
     public ILoggerFactory LoggerFactory { get; }
 
-    public static async Task<TopologyHarness> StartAsync()
+    public static async Task<TopologyHarness> StartAsync(bool withNetworkAttachmentDefinitions = true)
     {
         var central = new OvnCentralFixture();
         await central.InitializeAsync();
         var server = new KubeApiServer(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) });
         await server.StartAsync();
         var client = new KubeClient(new KubeConfig(server.BaseAddress), new KubeClientOptions { RequestTimeout = TimeSpan.FromSeconds(20) });
-        await CrdInstaller.InstallAsync(client);
+        await CrdInstaller.InstallAsync(client, withNetworkAttachmentDefinitions);
         ILoggerFactory loggerFactory = Environment.GetEnvironmentVariable("VMNET_TEST_LOG") == "1"
             ? new SerilogLoggerFactory(new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateLogger(), dispose: true)
             : NullLoggerFactory.Instance;
