@@ -47,7 +47,8 @@ public sealed class TopologyModule : IControllerModule
         }));
 
         // Someone deleting or editing our rows in OVN directly: reconcile the owner back.
-        context.Northbound.Cache.Subscribe(change => RequeueOwner(change.Old ?? change.New, subnets, vpcs));
+        // A new router also releases the subnets that were waiting for it.
+        context.Northbound.Cache.Subscribe(change => RequeueOwner(context, change, subnets, vpcs));
         registry.AddBackground("northbound-gc", _gc.RunPeriodicAsync);
     }
 
@@ -109,8 +110,9 @@ public sealed class TopologyModule : IControllerModule
         }
     }
 
-    private static void RequeueOwner(VmNet.Ovsdb.Cache.OvsdbRow? row, ResourceController subnets, ResourceController vpcs)
+    private static void RequeueOwner(ControllerContext context, VmNet.Ovsdb.Cache.RowChange change, ResourceController subnets, ResourceController vpcs)
     {
+        var row = change.Old ?? change.New;
         if (row is null || Ownership.FromRow(row) is not { } owner)
         {
             return;
@@ -123,6 +125,13 @@ public sealed class TopologyModule : IControllerModule
         else if (owner.Kind == OwnerKinds.Vpc && row.Table.Name == LogicalRouter.Table)
         {
             vpcs.Enqueue(owner.Key);
+            if (change.Old is null)
+            {
+                foreach (var subnet in SubnetsOfVpc(context, owner.Key))
+                {
+                    subnets.Enqueue(subnet);
+                }
+            }
         }
     }
 }
