@@ -31,6 +31,9 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
 
     public string Name => ControllerName;
 
+    /// <summary>Set by the module: re-queues another subnet (used after a deletion frees address space).</summary>
+    internal Action<string>? Requeue { get; set; }
+
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         var subnet = context.Subnets.Get(key);
@@ -123,7 +126,7 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
             }
         }
 
-        context.Subnets.MarkReady(key);
+        context.Subnets.MarkReady(key, hasSwitch: router is not null);
         await _status.WriteReadyAsync(subnet, cancellationToken).ConfigureAwait(false);
         enqueueVpc(validated.Vpc);
         return ReconcileResult.Success;
@@ -183,9 +186,6 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
             }
         }
     }
-
-    /// <summary>Set by the module: re-queues another subnet (used after a deletion frees address space).</summary>
-    internal Action<string>? Requeue { get; set; }
 
     private string NewMac(string subnet) =>
         Macs.Generate(m => context.Ipam.FindSubnet(subnet)?.MacOwner(m) is not null, subnet).ToString();

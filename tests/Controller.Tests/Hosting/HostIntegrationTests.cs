@@ -23,14 +23,30 @@ public sealed class HostIntegrationTests
             Metadata = new V1ObjectMeta { Name = "attach" },
             Spec = new V1SubnetSpec { CidrBlock = "10.91.0.0/24", Provider = "net1.default.ovn" },
         });
-        await harness.WaitSubnetConditionAsync("team", KubeOvnConditions.Ready, "True");
-        await harness.WaitSubnetConditionAsync("attach", KubeOvnConditions.Ready, "True");
+        await harness.Client.CreateAsync(new V1Subnet
+        {
+            Metadata = new V1ObjectMeta { Name = "macvlan-ipam" },
+            Spec = new V1SubnetSpec { CidrBlock = "192.168.77.0/24", Provider = "macvlan1.default" },
+        });
+        await harness.Client.CreateAsync(new V1Vpc { Metadata = new V1ObjectMeta { Name = "tenant" }, Spec = new V1VpcSpec { Namespaces = ["tenant-ns"], DefaultSubnet = "tenant-net" } });
+        await harness.CreateSubnetAsync("tenant-net", "10.94.0.0/24", vpc: "tenant");
+        foreach (var name in new[] { "team", "attach", "macvlan-ipam", "tenant-net" })
+        {
+            await harness.WaitSubnetConditionAsync(name, KubeOvnConditions.Ready, "True");
+        }
+
         var catalog = controller.Context.Subnets;
+
+        // An IPAM-only attachment subnet (non-OVN provider) is ready without any Northbound rows.
+        Assert.True(catalog.IsReady("macvlan-ipam"));
+        Assert.Null(await harness.FindAsync("Logical_Switch", "macvlan-ipam"));
+        Assert.Equal(new SubnetSelection("macvlan-ipam", SubnetChoice.Provider), catalog.ResolveForPod(new V1Pod { Metadata = new V1ObjectMeta { Name = "p", Namespace = "x" } }, "macvlan1.default"));
 
         static V1Pod Pod(string ns, Dictionary<string, string>? annotations = null) => new() { Metadata = new V1ObjectMeta { Name = "p", Namespace = ns, Annotations = annotations } };
 
         Assert.Equal(new SubnetSelection("team", SubnetChoice.NamespaceBinding), catalog.ResolveForPod(Pod("team-ns")));
         Assert.Equal(new SubnetSelection("ovn-default", SubnetChoice.Default), catalog.ResolveForPod(Pod("other")));
+        Assert.Equal(new SubnetSelection("tenant-net", SubnetChoice.VpcDefault), catalog.ResolveForPod(Pod("tenant-ns")));
         Assert.Equal(new SubnetSelection("attach", SubnetChoice.Annotation), catalog.ResolveForPod(Pod("team-ns", new() { ["ovn.kubernetes.io/logical_switch"] = "attach" })));
         Assert.Equal(new SubnetSelection("attach", SubnetChoice.Provider), catalog.ResolveForPod(Pod("other"), "net1.default.ovn"));
         Assert.Equal(new SubnetSelection("attach", SubnetChoice.Provider), catalog.ResolveForPod(Pod("other"), "net1.default.ovn.eth1"));
