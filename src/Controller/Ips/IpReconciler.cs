@@ -1,3 +1,4 @@
+using VmNet.Controller.Hosting;
 using Microsoft.Extensions.Logging;
 using VmNet.Controller.Pods;
 using VmNet.Controller.Runtime.Events;
@@ -12,8 +13,10 @@ namespace VmNet.Controller.Ips;
 /// finalizer dropped, then its port deleted, then its address freed in IPAM, in that order and under the
 /// port's lock: the address stays held in IPAM as long as the CR persists it. A CR without a pod (a user reservation) is registered in IPAM and gets the finalizer.
 /// </summary>
-public sealed class IpReconciler(AddressingContext context)
+public sealed class IpReconciler(AddressingContext context) : IReconciler
 {
+    public string Name => "ip";
+
     public const string ReservationFailedReason = "ReserveAddressFailed";
 
     public async Task<ReconcileResult> ReconcileAsync(string name, CancellationToken cancellationToken)
@@ -58,7 +61,7 @@ public sealed class IpReconciler(AddressingContext context)
         {
             if (context.Ipam.FindSubnet(record.Subnet) is not { } subnet)
             {
-                return ReconcileResult.RequeueAfter(context.Options.SubnetWaitDelay);
+                return ReconcileResult.RequeueAfter(context.SubnetWaitDelay);
             }
 
             try

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using VmNet.Controller.Hosting;
 using VmNet.Controller.Ips;
 using VmNet.Controller.Runtime.Events;
 using VmNet.Controller.Runtime.Informers;
@@ -10,43 +11,57 @@ using VmNet.Ovsdb.Client;
 namespace VmNet.Controller.Pods;
 
 /// <summary>
-/// What the pod, VM and IP reconcilers share: clients, the controller's IPAM, informer caches, per-port
-/// locks and the step hook. The VM informers are null when KubeVirt is not installed.
+/// What the pod, VM and IP reconcilers share, taken from the host's <see cref="ControllerContext"/>: clients,
+/// the one IPAM, informer caches, subnet resolution, per-port locks and the step hook. The VM informers are
+/// null until KubeVirt discovery finds kubevirt.io/v1.
 /// </summary>
 public sealed class AddressingContext
 {
-    public required IKubeClient Kube { get; init; }
+    public AddressingContext(ControllerContext host, AddressingStepHook? stepHook = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        Host = host;
+        StepHook = stepHook ?? AddressingSteps.None;
+        Logger = host.CreateLogger("VmNet.Controller.Addressing");
+        Ports = new LogicalPortWriter(host.Northbound, StepHook);
+        IpWriter = new IpWriter(host.Kube, StepHook);
+    }
 
-    public required OvsdbClient Northbound { get; init; }
+    public ControllerContext Host { get; }
 
-    public required IpamRegistry Ipam { get; init; }
+    public IKubeClient Kube => Host.Kube;
 
-    public required IEventRecorder Events { get; init; }
+    public OvsdbClient Northbound => Host.Northbound;
 
-    public required SharedInformer<V1Pod> Pods { get; init; }
+    public IpamRegistry Ipam => Host.Ipam;
 
-    public required SharedInformer<V1Namespace> Namespaces { get; init; }
+    public IEventRecorder Events => Host.Events;
 
-    public required SharedInformer<V1Subnet> Subnets { get; init; }
+    public ISharedInformer<V1Pod> Pods => Host.PodInformer;
 
-    public required SharedInformer<V1IP> Ips { get; init; }
+    public ISharedInformer<V1Subnet> Subnets => Host.SubnetInformer;
 
-    public SharedInformer<V1VirtualMachine>? VirtualMachines { get; set; }
+    public ISharedInformer<V1IP> Ips => Host.IpInformer;
 
-    public SharedInformer<V1VirtualMachineInstance>? VirtualMachineInstances { get; set; }
+    public ISharedInformer<V1VirtualMachine>? VirtualMachines { get; set; }
 
-    public AddressingOptions Options { get; init; } = new();
+    public ISharedInformer<V1VirtualMachineInstance>? VirtualMachineInstances { get; set; }
+
+    public ControllerOptions Options => Host.Options;
+
+    /// <summary>Retry delay while a pod waits for its subnet (CR, IPAM or logical switch) to appear.</summary>
+    public TimeSpan SubnetWaitDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     public PortLocks Locks { get; } = new();
 
-    public AddressingStepHook StepHook { get; init; } = AddressingSteps.None;
+    public AddressingStepHook StepHook { get; }
 
-    public required ILogger Logger { get; init; }
+    public ILogger Logger { get; }
 
-    public LogicalPortWriter Ports => _ports ??= new LogicalPortWriter(Northbound, StepHook);
+    public LogicalPortWriter Ports { get; }
 
-    public IpWriter IpWriter => _ipWriter ??= new IpWriter(Kube, StepHook);
+    public IpWriter IpWriter { get; }
 
-    private LogicalPortWriter? _ports;
-    private IpWriter? _ipWriter;
+    /// <summary>The primary network's subnet for a pod (annotation, namespace binding, default), via the host's catalog.</summary>
+    public string ChooseSubnet(V1Pod pod) => Host.Subnets.ResolveForPod(pod).Subnet;
 }

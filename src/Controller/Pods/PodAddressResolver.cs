@@ -39,7 +39,7 @@ public sealed class PodAddressResolver(AddressingContext context)
             return new Resolution.Rejected(ex.Field, ex.Value, ex.Message);
         }
 
-        var subnetName = ChooseSubnet(pod);
+        var subnetName = context.ChooseSubnet(pod);
         var subnetCr = context.Subnets.Indexer.Get(null, subnetName);
         var lsKey = AnnotationKeys.For(AnnotationKeys.LogicalSwitch);
         if (subnetCr is null)
@@ -55,7 +55,7 @@ public sealed class PodAddressResolver(AddressingContext context)
             return new Resolution.Waiting($"subnet {subnetName} is not registered in IPAM yet");
         }
 
-        var subnet = new SubnetAddressing(subnetName, ipam.Definition.CidrBlock, ipam.Definition.Gateway, LogicalRouterOf(subnetCr));
+        var subnet = new SubnetAddressing(subnetName, ipam.Definition.CidrBlock, ipam.Definition.Gateway, LogicalRouterOf(subnetCr, context.Options.ClusterRouter));
         var existing = context.Ipam.FindByNic(facts.PortName);
         if (existing is not null)
         {
@@ -63,24 +63,13 @@ public sealed class PodAddressResolver(AddressingContext context)
             return stale is null ? new Resolution.Allocated(existing, subnet, request, Fresh: false) : new Resolution.MustRelease(existing, stale);
         }
 
-        return Allocate(pod, facts, ipam, subnet, request, Fresh: true);
-    }
-
-    /// <summary>Pod annotation, then namespace binding, then the default subnet.</summary>
-    public string ChooseSubnet(V1Pod pod)
-    {
-        var ns = pod.Metadata?.Namespace ?? string.Empty;
-        var nsAnnotations = context.Namespaces.Indexer.Get(null, ns)?.Metadata?.Annotations;
-        var binding = context.Subnets.Indexer.List()
-            .Where(s => s.Spec?.Namespaces?.Contains(ns) == true && s.Metadata?.Name is not null)
-            .Select(s => s.Metadata!.Name!);
-        return SubnetChoice.Choose(pod.Metadata?.Annotations, nsAnnotations, binding, context.Options.DefaultSubnet);
+        return Allocate(pod, facts, ipam, subnet, request);
     }
 
     /// <summary>Overlay subnets (no VLAN) route through their VPC's router (facts §2.2).</summary>
-    public static string? LogicalRouterOf(V1Subnet subnet) =>
+    public static string? LogicalRouterOf(V1Subnet subnet, string defaultVpc) =>
         string.IsNullOrEmpty(subnet.Spec?.Vlan) || subnet.Spec?.LogicalGateway == true || subnet.Spec?.U2oInterconnection == true
-            ? (string.IsNullOrEmpty(subnet.Spec?.Vpc) ? "ovn-cluster" : subnet.Spec!.Vpc)
+            ? (string.IsNullOrEmpty(subnet.Spec?.Vpc) ? defaultVpc : subnet.Spec!.Vpc)
             : null;
 
     private Resolution Allocate(V1Pod pod, PodFacts facts, SubnetIpam ipam, SubnetAddressing subnet, AddressRequest request)

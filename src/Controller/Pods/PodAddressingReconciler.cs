@@ -1,3 +1,4 @@
+using VmNet.Controller.Hosting;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using VmNet.Addressing;
@@ -20,8 +21,10 @@ namespace VmNet.Controller.Pods;
 /// bound). A crash before the IP CR loses only memory; after it, the rebuild at start re-registers the address.
 /// A gone or finished pod is released through its IP CR (see <see cref="PodReleaser"/>).
 /// </summary>
-public sealed class PodAddressingReconciler(AddressingContext context)
+public sealed class PodAddressingReconciler(AddressingContext context) : IReconciler
 {
+    public string Name => "pod-addressing";
+
     public const string AcquireFailedReason = "AcquireAddressFailed";
 
     private readonly PodAddressResolver _resolver = new(context);
@@ -58,7 +61,7 @@ public sealed class PodAddressingReconciler(AddressingContext context)
                     return ReconcileResult.RequeueAfter(TimeSpan.FromMinutes(1));
                 case Resolution.Waiting waiting:
                     context.Logger.LogDebug("pod {Key} waits: {Reason}", key, waiting.Message);
-                    return ReconcileResult.RequeueAfter(context.Options.SubnetWaitDelay);
+                    return ReconcileResult.RequeueAfter(context.SubnetWaitDelay);
                 case Resolution.MustRelease stale:
                     context.Logger.LogInformation("pod {Key}: releasing {Port} ({Reason})", key, stale.Stale.NicKey, stale.Reason);
                     await _releaser.ReleasePortAsync(stale.Stale.NicKey, existingIp, cancellationToken).ConfigureAwait(false);

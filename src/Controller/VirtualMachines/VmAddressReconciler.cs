@@ -1,3 +1,4 @@
+using VmNet.Controller.Hosting;
 using Microsoft.Extensions.Logging;
 using VmNet.Addressing;
 using VmNet.Controller.Ips;
@@ -13,8 +14,10 @@ namespace VmNet.Controller.VirtualMachines;
 /// its port, IP CR and addresses stay (stop, restart, launcher deletion, eviction, node loss) or go (VM deleted,
 /// or its subnet changed while stopped). Releasing deletes the IP CR; <see cref="IpReconciler"/> does the rest.
 /// </summary>
-public sealed class VmAddressReconciler(AddressingContext context)
+public sealed class VmAddressReconciler(AddressingContext context) : IReconciler
 {
+    public string Name => "vm-addressing";
+
     private readonly VmStateReader _reader = new(context);
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)

@@ -50,7 +50,7 @@ public sealed class VmStateReader(AddressingContext context)
         {
             Metadata = new V1ObjectMeta { Namespace = vm.Metadata?.Namespace, Annotations = vm.Spec?.Template?.Metadata?.Annotations },
         };
-        return new PodAddressResolver(context).ChooseSubnet(probe);
+        return context.ChooseSubnet(probe);
     }
 
     public bool HasLiveLauncher(string ns, string vmName) =>
