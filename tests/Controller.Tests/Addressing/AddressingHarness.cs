@@ -195,7 +195,14 @@ public sealed class AddressingHarness : IAsyncDisposable
     /// <summary>Stops a VM as KubeVirt does: the VMI goes and takes its launcher pod with it.</summary>
     public async Task StopVmAsync(string ns, string vm)
     {
-        await Client.DeleteAsync<V1VirtualMachineInstance>(ns, vm);
+        try
+        {
+            await Client.DeleteAsync<V1VirtualMachineInstance>(ns, vm);
+        }
+        catch (KubeNotFoundException)
+        {
+            // Already gone with its VM.
+        }
     }
 
     public int LspCount() => Context?.Northbound.Cache.Count(LogicalSwitchPort.Table) ?? -1;
