@@ -34,6 +34,9 @@ public sealed class AddressingModule : IControllerModule
 
     public ResourceController? VmController { get; private set; }
 
+    /// <summary>Outcome of the IPAM rebuild at start (null before <see cref="InitializeAsync"/>).</summary>
+    public IpamRebuilder.Result? LastRebuild { get; private set; }
+
     public void Register(ControllerContext context, ControllerRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -80,7 +83,7 @@ public sealed class AddressingModule : IControllerModule
     public async Task InitializeAsync(ControllerContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await IpamRebuilder.RebuildAsync(context.Kube, context.Ipam, context.Options.KeepVmIp, context.CreateLogger("VmNet.Controller.IpamRebuild"), cancellationToken).ConfigureAwait(false);
+        LastRebuild = await IpamRebuilder.RebuildAsync(context.Kube, context.Ipam, context.Options.KeepVmIp, context.CreateLogger("VmNet.Controller.IpamRebuild"), cancellationToken).ConfigureAwait(false);
     }
 
     private static bool PodChangeMatters(V1Pod old, V1Pod pod) =>
