@@ -250,4 +250,16 @@ public class ClientVerbTests
         Assert.False(await client.IsServedAsync(KubeResources.Subnets));
         Assert.Contains("/apis/kubeovn.io/v1", server.Requests.Select(r => r.PathAndQuery));
     }
+
+    [Fact]
+    public async Task ServerUrlPathPrefixesEveryRequest()
+    {
+        // Clusters behind an authenticating proxy (e.g. https://rancher/k8s/clusters/c-1) have a path in the server URL.
+        await using var server = await StubApiServer.StartAsync(ctx => Respond.Json(ctx, """{"metadata":{"name":"n1"}}"""));
+        using var client = new KubeClient(new Config.KubeConfig(new Uri(server.Address, "k8s/clusters/c-1")), TestClients.FastRetries);
+
+        await client.GetAsync<V1Node>(null, "n1");
+
+        Assert.Equal("/k8s/clusters/c-1/api/v1/nodes/n1", server.Requests[0].PathAndQuery);
+    }
 }

@@ -26,9 +26,10 @@ public sealed class KubeClient : IKubeClient, IDisposable
     private readonly ResiliencePipeline<HttpResponseMessage> _idempotent;
     private readonly ResiliencePipeline<HttpResponseMessage> _notIdempotent;
     private readonly ILogger _logger;
+    private readonly string _basePath;
 
     public KubeClient(KubeConfig config, KubeClientOptions? options = null, ILogger<KubeClient>? logger = null)
-        : this(config, KubeHttpHandlerFactory.Create(config, options ?? new KubeClientOptions()), options, logger)
+        : this(config, KubeHttpHandlerFactory.Create(config ?? throw new ArgumentNullException(nameof(config)), options ?? new KubeClientOptions()), options, logger)
     {
     }
 
@@ -43,9 +44,11 @@ public sealed class KubeClient : IKubeClient, IDisposable
         _config = config;
         _options = options ?? new KubeClientOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        // A server URL may carry a path (clusters behind an authenticating proxy): API paths go below it.
+        _basePath = config.Server.AbsolutePath.TrimEnd('/');
         _http = new HttpClient(handler, disposeHandler: true)
         {
-            BaseAddress = config.Server,
+            BaseAddress = new Uri(config.Server.GetLeftPart(UriPartial.Authority)),
             // Per-attempt limits are applied by SendAsync; watches must be able to stay open.
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -231,7 +234,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
 
     private async Task<HttpResponseMessage> SendOnceAsync(HttpMethod method, string path, Func<HttpContent>? content, bool streaming, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = content?.Invoke() };
+        using var request = new HttpRequestMessage(method, _basePath + path) { Content = content?.Invoke() };
         if (_config.TokenSource is { } tokenSource)
         {
             var token = await tokenSource.GetTokenAsync(cancellationToken).ConfigureAwait(false);
@@ -249,13 +252,13 @@ public sealed class KubeClient : IKubeClient, IDisposable
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new KubeConnectionException($"{method} {_config.Server}{path.TrimStart('/')}: no response within {_options.RequestTimeout.TotalSeconds:0.#} s", requestSent: true, e);
+            throw new KubeConnectionException($"{method} {_http.BaseAddress}{(_basePath + path).TrimStart('/')}: no response within {_options.RequestTimeout.TotalSeconds:0.#} s", requestSent: true, e);
         }
         catch (HttpRequestException e)
         {
             var sent = e.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError);
             var what = sent ? "the connection broke after the request was sent" : "could not connect";
-            throw new KubeConnectionException($"{method} {_config.Server}{path.TrimStart('/')}: {what} ({e.HttpRequestError}): {ResponseErrors.Describe(e)}", sent, e);
+            throw new KubeConnectionException($"{method} {_http.BaseAddress}{(_basePath + path).TrimStart('/')}: {what} ({e.HttpRequestError}): {ResponseErrors.Describe(e)}", sent, e);
         }
     }
 

@@ -76,6 +76,7 @@ public sealed class ReconnectTests : IAsyncLifetime
         Assert.Equal("v", LogicalSwitch.FromRow(changed.New!).OtherConfig["k"]);
         Assert.Empty(byName["keep"]);
 
+        Assert.Equal(1, _client.FullResyncs);
         Assert.Equal(["added", "changed", "during", "keep"], _client.Cache.Rows<LogicalSwitch>().Select(s => s.Name).Order(StringComparer.Ordinal));
         var listed = (await _server.NbctlAsync("--bare", "--columns=name", "find", "Logical_Switch", "name=during")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(listed);
@@ -120,5 +121,62 @@ public sealed class ReconnectTests : IAsyncLifetime
         await _server.Process.RestartAsync();
         await _client.WaitConnectedAsync(Timeouts.Token());
         Assert.Empty(await _client.SelectAsync(LogicalSwitch.Table, [Condition.Equal("name", "x")], null, Timeouts.Token()));
+    }
+
+    [Fact]
+    public async Task AClusteredServerResumesFromTheLastTransactionId()
+    {
+        await using var clustered = await TestOvsdbServer.StartClusteredNorthboundAsync();
+        await using var client = await clustered.ConnectAsync();
+        await clustered.NbctlAsync("ls-add", "before");
+        await Timeouts.UntilAsync(() => client.Cache.Count(LogicalSwitch.Table) == 1, "first switch cached");
+        Assert.NotEqual(Guid.Empty, client.Cache.LastTransactionId.GetValueOrDefault());
+        var changes = new ConcurrentQueue<RowChange>();
+        using var subscription = client.Cache.Subscribe(changes.Enqueue, LogicalSwitch.Table);
+
+        await clustered.Process.KillAsync();
+        await Timeouts.UntilAsync(() => !client.IsConnected, "client notices the lost connection");
+        var during = client.TransactAsync([InsertSwitch("during")], Timeouts.Token());
+        await clustered.Process.RestartAsync();
+        await clustered.NbctlAsync("ls-add", "after");
+        await during;
+
+        await Timeouts.UntilAsync(() => changes.Count >= 2, "changes after the restart");
+        await Task.Delay(200);
+        Assert.Equal(["after", "during"], changes.Select(c => c.New!.Name).Order(StringComparer.Ordinal));
+        Assert.All(changes, c => Assert.Equal(RowChangeKind.Insert, c.Kind));
+        Assert.Equal(0, client.FullResyncs);
+        Assert.True(client.Resumes >= 1);
+        Assert.Equal(["after", "before", "during"], client.Cache.Rows<LogicalSwitch>().Select(s => s.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheFirstConnectionCanWaitForAServerThatStartsLater()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "vmnet-ovsdb-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(directory);
+        var options = OvsdbServerOptions.ForNorthbound(directory);
+        try
+        {
+            var connecting = OvsdbClient.ConnectAsync(
+                new OvsdbClientOptions
+                {
+                    Endpoints = [VmNet.Ovsdb.Wire.OvsdbEndpoint.Unix(Path.Combine(directory, options.Name + ".sock"))],
+                    Database = "OVN_Northbound",
+                    RetryInitialConnection = true,
+                    ReconnectInitialDelay = TimeSpan.FromMilliseconds(50),
+                    ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
+                },
+                Timeouts.Token());
+            await Task.Delay(400);
+            Assert.False(connecting.IsCompleted);
+            await using var late = await OvsdbServerProcess.StartAsync(options);
+            await using var client = await connecting;
+            Assert.True(client.IsConnected);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }

@@ -25,10 +25,21 @@ internal sealed class TestOvsdbServer : IAsyncDisposable
     public OvsdbEndpoint Tcp => OvsdbEndpoint.Parse(Process.TcpConnection ?? throw new InvalidOperationException("server has no TCP remote"));
 
     public static Task<TestOvsdbServer> StartNorthboundAsync() =>
-        StartAsync(dir => OvsdbServerOptions.ForNorthbound(dir, listenTcp: true), "OVN_Northbound");
+        StartAsync(dir => Task.FromResult(OvsdbServerOptions.ForNorthbound(dir, listenTcp: true)), "OVN_Northbound");
+
+    /// <summary>A single-node clustered NB database: it keeps transaction history, so monitor_cond_since can resume.</summary>
+    public static Task<TestOvsdbServer> StartClusteredNorthboundAsync() =>
+        StartAsync(
+            async dir =>
+            {
+                var options = OvsdbServerOptions.ForNorthbound(dir, listenTcp: true);
+                await CommandRunner.RunCheckedAsync("ovsdb-tool", ["create-cluster", Path.Combine(dir, options.Name + ".db"), options.SchemaPath, "unix:" + Path.Combine(dir, "raft.sock")]);
+                return options;
+            },
+            "OVN_Northbound");
 
     public static Task<TestOvsdbServer> StartOpenVSwitchAsync() =>
-        StartAsync(dir => OvsdbServerOptions.ForOpenVSwitch(dir, listenTcp: true), "Open_vSwitch");
+        StartAsync(dir => Task.FromResult(OvsdbServerOptions.ForOpenVSwitch(dir, listenTcp: true)), "Open_vSwitch");
 
     public Task<OvsdbClient> ConnectAsync(OvsdbEndpoint? endpoint = null, IReadOnlyList<string>? tables = null) =>
         OvsdbClient.ConnectAsync(
@@ -61,11 +72,11 @@ internal sealed class TestOvsdbServer : IAsyncDisposable
         }
     }
 
-    private static async Task<TestOvsdbServer> StartAsync(Func<string, OvsdbServerOptions> options, string database)
+    private static async Task<TestOvsdbServer> StartAsync(Func<string, Task<OvsdbServerOptions>> options, string database)
     {
         var directory = Path.Combine(Path.GetTempPath(), "vmnet-ovsdb-" + Guid.NewGuid().ToString("N")[..10]);
         System.IO.Directory.CreateDirectory(directory);
-        var process = await OvsdbServerProcess.StartAsync(options(directory));
+        var process = await OvsdbServerProcess.StartAsync(await options(directory));
         return new TestOvsdbServer(process, directory, database);
     }
 }
