@@ -13,7 +13,8 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
         var ct = context.RequestAborted;
         try
         {
-            if (options.BearerToken is { } token && context.Request.Headers.Authorization.ToString() != "Bearer " + token)
+            if (options.BearerToken is { } token && !Discovery.IsPublic(context.Request.Path)
+                && context.Request.Headers.Authorization.ToString() != "Bearer " + token)
             {
                 throw KubeApiException.Unauthorized();
             }
@@ -72,7 +73,7 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
                 await ListAsync(context, type, version, target.Namespace, ct);
                 break;
             case "watch":
-                await WatchAsync(context, type, version, target.Namespace, serverStopping, ct);
+                await WatchAsync(context, type, version, target.Namespace, target.Name, serverStopping, ct);
                 break;
             case "create":
                 var created = store.CreateStored(type, target.Namespace, await ReadBodyAsync(context, ct));
@@ -108,7 +109,7 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
         var named = target.Name is not null;
         return method switch
         {
-            "GET" when target.LegacyWatch || (!named && watchParam) => "watch",
+            "GET" when target.LegacyWatch || watchParam => "watch",
             "GET" => named ? "get" : "list",
             "POST" when !named => "create",
             "PUT" when named => "update",

@@ -123,6 +123,12 @@ public sealed class KubeApiServer : IAsyncDisposable
         await StartAsync(cancellationToken);
     }
 
+    /// <summary>Ends every open watch now; clients see their streams close and must re-watch.</summary>
+    public int DropAllWatches() => Store.DropAllWatches();
+
+    /// <summary>Compacts the watch history: watches and continue tokens from older resourceVersions get 410 Expired.</summary>
+    public void CompactHistory() => Store.CompactHistory();
+
     /// <summary>An HttpClient aimed at the server (trusting its certificate and sending its token).</summary>
     public HttpClient CreateHttpClient()
     {

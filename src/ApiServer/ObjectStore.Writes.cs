@@ -218,8 +218,11 @@ public sealed partial class ObjectStore
             }
         }
 
-        node["apiVersion"] = type.ApiVersionFor(type.StorageVersion);
-        node["kind"] = type.Kind;
+        // apiVersion and kind lead, as in objects the real server returns.
+        node.Remove("apiVersion");
+        node.Remove("kind");
+        node.Insert(0, "apiVersion", type.ApiVersionFor(type.StorageVersion));
+        node.Insert(1, "kind", type.Kind);
         if (node["metadata"] is not null and not JsonObject)
         {
             throw KubeApiException.BadRequest("metadata must be a JSON object");
