@@ -75,7 +75,17 @@ public sealed partial class ObjectStore
 
         var effectiveNs = NamespaceFor(type, ns, meta);
         var bucket = BucketFor(type);
-        var old = bucket.Objects.GetValueOrDefault(StoredObject.KeyOf(effectiveNs, name)) ?? throw KubeApiException.NotFound(type, name);
+        var old = bucket.Objects.GetValueOrDefault(StoredObject.KeyOf(effectiveNs, name));
+        if (old is null)
+        {
+            if (type.AllowCreateOnUpdate && !statusOnly)
+            {
+                return CreateLocked(type, effectiveNs, node);
+            }
+
+            throw KubeApiException.NotFound(type, name);
+        }
+
         var bodyRv = meta.GetString("resourceVersion");
         if (!string.IsNullOrEmpty(bodyRv) && bodyRv != ObjectMeta.RvString(old.ResourceVersion))
         {
@@ -205,7 +215,8 @@ public sealed partial class ObjectStore
         var kind = node.GetString("kind");
         if (!string.IsNullOrEmpty(kind) && kind != type.Kind)
         {
-            throw KubeApiException.BadRequest($"the kind in the body ({kind}) does not match the resource {type.QualifiedName} (kind {type.Kind})");
+            var version = ResourceRegistry.SplitApiVersion(node.GetString("apiVersion") ?? type.StorageVersion).Version;
+            throw KubeApiException.BadRequest($"{kind} in version \"{version}\" cannot be handled as a {type.Kind}: the kind in the body does not match the resource {type.QualifiedName}");
         }
 
         var apiVersion = node.GetString("apiVersion");
