@@ -4,7 +4,7 @@ using VmNet.Ipam;
 using VmNet.Kube.Models;
 using VmNet.Ovsdb.Cache;
 using VmNet.Ovsdb.Northbound;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 
 namespace VmNet.Controller.Hosting;
 
