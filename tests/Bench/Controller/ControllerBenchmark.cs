@@ -11,7 +11,7 @@ using VmNet.Kube;
 using VmNet.Kube.Config;
 using VmNet.Kube.Models;
 using VmNet.Ovsdb.Northbound;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 using VmNet.Sandbox.Rig;
 using VmNet.TestSupport;
 
