@@ -214,6 +214,12 @@ public sealed class VmAddressingTests : IAsyncLifetime
         await _h.Client.CreateAsync(KubeTestObjects.Launcher("default", "vm10", "virt-launcher-vm10-dst", "node-2",
             new() { ["kubevirt.io/migrationJobName"] = "mig-1", ["ovn.kubernetes.io/ip_address"] = source.Ip }, vmi.Metadata!.Uid));
         Assert.Equal(source, await AddressOfAsync("default", "virt-launcher-vm10-dst"));
+        await AddressingHarness.WaitUntilAsync(async () => (await _h.GetIpAsync("vm10.default"))!.Spec!.NodeName == "node-2", what: "IP CR follows the target");
+
+        // A change on the source launcher while the target lives must not pull the CR back to the source node.
+        await _h.Client.PatchAsync<V1Pod>("default", "virt-launcher-vm10-src", KubePatch.Merge("{\"metadata\":{\"annotations\":{\"test/touch\":\"1\"}}}"));
+        await Task.Delay(300);
+        Assert.Equal("node-2", (await _h.GetIpAsync("vm10.default"))!.Spec!.NodeName);
         await _h.Client.DeleteAsync<V1Pod>("default", "virt-launcher-vm10-src");
         await Task.Delay(300);
         Assert.Equal(source.Ip, (await _h.GetIpAsync("vm10.default"))!.Spec!.IpAddress);
