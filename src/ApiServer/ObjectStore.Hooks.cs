@@ -23,7 +23,7 @@ public sealed partial class ObjectStore
         }
         else if (resource == ServicesResource)
         {
-            _serviceIps.Assign(node, old);
+            _serviceIps.Assign(node, old, reserve: !_dryRun);
         }
         else if (resource == CrdResource)
         {
@@ -44,7 +44,7 @@ public sealed partial class ObjectStore
 
     private void AfterWrite(ResourceType type, StoredObject stored)
     {
-        if (type.GroupResource == CrdResource && !stored.IsDeleting)
+        if (type.GroupResource == CrdResource && !stored.IsDeleting && !_dryRun)
         {
             foreach (var t in CustomResourceDefinitions.ToResourceTypes(stored.ToNode(), type))
             {

@@ -215,7 +215,8 @@ public sealed partial class ObjectStore
         var kind = node.GetString("kind");
         if (!string.IsNullOrEmpty(kind) && kind != type.Kind)
         {
-            throw KubeApiException.BadRequest($"the kind in the body ({kind}) does not match the resource {type.QualifiedName} (kind {type.Kind})");
+            var version = ResourceRegistry.SplitApiVersion(node.GetString("apiVersion") ?? type.StorageVersion).Version;
+            throw KubeApiException.BadRequest($"{kind} in version \"{version}\" cannot be handled as a {type.Kind}: the kind in the body does not match the resource {type.QualifiedName}");
         }
 
         var apiVersion = node.GetString("apiVersion");
