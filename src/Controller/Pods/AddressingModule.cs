@@ -78,6 +78,7 @@ public sealed class AddressingModule : IControllerModule
             }
         });
         registry.AddBackground("address-gc", token => RunGcAsync(addressing, token));
+        registry.AddBackground("northbound-batcher", addressing.Batcher.RunAsync);
     }
 
     public async Task InitializeAsync(ControllerContext context, CancellationToken cancellationToken)
