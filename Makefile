@@ -6,14 +6,19 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all deps build test demo bench sandbox sandbox-down clean
+.PHONY: all deps cni build test demo bench sandbox sandbox-down clean
 
 all: build
 
 deps:
 	@./scripts/install-deps.sh
 
-build: deps
+# NativeAOT CNI plugin: artifacts/cni/vmnet, also answering as kube-ovn.
+cni: deps
+	$(DOTNET) publish src/Cni -c $(CONFIGURATION) -r linux-x64 -o artifacts/cni -nologo -clp:ErrorsOnly
+	ln -sfn vmnet artifacts/cni/kube-ovn
+
+build: deps cni
 	$(DOTNET) build VmNet.slnx -c $(CONFIGURATION) -nologo -clp:ErrorsOnly
 
 test: build

@@ -3,7 +3,8 @@
 # packages already present are not touched, and apt is not even updated when nothing is missing.
 set -euo pipefail
 PKGS=(openvswitch-switch ovn-central ovn-host iproute2 ethtool iputils-ping iperf3 python3
-      containernetworking-plugins isc-dhcp-client busybox-static procps psmisc kmod)
+      containernetworking-plugins isc-dhcp-client busybox-static procps psmisc kmod
+      gcc libc6-dev)  # gcc + libc6-dev: linker for the NativeAOT CNI plugin (`make cni`)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -2,5 +2,13 @@ namespace VmNet.Cni;
 
 internal static class Program
 {
-    private static int Main() => 0;
+    // Installed as "vmnet" and symlinked as "kube-ovn": argv[0] does not matter, the netconf type does.
+    private static async Task<int> Main()
+    {
+        var plugin = new CniPlugin(
+            CniEnvironment.From(Environment.GetEnvironmentVariable),
+            Console.OpenStandardInput(),
+            Console.OpenStandardOutput());
+        return await plugin.RunAsync(CancellationToken.None).ConfigureAwait(false);
+    }
 }

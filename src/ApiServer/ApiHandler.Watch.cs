@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace VmNet.ApiServer;
+
+internal sealed partial class ApiHandler
+{
+    private static readonly byte[] FramePrefix = Encoding.UTF8.GetBytes("{\"type\":\"");
+    private static readonly byte[] FrameMiddle = Encoding.UTF8.GetBytes("\",\"object\":");
+    private static readonly byte[] FrameSuffix = Encoding.UTF8.GetBytes("}\n");
+
+    /// <summary>Streams newline-delimited WatchEvents until the client leaves, timeoutSeconds passes, or the watch is dropped.</summary>
+    private async Task WatchAsync(HttpContext context, ResourceType type, string version, string? ns, CancellationToken serverStopping, CancellationToken ct)
+    {
+        var query = context.Request.Query;
+        TimeSpan? timeout = null;
+        if (query["timeoutSeconds"].ToString() is { Length: > 0 } timeoutText)
+        {
+            if (!int.TryParse(timeoutText, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            {
+                throw KubeApiException.BadRequest($"invalid timeoutSeconds \"{timeoutText}\"");
+            }
+
+            timeout = TimeSpan.FromSeconds(seconds);
+        }
+
+        var watcher = store.Watch(type, ns, new WatchOptions
+        {
+            Labels = LabelSelector.Parse(query["labelSelector"]),
+            Fields = FieldSelector.Parse(query["fieldSelector"]),
+            ResourceVersion = query["resourceVersion"],
+            Bookmarks = IsTrue(query["allowWatchBookmarks"]),
+        });
+        var table = TableConverter.Wanted(context.Request);
+        var includeObject = TableConverter.IncludeObject(context.Request);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, serverStopping);
+        if (timeout is { } t)
+        {
+            stop.CancelAfter(t);
+        }
+
+        Task? bookmarks = null;
+        try
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            await context.Response.StartAsync(stop.Token);
+            if (watcher.Bookmarks)
+            {
+                bookmarks = SendBookmarksAsync(watcher, stop.Token);
+            }
+
+            var pipe = context.Response.BodyWriter;
+            var reader = watcher.Reader;
+            while (await reader.WaitToReadAsync(stop.Token))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    var body = frame.Type == WatchEventType.Error ? frame.Object
+                        : table && frame.Type != WatchEventType.Bookmark ? TableConverter.ToWatchTable(type, version, frame.Object, includeObject, options.TimeProvider.GetUtcNow())
+                        : ResponseWriter.ForVersion(type, version, frame.Object);
+                    pipe.Write(FramePrefix.AsSpan());
+                    pipe.Write(Encoding.UTF8.GetBytes(frame.Type).AsSpan());
+                    pipe.Write(FrameMiddle.AsSpan());
+                    pipe.Write(body.AsSpan());
+                    pipe.Write(FrameSuffix.AsSpan());
+                }
+
+                await pipe.FlushAsync(stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // timeoutSeconds elapsed, the client left, or the server is stopping: the stream just ends.
+        }
+        finally
+        {
+            store.StopWatch(watcher);
+            await stop.CancelAsync();
+            if (bookmarks is not null)
+            {
+                await bookmarks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task SendBookmarksAsync(Watcher watcher, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.BookmarkInterval, options.TimeProvider);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            store.Bookmark(watcher);
+        }
+    }
+
+    internal static byte[] Serialize(System.Text.Json.Nodes.JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, JsonNodeContext.Default.JsonNode);
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using VmNet.ApiServer;
+
+namespace VmNet.ApiServer.Tests;
+
+/// <summary>A started server plus a plain HttpClient and small JSON helpers; one per test.</summary>
+public sealed class ServerFixture : IAsyncDisposable
+{
+    private ServerFixture(KubeApiServer server)
+    {
+        Server = server;
+        Http = server.CreateHttpClient();
+    }
+
+    public KubeApiServer Server { get; }
+
+    public HttpClient Http { get; }
+
+    public static async Task<ServerFixture> StartAsync(ApiServerOptions? options = null)
+    {
+        var server = new KubeApiServer(options);
+        await server.StartAsync();
+        return new ServerFixture(server);
+    }
+
+    public async Task<(HttpStatusCode Code, JsonObject Body)> SendAsync(HttpMethod method, string path, JsonNode? body = null, string contentType = "application/json", string? accept = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var parsed = text.Length == 0 ? [] : JsonNode.Parse(text) as JsonObject ?? [];
+        return (response.StatusCode, parsed);
+    }
+
+    public Task<(HttpStatusCode Code, JsonObject Body)> GetAsync(string path) => SendAsync(HttpMethod.Get, path);
+
+    public Task<(HttpStatusCode Code, JsonObject Body)> PostAsync(string path, JsonNode body) => SendAsync(HttpMethod.Post, path, body);
+
+    public Task<(HttpStatusCode Code, JsonObject Body)> PutAsync(string path, JsonNode body) => SendAsync(HttpMethod.Put, path, body);
+
+    public Task<(HttpStatusCode Code, JsonObject Body)> DeleteAsync(string path, JsonNode? body = null) => SendAsync(HttpMethod.Delete, path, body);
+
+    public Task<(HttpStatusCode Code, JsonObject Body)> PatchAsync(string path, JsonNode body, string contentType) => SendAsync(HttpMethod.Patch, path, body, contentType);
+
+    /// <summary>Creates and asserts 201; returns the created object.</summary>
+    public async Task<JsonObject> CreateAsync(string collectionPath, JsonObject obj)
+    {
+        var (code, body) = await PostAsync(collectionPath, obj);
+        Assert.True(code == HttpStatusCode.Created, $"create at {collectionPath} gave {code}: {body.ToJsonString()}");
+        return body;
+    }
+
+    public static JsonObject Pod(string name, IDictionary<string, string>? labels = null, string? nodeName = null)
+    {
+        var meta = new JsonObject { ["name"] = name };
+        if (labels is not null)
+        {
+            meta["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
+        }
+
+        var spec = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "busybox" }) };
+        if (nodeName is not null)
+        {
+            spec["nodeName"] = nodeName;
+        }
+
+        return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = meta, ["spec"] = spec };
+    }
+
+    public static JsonObject ConfigMap(string name, string value = "v") => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "ConfigMap",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["data"] = new JsonObject { ["k"] = value },
+    };
+
+    public static string Rv(JsonObject obj) => (string)obj["metadata"]!["resourceVersion"]!;
+
+    public static string Uid(JsonObject obj) => (string)obj["metadata"]!["uid"]!;
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Server.DisposeAsync();
+    }
+}
