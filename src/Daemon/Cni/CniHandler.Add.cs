@@ -42,6 +42,11 @@ public sealed partial class CniHandler
         {
             await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
             await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
+            if (UserspaceDatapath && network.Qos.EgressRateMbps > 0)
+            {
+                await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
+            }
+
             await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
             if (!network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
             {
@@ -61,6 +66,8 @@ public sealed partial class CniHandler
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return ResultBuilder.Build(request, network, spec);
     }
+
+    private bool UserspaceDatapath => options.DatapathType == "netdev";
 
     private async Task<(V1Pod Pod, PodNetwork Network)> WaitForAllocationAsync(DaemonRequest request, CancellationToken cancellationToken)
     {
@@ -123,7 +130,9 @@ public sealed partial class CniHandler
 
         try
         {
-            await ports.AddAsync(new OvsPortSpec { Name = hostName, IfaceId = portName, ExternalIds = ids, Qos = network.Qos }, cancellationToken).ConfigureAwait(false);
+            await ports.AddAsync(
+                new OvsPortSpec { Name = hostName, IfaceId = portName, ExternalIds = ids, Qos = network.Qos, PoliceOnOvs = !UserspaceDatapath },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OvsdbException or InvalidOperationException)
         {

@@ -35,8 +35,29 @@ public sealed class NodeSetupService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await AnnotateChassisAsync(stoppingToken).ConfigureAwait(false);
-        await SetUpJoinPortAsync(stoppingToken).ConfigureAwait(false);
+        try
+        {
+            await AnnotateChassisAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (KubeException e)
+        {
+            // Pods can still be served; the controller only needs the annotation for its own checks.
+            logger.LogError("node {Node}: the chassis annotation could not be written: {Error}", options.NodeName, e.Message);
+        }
+
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await SetUpJoinPortAsync(stoppingToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is KubeException or VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or FormatException)
+            {
+                logger.LogError("node {Node}: setting up ovn0 failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task AnnotateChassisAsync(CancellationToken cancellationToken)

@@ -13,6 +13,9 @@ public sealed record OvsPortSpec
     public required IReadOnlyDictionary<string, string> ExternalIds { get; init; }
 
     public PodQos Qos { get; init; } = PodQos.None;
+
+    /// <summary>Kernel datapath: the pod's egress limit is OVS ingress policing. Userspace: see <see cref="PodEgressLimiter"/>.</summary>
+    public bool PoliceOnOvs { get; init; } = true;
 }
 
 /// <summary>external_ids keys and values the daemon writes on OVS rows.</summary>
@@ -30,4 +33,5 @@ public static class OvsExternalIds
     public const string ContainerId = "vmnet.io/container-id";
     public const string IfName = "vmnet.io/if-name";
     public const string Pod = "pod";
+    public const string EgressRate = "vmnet.io/egress-rate";
 }

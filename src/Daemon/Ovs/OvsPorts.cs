@@ -1,3 +1,4 @@
+using System.Globalization;
 using VmNet.Daemon.Pods;
 using VmNet.Ovsdb.Client;
 using VmNet.Ovsdb.Operations;
@@ -28,13 +29,17 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
             ops.AddRange(RemoveOps(bridge, stale));
         }
 
-        var externalIds = new Dictionary<string, string>(spec.ExternalIds, StringComparer.Ordinal) { [OvsExternalIds.IfaceId] = spec.IfaceId };
+        var externalIds = new Dictionary<string, string>(spec.ExternalIds, StringComparer.Ordinal)
+        {
+            [OvsExternalIds.IfaceId] = spec.IfaceId,
+            [OvsExternalIds.EgressRate] = spec.Qos.EgressRateMbps.ToString(CultureInfo.InvariantCulture),
+        };
         var iface = new Dictionary<string, object?>
         {
             ["name"] = spec.Name,
             ["external_ids"] = OvsdbMap.Of(externalIds),
-            ["ingress_policing_rate"] = spec.Qos.PolicingRateKbps,
-            ["ingress_policing_burst"] = spec.Qos.PolicingBurstKbit,
+            ["ingress_policing_rate"] = spec.PoliceOnOvs ? spec.Qos.PolicingRateKbps : 0L,
+            ["ingress_policing_burst"] = spec.PoliceOnOvs ? spec.Qos.PolicingBurstKbit : 0L,
         };
         ops.Add(new InsertOperation(Interface.Table, iface, "iface"));
         var port = new Dictionary<string, object?> { ["name"] = spec.Name, ["interfaces"] = OvsdbSet.Of(new NamedUuid("iface")) };
@@ -80,7 +85,7 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
             cancellationToken).ConfigureAwait(false);
 
     /// <summary>Applies changed limits to a plugged port: policing on the Interface, the shaper QoS on the Port.</summary>
-    public async Task SetQosAsync(string name, PodQos qos, CancellationToken cancellationToken)
+    public async Task SetQosAsync(string name, PodQos qos, bool policeOnOvs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(qos);
         var port = FindPort(name) ?? throw new InvalidOperationException($"OVS port {name} does not exist");
@@ -89,10 +94,14 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
         {
             Ops.Update(Interface.Table, iface.Uuid, new Dictionary<string, object?>
             {
-                ["ingress_policing_rate"] = qos.PolicingRateKbps,
-                ["ingress_policing_burst"] = qos.PolicingBurstKbit,
+                ["ingress_policing_rate"] = policeOnOvs ? qos.PolicingRateKbps : 0L,
+                ["ingress_policing_burst"] = policeOnOvs ? qos.PolicingBurstKbit : 0L,
             }),
         };
+        ops.AddRange(Ops.SetMapKeys(Interface.Table, iface.Uuid, "external_ids", new Dictionary<string, string>
+        {
+            [OvsExternalIds.EgressRate] = qos.EgressRateMbps.ToString(CultureInfo.InvariantCulture),
+        }));
         ops.AddRange(OvsQos.ChangeOps(ovs.Cache, port, qos, iface.ExternalIds));
         await ovs.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
     }
@@ -107,7 +116,7 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
             return null;
         }
 
-        var egressMbps = iface.IngressPolicingRate / 1000;
+        var egressMbps = long.TryParse(iface.ExternalIds.GetValueOrDefault(OvsExternalIds.EgressRate), CultureInfo.InvariantCulture, out var rate) ? rate : 0;
         var ingressMbps = port.Qos is { } q && ovs.Cache.Get<QoS>(q) is { } row ? OvsQos.RateMbps(ovs.Cache, row) : 0;
         return new PodQos(ingressMbps, egressMbps);
     }

@@ -25,7 +25,7 @@ public sealed class PodQosWatcher(IKubeClient kube, OvsPorts ports, DaemonOption
                     var list = await kube.ListAsync<V1Pod>(null, new ListOptions { FieldSelector = selector }, stoppingToken).ConfigureAwait(false);
                     foreach (var pod in list.Items)
                     {
-                        await ApplyAsync(pod, stoppingToken).ConfigureAwait(false);
+                        await ApplyLoggedAsync(pod, stoppingToken).ConfigureAwait(false);
                     }
 
                     resourceVersion = list.Metadata?.ResourceVersion;
@@ -36,7 +36,7 @@ public sealed class PodQosWatcher(IKubeClient kube, OvsPorts ports, DaemonOption
                     resourceVersion = change.Object.Metadata?.ResourceVersion ?? resourceVersion;
                     if (change.Type is WatchEventType.Added or WatchEventType.Modified)
                     {
-                        await ApplyAsync(change.Object, stoppingToken).ConfigureAwait(false);
+                        await ApplyLoggedAsync(change.Object, stoppingToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -49,6 +49,19 @@ public sealed class PodQosWatcher(IKubeClient kube, OvsPorts ports, DaemonOption
                 logger.LogWarning("pod watch for QoS failed, retrying: {Error}", e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>One pod's failure (netns gone, port removed meanwhile) must not stop the watch for the others.</summary>
+    private async Task ApplyLoggedAsync(V1Pod pod, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ApplyAsync(pod, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException)
+        {
+            logger.LogWarning("applying QoS of pod {Namespace}/{Pod} failed: {Error}", pod.Metadata?.Namespace, pod.Metadata?.Name, e.Message);
         }
     }
 
@@ -77,7 +90,15 @@ public sealed class PodQosWatcher(IKubeClient kube, OvsPorts ports, DaemonOption
                 continue;
             }
 
-            await ports.SetQosAsync(iface.Name, wanted, cancellationToken).ConfigureAwait(false);
+            var userspace = options.DatapathType == "netdev";
+            await ports.SetQosAsync(iface.Name, wanted, policeOnOvs: !userspace, cancellationToken).ConfigureAwait(false);
+            if (userspace && current.EgressRateMbps != wanted.EgressRateMbps
+                && iface.ExternalIds.GetValueOrDefault(OvsExternalIds.PodNetns) is { Length: > 0 } netns
+                && iface.ExternalIds.GetValueOrDefault(OvsExternalIds.IfName) is { Length: > 0 } ifName)
+            {
+                await PodEgressLimiter.ApplyAsync(netns, ifName, wanted, cancellationToken).ConfigureAwait(false);
+            }
+
             logger.LogInformation(
                 "pod {Namespace}/{Pod} {Port}: QoS ingress {Ingress} Mbit/s, egress {Egress} Mbit/s (was {OldIngress}/{OldEgress})",
                 ns, name, iface.Name, wanted.IngressRateMbps, wanted.EgressRateMbps, current.IngressRateMbps, current.EgressRateMbps);

@@ -25,6 +25,10 @@ public sealed class DaemonRigFixture : TwoNodeRigFixture, IAsyncLifetime
 
     public KubeApiServer ApiServer { get; private set; } = null!;
 
+    public FileLogSink DaemonLog { get; private set; } = null!;
+
+    private Serilog.ILogger logger = Serilog.Core.Logger.None;
+
     public KubeClient Kube { get; private set; } = null!;
 
     public string SocketPath(OvsNode node) => $"/tmp/vmnet-{Rig.RunId.Value}-{node.Name}.sock";
@@ -53,7 +57,7 @@ public sealed class DaemonRigFixture : TwoNodeRigFixture, IAsyncLifetime
 
     public async Task StartDaemonAsync(OvsNode node)
     {
-        daemons[node.Name] = await DaemonHost.StartAsync(Options(node), Kube, null, CancellationToken.None);
+        daemons[node.Name] = await DaemonHost.StartAsync(Options(node), Kube, logger.ForContext("Node", node.Name), CancellationToken.None);
     }
 
     public async Task StopDaemonAsync(OvsNode node)
@@ -99,6 +103,8 @@ public sealed class DaemonRigFixture : TwoNodeRigFixture, IAsyncLifetime
     protected override async Task OnStartedAsync(Sandbox.Rig.Rig startedRig)
     {
         await KubeOvnTopology.CreateAsync(startedRig.Central);
+        DaemonLog = new FileLogSink(Path.Combine(startedRig.Directory, "vmnet-daemons.log"));
+        logger = new Serilog.LoggerConfiguration().MinimumLevel.Debug().MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning).WriteTo.Sink(DaemonLog).CreateLogger();
         ApiServer = new KubeApiServer(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(5) });
         await ApiServer.StartAsync();
         Kube = new KubeClient(new KubeConfig(ApiServer.BaseAddress));
