@@ -40,6 +40,8 @@ public sealed partial class CniHandler
         };
         try
         {
+            // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
+            await RemoveStalePortAsync(hostName, cancellationToken).ConfigureAwait(false);
             await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
             await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
             if (UserspaceDatapath && network.Qos.EgressRateMbps > 0)
@@ -68,6 +70,20 @@ public sealed partial class CniHandler
     }
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
+
+    private async Task RemoveStalePortAsync(string hostName, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await ports.RemoveAndSyncAsync(hostName, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CniFailure(CniErrorCodes.InterfaceSetupFailed, $"ovs-vswitchd did not apply the removal of stale port {hostName} within 10s", HttpStatusCode.ServiceUnavailable);
+        }
+    }
 
     private async Task<(V1Pod Pod, PodNetwork Network)> WaitForAllocationAsync(DaemonRequest request, CancellationToken cancellationToken)
     {
