@@ -38,21 +38,27 @@ public sealed partial class CniHandler
             Routes = PodRoutes.Build(network, request.IfName, request.Routes ?? []),
             NoDad = network.MigrationTarget,
         };
+        var phases = new AddPhases(started);
         try
         {
             // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
             await RemoveStalePortAsync(hostName, cancellationToken).ConfigureAwait(false);
+            phases.Mark("allocation");
             await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
+            phases.Mark("veth");
             await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
+            phases.Mark("plug");
             if (UserspaceDatapath && network.Qos.EgressRateMbps > 0)
             {
                 await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
             }
 
             await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
+            phases.Mark("ovn-installed");
             if (!network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
             {
                 await CheckGatewayAsync(request, spec, network, cancellationToken).ConfigureAwait(false);
+                phases.Mark("gateway");
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -63,9 +69,9 @@ public sealed partial class CniHandler
         }
 
         logger.LogInformation(
-            "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {Ms:F1} ms",
+            "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {Ms:F1} ms ({Phases})",
             request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, phases);
         return ResultBuilder.Build(request, network, spec);
     }
 
