@@ -14,7 +14,7 @@ internal sealed partial class ApiHandler
     private static readonly byte[] FrameSuffix = Encoding.UTF8.GetBytes("}\n");
 
     /// <summary>Streams newline-delimited WatchEvents until the client leaves, timeoutSeconds passes, or the watch is dropped.</summary>
-    private async Task WatchAsync(HttpContext context, ResourceType type, string version, string? ns, CancellationToken serverStopping, CancellationToken ct)
+    private async Task WatchAsync(HttpContext context, ResourceType type, string version, string? ns, string? name, CancellationToken serverStopping, CancellationToken ct)
     {
         var query = context.Request.Query;
         TimeSpan? timeout = null;
@@ -28,12 +28,28 @@ internal sealed partial class ApiHandler
             timeout = TimeSpan.FromSeconds(seconds);
         }
 
+        // Watching one named object is a watch with a metadata.name field selector, as on the real server.
+        var fieldSelector = query["fieldSelector"].ToString();
+        if (name is not null)
+        {
+            fieldSelector = string.IsNullOrEmpty(fieldSelector) ? "metadata.name=" + name : $"{fieldSelector},metadata.name={name}";
+        }
+
+        var sendInitialEvents = IsTrue(query["sendInitialEvents"]);
+        var bookmarksAllowed = IsTrue(query["allowWatchBookmarks"]);
+        if (sendInitialEvents && (!bookmarksAllowed || query["resourceVersionMatch"] != "NotOlderThan"))
+        {
+            throw KubeApiException.Invalid(type, null, "sendInitialEvents", "FieldValueForbidden",
+                "Forbidden: sendInitialEvents requires allowWatchBookmarks=true and resourceVersionMatch=NotOlderThan");
+        }
+
         var watcher = store.Watch(type, ns, new WatchOptions
         {
             Labels = LabelSelector.Parse(query["labelSelector"]),
-            Fields = FieldSelector.Parse(query["fieldSelector"]),
-            ResourceVersion = query["resourceVersion"],
-            Bookmarks = IsTrue(query["allowWatchBookmarks"]),
+            Fields = FieldSelector.Parse(fieldSelector),
+            ResourceVersion = sendInitialEvents ? null : query["resourceVersion"].ToString(),
+            Bookmarks = bookmarksAllowed,
+            SendInitialEvents = sendInitialEvents,
         });
         var table = TableConverter.Wanted(context.Request);
         var includeObject = TableConverter.IncludeObject(context.Request);
@@ -51,6 +67,9 @@ internal sealed partial class ApiHandler
             context.Response.ContentType = "application/json";
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             await context.Response.StartAsync(stop.Token);
+
+            // Clients wait for the headers before reading events; send them even while no event is pending.
+            await context.Response.BodyWriter.FlushAsync(stop.Token);
             if (watcher.Bookmarks)
             {
                 bookmarks = SendBookmarksAsync(watcher, stop.Token);
@@ -98,6 +117,4 @@ internal sealed partial class ApiHandler
             store.Bookmark(watcher);
         }
     }
-
-    internal static byte[] Serialize(System.Text.Json.Nodes.JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, JsonNodeContext.Default.JsonNode);
 }

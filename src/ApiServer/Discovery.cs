@@ -56,6 +56,10 @@ internal static class Discovery
 
     private static readonly JsonObject Missing = [];
 
+    /// <summary>Paths the real server shows to unauthenticated clients (system:public-info-viewer).</summary>
+    public static bool IsPublic(PathString path) =>
+        path.Value is "/healthz" or "/livez" or "/readyz" or "/version" or "/version/";
+
     private static JsonObject Version(ApiServerOptions options)
     {
         var parts = options.GitVersion.TrimStart('v').Split('.', '-');

@@ -30,6 +30,9 @@ internal sealed record WatchOptions
     public string? ResourceVersion { get; init; }
 
     public bool Bookmarks { get; init; }
+
+    /// <summary>Watch-list mode: initial ADDED events end with a BOOKMARK annotated k8s.io/initial-events-end.</summary>
+    public bool SendInitialEvents { get; init; }
 }
 
 public sealed partial class ObjectStore
@@ -131,7 +134,10 @@ public sealed partial class ObjectStore
                     }
                 }
 
-                watcher.LastResourceVersion = _revision;
+                if (options.SendInitialEvents)
+                {
+                    watcher.Write(WatchEventType.Bookmark, BookmarkJson(type, _revision, initialEventsEnd: true));
+                }
             }
             else if (from < _history.CompactedRevision)
             {
@@ -146,8 +152,6 @@ public sealed partial class ObjectStore
                 {
                     watcher.Offer(e);
                 }
-
-                watcher.LastResourceVersion = Math.Max(from.Value, _revision);
             }
 
             bucket.Watchers.Add(watcher);
@@ -176,15 +180,25 @@ public sealed partial class ObjectStore
                 return;
             }
 
-            var bookmark = new JsonObject
-            {
-                ["kind"] = watcher.Type.Kind,
-                ["apiVersion"] = watcher.Type.ApiVersionFor(watcher.Type.StorageVersion),
-                ["metadata"] = new JsonObject { ["resourceVersion"] = ObjectMeta.RvString(_revision) },
-            };
-            watcher.LastResourceVersion = _revision;
-            watcher.Write(WatchEventType.Bookmark, JsonSerializer.SerializeToUtf8Bytes(bookmark, JsonNodeContext.Default.JsonObject));
+            watcher.Write(WatchEventType.Bookmark, BookmarkJson(watcher.Type, _revision, initialEventsEnd: false));
         }
+    }
+
+    private static byte[] BookmarkJson(ResourceType type, long revision, bool initialEventsEnd)
+    {
+        var meta = new JsonObject { ["resourceVersion"] = ObjectMeta.RvString(revision) };
+        if (initialEventsEnd)
+        {
+            meta["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" };
+        }
+
+        var bookmark = new JsonObject
+        {
+            ["kind"] = type.Kind,
+            ["apiVersion"] = type.ApiVersionFor(type.StorageVersion),
+            ["metadata"] = meta,
+        };
+        return JsonSerializer.SerializeToUtf8Bytes(bookmark, JsonNodeContext.Default.JsonObject);
     }
 
     /// <summary>Ends every open watch now (clients see the stream close and must re-watch).</summary>

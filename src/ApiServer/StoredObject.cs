@@ -13,7 +13,8 @@ internal readonly record struct OwnerRef(string Uid, string Kind, string Name, b
 /// </summary>
 internal sealed class StoredObject
 {
-    private JsonElement? _element;
+    // Boxed so that publishing it from one thread to another is a single reference write.
+    private object? _element;
 
     private StoredObject(JsonObject node)
     {
@@ -65,7 +66,7 @@ internal sealed class StoredObject
         get
         {
             _element ??= JsonSerializer.Deserialize(Json, JsonNodeContext.Default.JsonElement);
-            return _element.Value;
+            return (JsonElement)_element;
         }
     }
 

@@ -89,6 +89,54 @@ public sealed class ServerFixture : IAsyncDisposable
         ["data"] = new JsonObject { ["k"] = value },
     };
 
+    public static JsonObject Crd(string group, string plural, string kind, bool namespaced = true, bool status = true, params string[] versions)
+    {
+        var versionList = versions.Length == 0 ? ["v1"] : versions;
+        var versionNodes = new JsonArray();
+        for (var i = 0; i < versionList.Length; i++)
+        {
+            var v = new JsonObject
+            {
+                ["name"] = versionList[i],
+                ["served"] = true,
+                ["storage"] = i == 0,
+                ["schema"] = new JsonObject { ["openAPIV3Schema"] = new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true } },
+            };
+            if (status)
+            {
+                v["subresources"] = new JsonObject { ["status"] = new JsonObject() };
+            }
+
+            versionNodes.Add(v);
+        }
+
+        return new JsonObject
+        {
+            ["apiVersion"] = "apiextensions.k8s.io/v1",
+            ["kind"] = "CustomResourceDefinition",
+            ["metadata"] = new JsonObject { ["name"] = $"{plural}.{group}" },
+            ["spec"] = new JsonObject
+            {
+                ["group"] = group,
+                ["scope"] = namespaced ? "Namespaced" : "Cluster",
+                ["names"] = new JsonObject { ["plural"] = plural, ["singular"] = kind.ToLowerInvariant(), ["kind"] = kind, ["shortNames"] = new JsonArray(plural[..3]) },
+                ["versions"] = versionNodes,
+            },
+        };
+    }
+
+    /// <summary>Creates a CRD through HTTP (as a real client would) and returns the created object.</summary>
+    public Task<JsonObject> CreateCrdAsync(string group, string plural, string kind, bool namespaced = true, bool status = true, params string[] versions) =>
+        CreateAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", Crd(group, plural, kind, namespaced, status, versions));
+
+    public static JsonObject Custom(string apiVersion, string kind, string name, JsonObject? spec = null) => new()
+    {
+        ["apiVersion"] = apiVersion,
+        ["kind"] = kind,
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = spec ?? new JsonObject { ["size"] = 1 },
+    };
+
     public static string Rv(JsonObject obj) => (string)obj["metadata"]!["resourceVersion"]!;
 
     public static string Uid(JsonObject obj) => (string)obj["metadata"]!["uid"]!;

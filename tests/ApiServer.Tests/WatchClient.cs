@@ -18,8 +18,9 @@ public sealed class WatchClient : IAsyncDisposable
 
     public static async Task<WatchClient> OpenAsync(HttpClient http, string pathAndQuery)
     {
-        var response = await http.GetAsync(pathAndQuery, HttpCompletionOption.ResponseHeadersRead);
-        var stream = await response.Content.ReadAsStreamAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var response = await http.GetAsync(pathAndQuery, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var stream = await response.Content.ReadAsStreamAsync(cts.Token);
         return new WatchClient(response, new StreamReader(stream));
     }
 

@@ -26,11 +26,11 @@ internal sealed class WatchStreamReader<T>(Stream stream, string path, ILogger l
         var end = 0;
         while (true)
         {
-            var newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
+            var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
             if (newline >= 0)
             {
-                var line = new ReadOnlyMemory<byte>(buffer, start, newline - start);
-                start = newline + 1;
+                var line = new ReadOnlyMemory<byte>(buffer, start, newline);
+                start += newline + 1;
                 if (!IsBlank(line.Span))
                 {
                     yield return Parse(line);

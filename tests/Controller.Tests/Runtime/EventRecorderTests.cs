@@ -23,7 +23,7 @@ public sealed class EventRecorderTests : IAsyncLifetime
     public async Task RepeatedEventsAggregateIntoOneEventWithACount()
     {
         await using var recorder = new EventRecorder(_api.Client, new EventRecorderOptions { Component = "vmnet-controller", Host = "node-1" });
-        var involved = ObjectReferences.For(_pod);
+        var involved = _pod.ToObjectReference();
         for (var i = 0; i < 5; i++)
         {
             recorder.Warning(involved, "AllocateFailed", "subnet ovn-default has no free address");
@@ -49,7 +49,7 @@ public sealed class EventRecorderTests : IAsyncLifetime
     public async Task AnEventDeletedOnTheServerIsCreatedAgainWithItsCount()
     {
         await using var recorder = new EventRecorder(_api.Client, new EventRecorderOptions { Component = "vmnet-controller" });
-        var involved = ObjectReferences.For(_pod);
+        var involved = _pod.ToObjectReference();
         recorder.Normal(involved, "Synced", "ok");
         await recorder.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
         var name = Assert.Single((await _api.Client.ListAsync<CoreV1Event>("default")).Items).Metadata!.Name!;
@@ -70,7 +70,7 @@ public sealed class EventRecorderTests : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < 5_000; i++)
         {
-            recorder.Normal(ObjectReferences.For(_pod), "Flood", $"message {i}");
+            recorder.Normal(_pod.ToObjectReference(), "Flood", $"message {i}");
         }
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"recording 5000 events took {clock.Elapsed}");
@@ -84,7 +84,7 @@ public sealed class EventRecorderTests : IAsyncLifetime
         await using var recorder = new EventRecorder(_api.Client, new EventRecorderOptions { Component = "vmnet-controller", BurstPerObject = 3 });
         for (var i = 0; i < 10; i++)
         {
-            recorder.Warning(ObjectReferences.For(_pod), "Flapping", $"attempt {i}");
+            recorder.Warning(_pod.ToObjectReference(), "Flapping", $"attempt {i}");
         }
 
         await recorder.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));

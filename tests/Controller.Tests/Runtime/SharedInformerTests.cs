@@ -94,6 +94,31 @@ public sealed class SharedInformerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AnObjectRecreatedUnderTheSameNameDuringAGapIsReportedAsDeleteThenAdd()
+    {
+        var original = _server.Upsert("ns", "vm-0", "1");
+        var informer = NewInformer();
+        var handler = new RecordingHandler<FakeObject>(FakeObject.Meta);
+        informer.AddEventHandler(handler);
+        Start(informer);
+        await handler.WaitUntilAsync(h => h.Adds == 1);
+        await WaitForWatchAsync();
+
+        _server.PauseWatches();
+        _server.DropWatches();
+        _server.Delete("ns", "vm-0");
+        var recreated = _server.Upsert("ns", "vm-0", "2");
+        _server.Compact();
+        _server.ResumeWatches();
+
+        await handler.WaitUntilAsync(h => h.Log.Count == 3);
+        Assert.NotEqual(original.Uid, recreated.Uid);
+        Assert.Equal(["delete ns/vm-0 tombstone", $"add ns/vm-0@{recreated.ResourceVersion}"], handler.Log.Skip(1));
+        Assert.Equal(recreated.Uid, informer.Indexer.Get("ns/vm-0")!.Uid);
+        Assert.Empty(handler.Violations);
+    }
+
+    [Fact]
     public async Task BookmarkMovesTheResumeVersion()
     {
         var informer = NewInformer();

@@ -64,13 +64,17 @@ public class WorkQueueTests
     }
 
     [Fact]
-    public async Task SameKeyIsNeverProcessedByTwoWorkersAtOnce()
+    public async Task SameKeyIsNeverProcessedByTwoWorkersAtOnceAndNoAddIsLost()
     {
         using var queue = new WorkQueue<int>();
         var active = new int[8];
         var processed = new int[8];
+
+        // Each add bumps the key's version first; a worker records the version current when it starts.
+        // Level-triggered correctness: the last processing of every key must have started after its last add.
+        var addedVersion = new int[8];
+        var seenVersion = new int[8];
         var violations = 0;
-        using var stop = new CancellationTokenSource();
 
         async Task Worker()
         {
@@ -82,16 +86,18 @@ public class WorkQueueTests
                     return;
                 }
 
-                if (Interlocked.Increment(ref active[next.Item]) != 1)
+                var key = next.Item;
+                if (Interlocked.Increment(ref active[key]) != 1)
                 {
                     Interlocked.Increment(ref violations);
                 }
 
+                seenVersion[key] = Volatile.Read(ref addedVersion[key]);
                 await Task.Yield();
                 Thread.SpinWait(Random.Shared.Next(50, 500));
-                Interlocked.Increment(ref processed[next.Item]);
-                Interlocked.Decrement(ref active[next.Item]);
-                queue.Done(next.Item);
+                Interlocked.Increment(ref processed[key]);
+                Interlocked.Decrement(ref active[key]);
+                queue.Done(key);
             }
         }
 
@@ -101,7 +107,9 @@ public class WorkQueueTests
             var random = new Random(seed);
             for (var i = 0; i < 20_000; i++)
             {
-                queue.Add(random.Next(active.Length));
+                var key = random.Next(active.Length);
+                Interlocked.Increment(ref addedVersion[key]);
+                queue.Add(key);
             }
         })).ToArray();
         await Task.WhenAll(producers).WaitAsync(Timeout);
@@ -109,6 +117,7 @@ public class WorkQueueTests
         await Task.WhenAll(workers).WaitAsync(Timeout);
 
         Assert.Equal(0, violations);
+        Assert.Equal(addedVersion, seenVersion);
         Assert.All(processed, count => Assert.True(count > 0));
         Assert.Equal(0, queue.Count);
         Assert.Equal(0, queue.ProcessingCount);

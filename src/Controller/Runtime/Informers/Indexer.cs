@@ -142,21 +142,24 @@ public sealed class Indexer<T>
         foreach (var (name, indexFunc) in _indexers)
         {
             var index = _indices[name];
-            if (old is not null)
+            var oldValues = old is null ? [] : indexFunc(old) as IReadOnlyCollection<string> ?? [.. indexFunc(old)];
+            var newValues = current is null ? [] : indexFunc(current) as IReadOnlyCollection<string> ?? [.. indexFunc(current)];
+
+            // Most updates leave namespace, node and owners alone: nothing to move then.
+            if (oldValues.Count == newValues.Count && oldValues.SequenceEqual(newValues, StringComparer.Ordinal))
             {
-                foreach (var value in indexFunc(old))
+                continue;
+            }
+
+            foreach (var value in oldValues)
+            {
+                if (index.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0)
                 {
-                    if (index.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0)
-                    {
-                        index.Remove(value);
-                    }
+                    index.Remove(value);
                 }
             }
 
-            if (current is not null)
-            {
-                AddToIndex(index, indexFunc(current), key);
-            }
+            AddToIndex(index, newValues, key);
         }
     }
 

@@ -133,6 +133,15 @@ public sealed class SharedInformer<T> : ISharedInformer<T>, IReflectorStore<T>
                     continue;
                 }
 
+                if (old is not null && Recreated(old, obj))
+                {
+                    // Deleted and created again under the same name while we were not watching: report it as
+                    // such (client-go reports an update), so owners of per-object state release the old one.
+                    Indexer.Remove(key);
+                    Notify(Notification<T>.Deleted(old, finalStateUnknown: true));
+                    old = null;
+                }
+
                 Indexer.Upsert(obj);
                 Notify(old is null ? Notification<T>.Added(obj, initial) : Notification<T>.Updated(old, obj));
             }
@@ -192,6 +201,13 @@ public sealed class SharedInformer<T> : ISharedInformer<T>, IReflectorStore<T>
     {
         var cachedVersion = Meta.GetResourceVersion(cached);
         return !string.IsNullOrEmpty(cachedVersion) && string.Equals(cachedVersion, Meta.GetResourceVersion(incoming), StringComparison.Ordinal);
+    }
+
+    private bool Recreated(T cached, T incoming)
+    {
+        var cachedUid = Meta.GetUid(cached);
+        var incomingUid = Meta.GetUid(incoming);
+        return !string.IsNullOrEmpty(cachedUid) && !string.IsNullOrEmpty(incomingUid) && !string.Equals(cachedUid, incomingUid, StringComparison.Ordinal);
     }
 
     private void Notify(Notification<T> notification)

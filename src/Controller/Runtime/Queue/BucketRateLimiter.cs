@@ -12,7 +12,7 @@ public sealed class BucketRateLimiter<T> : IRateLimiter<T>
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private double _tokens;
-    private DateTimeOffset _last;
+    private long _last;
 
     public BucketRateLimiter(double qps, int burst, TimeProvider? timeProvider = null)
     {
@@ -30,7 +30,7 @@ public sealed class BucketRateLimiter<T> : IRateLimiter<T>
         Burst = burst;
         _time = timeProvider ?? TimeProvider.System;
         _tokens = burst;
-        _last = _time.GetUtcNow();
+        _last = _time.GetTimestamp();
     }
 
     public double Qps { get; }
@@ -41,10 +41,10 @@ public sealed class BucketRateLimiter<T> : IRateLimiter<T>
     {
         lock (_gate)
         {
-            var now = _time.GetUtcNow();
+            var now = _time.GetTimestamp();
             if (now > _last)
             {
-                _tokens = Math.Min(Burst, _tokens + ((now - _last).TotalSeconds * Qps));
+                _tokens = Math.Min(Burst, _tokens + (_time.GetElapsedTime(_last, now).TotalSeconds * Qps));
                 _last = now;
             }
 

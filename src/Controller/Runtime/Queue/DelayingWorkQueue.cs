@@ -9,17 +9,17 @@ namespace VmNet.Controller.Runtime.Queue;
 public class DelayingWorkQueue<T> : WorkQueue<T>
     where T : notnull
 {
-    private readonly PriorityQueue<T, (DateTimeOffset ReadyAt, long Sequence)> _waiting = new();
-    private readonly Dictionary<T, (DateTimeOffset ReadyAt, long Sequence)> _waitingEntries;
+    private readonly PriorityQueue<T, (long ReadyAt, long Sequence)> _waiting = new();
+    private readonly Dictionary<T, (long ReadyAt, long Sequence)> _waitingEntries;
     private readonly ITimer _timer;
     private long _sequence;
-    private DateTimeOffset? _timerDueAt;
+    private long? _timerDueAt;
 
     public DelayingWorkQueue(TimeProvider? timeProvider = null, IEqualityComparer<T>? comparer = null)
         : base(comparer)
     {
         TimeProvider = timeProvider ?? TimeProvider.System;
-        _waitingEntries = new Dictionary<T, (DateTimeOffset, long)>(comparer);
+        _waitingEntries = new Dictionary<T, (long, long)>(comparer);
         _timer = TimeProvider.CreateTimer(_ => FireReady(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -53,7 +53,7 @@ public class DelayingWorkQueue<T> : WorkQueue<T>
                 return;
             }
 
-            var readyAt = TimeProvider.GetUtcNow() + delay;
+            var readyAt = TimeProvider.GetTimestamp() + ToTimestampUnits(delay);
             if (_waitingEntries.TryGetValue(item, out var existing))
             {
                 if (existing.ReadyAt <= readyAt)
@@ -94,7 +94,7 @@ public class DelayingWorkQueue<T> : WorkQueue<T>
         lock (Gate)
         {
             _timerDueAt = null;
-            var now = TimeProvider.GetUtcNow();
+            var now = TimeProvider.GetTimestamp();
             while (_waiting.TryPeek(out var item, out var key) && key.ReadyAt <= now)
             {
                 _waiting.Dequeue();
@@ -119,7 +119,12 @@ public class DelayingWorkQueue<T> : WorkQueue<T>
         }
 
         _timerDueAt = next.ReadyAt;
-        var wait = next.ReadyAt - TimeProvider.GetUtcNow();
-        _timer.Change(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, Timeout.InfiniteTimeSpan);
+        var remaining = next.ReadyAt - TimeProvider.GetTimestamp();
+        var wait = remaining <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)Math.Ceiling(remaining * ((double)TimeSpan.TicksPerSecond / TimeProvider.TimestampFrequency)));
+        _timer.Change(wait, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>Delays are kept on the monotonic timestamp clock, so wall-clock jumps neither fire nor stall them.</summary>
+    private long ToTimestampUnits(TimeSpan delay) =>
+        (long)Math.Ceiling(delay.Ticks * ((double)TimeProvider.TimestampFrequency / TimeSpan.TicksPerSecond));
 }
