@@ -57,7 +57,9 @@ public sealed class MigrationReconciler(ControllerContext context, KubeVirtInfor
         }
         else
         {
-            foreach (var pod in targets.Where(p => !migrations.Any(m => m.Metadata?.Name == p.Metadata?.Annotations?.GetValueOrDefault(MigrationFinder.MigrationJobNameAnnotation))))
+            // A finished migration's target keeps its annotation as the VM's launcher: only a pod away from the VM counts.
+            foreach (var pod in targets.Where(p => p.Spec?.NodeName != vmi.Status?.NodeName
+                && !migrations.Any(m => m.Metadata?.Name == p.Metadata?.Annotations?.GetValueOrDefault(MigrationFinder.MigrationJobNameAnnotation))))
             {
                 Report(pod.ToObjectReference(), pod.Metadata?.Uid, TargetWithoutVmimReason,
                     $"migration target pod {ns}/{pod.Metadata?.Name}: VirtualMachineInstanceMigration {pod.Metadata?.Annotations?.GetValueOrDefault(MigrationFinder.MigrationJobNameAnnotation)} does not exist (yet); ports stay on {vmi.Status?.NodeName}");
