@@ -26,7 +26,9 @@ public sealed class ControllerDrivenMigrationTests(BridgeQemuMigrationFixture fi
         var before = await GuestNetInfo.QueryAsync(fixture.Pod1.Netns, Ip);
         await using var connection = await TcpEchoProbe.StartAsync(fixture.Pod2.Netns, Ip, GuestImage.EchoPort);
 
-        var there = await vm.MigrateToAsync(away, kubeVirt.Switchover(ControllerTimeout), new MigrationOptions());
+        var observed = new ControllerDrivenSouthbound(kubeVirt.Switchover(ControllerTimeout));
+        var there = await vm.MigrateToAsync(away, observed, new MigrationOptions());
+        Assert.Equal([$"running: chassis={home.Name} additional={away.Name}", $"completed: chassis={away.Name} additional=-"], observed.Verified);
         Log(there);
         Assert.True(there.Qemu.Completed, $"migration {there.SourceNode}->{there.TargetNode} ended '{there.Qemu.Status}': {there.Qemu.Error}");
         await MigrationAssert.BoundToAsync(fixture.Central, QemuMigrationFixture.VmPort, away.Name);
@@ -50,8 +52,9 @@ public sealed class ControllerDrivenMigrationTests(BridgeQemuMigrationFixture fi
 
         // Aborted by deleting the VMIM mid-flight: the controller pins the port back to the source.
         var qemu = vm.Current;
-        var aborted = await vm.MigrateToAsync(
-            away, kubeVirt.Switchover(ControllerTimeout, abortByDeletingVmim: true), new MigrationOptions { MaxBandwidth = 1_000_000, CancelAfter = TimeSpan.FromSeconds(1) });
+        var abortObserved = new ControllerDrivenSouthbound(kubeVirt.Switchover(ControllerTimeout, abortByDeletingVmim: true));
+        var aborted = await vm.MigrateToAsync(away, abortObserved, new MigrationOptions { MaxBandwidth = 1_000_000, CancelAfter = TimeSpan.FromSeconds(1) });
+        Assert.Equal([$"running: chassis={home.Name} additional={away.Name}", $"failed: chassis={home.Name} additional=-"], abortObserved.Verified);
         Log(aborted);
         Assert.Equal("cancelled", aborted.Qemu.Status);
         Assert.Same(qemu, vm.Current);
