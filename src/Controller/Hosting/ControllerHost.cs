@@ -125,8 +125,9 @@ public sealed class ControllerHost
     {
         var tasks = new List<Task>();
         tasks.AddRange(registry.Controllers.Select(c => c.RunAsync(cancellationToken)));
-        tasks.AddRange(registry.BackgroundTasks.Select(b => RunBackgroundAsync(b.Name, b.Run, cancellationToken)));
-        tasks.Add(RunBackgroundAsync("kubevirt-discovery", context.KubeVirt.DiscoverAsync, cancellationToken));
+        // Each loop on its own task: one that runs synchronously for long must not hold back the others.
+        tasks.AddRange(registry.BackgroundTasks.Select(b => Task.Run(() => RunBackgroundAsync(b.Name, b.Run, cancellationToken), CancellationToken.None)));
+        tasks.Add(Task.Run(() => RunBackgroundAsync("kubevirt-discovery", context.KubeVirt.DiscoverAsync, cancellationToken), CancellationToken.None));
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);

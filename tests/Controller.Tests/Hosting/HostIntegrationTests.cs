@@ -74,7 +74,7 @@ public sealed class HostIntegrationTests
         var leader = await harness.StartControllerAsync(harness.Options("ctl-a"));
         await harness.WaitDefaultTopologyAsync();
 
-        var standby = new ControllerHost(harness.Options("ctl-b"), harness.Client, harness.LoggerFactory);
+        var standby = new ControllerHost(harness.Options("ctl-b"), harness.Client, harness.LoggerFactory, modules: [new TopologyModule()]);
         using var stopStandby = new CancellationTokenSource();
         var standbyRun = Task.Run(() => standby.RunAsync(stopStandby.Token));
         await Task.Delay(1500);
@@ -97,7 +97,7 @@ public sealed class HostIntegrationTests
     public async Task KubeVirtInformersStartWhenTheCrdsAppear()
     {
         await using var harness = await TopologyHarness.StartAsync();
-        var controller = await harness.StartControllerAsync();
+        var controller = await harness.StartControllerAsync(harness.Options() with { GcInterval = TimeSpan.FromMinutes(5) }, ControllerModules.Discover());
         var seen = new TaskCompletionSource<KubeVirtInformerSet>(TaskCreationOptions.RunContinuationsAsynchronously);
         controller.Context.KubeVirt.OnAvailable(set => seen.TrySetResult(set));
         await Task.Delay(700);
