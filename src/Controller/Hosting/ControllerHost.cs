@@ -80,6 +80,14 @@ public sealed class ControllerHost
             throw new InvalidOperationException($"controller startup failed: {failure.Message}", failure);
         }
 
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            // Like client-go's OnStoppedLeading: a replica that lost its lease exits and restarts as a candidate.
+            var lost = new InvalidOperationException($"{_options.PodName} lost leadership of lease {_options.PodNamespace}/{_options.LeaseName}");
+            _started.TrySetException(lost);
+            throw lost;
+        }
+
         _started.TrySetCanceled(cancellationToken);
     }
 

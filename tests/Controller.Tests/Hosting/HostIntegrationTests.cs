@@ -139,6 +139,21 @@ public sealed class HostIntegrationTests
         await controller.Context.NadInformer.WaitForCacheSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
     }
 
+    [Fact]
+    public async Task LosingTheLeaseEndsTheRunWithAnError()
+    {
+        await using var harness = await TopologyHarness.StartAsync();
+        var controller = await harness.StartControllerAsync(harness.Options("ctl-a"));
+        var lease = await harness.Client.GetAsync<V1Lease>("kube-system", "vmnet-controller");
+        lease.Spec!.HolderIdentity = "intruder";
+        lease.Spec.LeaseDurationSeconds = 3600;
+        lease.Spec.RenewTime = DateTimeOffset.UtcNow;
+        await harness.Client.ReplaceAsync(lease);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => controller.Run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("lost leadership of lease kube-system/vmnet-controller", ex.Message, StringComparison.Ordinal);
+    }
+
     private static V1VirtualMachine KubeJson(JsonObject json) =>
         VmNet.Kube.Serialization.KubeJson.Deserialize<V1VirtualMachine>(json.ToJsonString())!;
 }

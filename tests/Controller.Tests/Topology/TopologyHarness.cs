@@ -198,6 +198,10 @@ internal sealed class RunningController(ControllerHost host, ControllerContext c
         catch (OperationCanceledException)
         {
         }
+        catch (InvalidOperationException) when (Run.IsFaulted)
+        {
+            // The run already ended with an error a test asserted on (e.g. lost leadership).
+        }
 
         stop.Dispose();
     }
