@@ -131,6 +131,11 @@ public sealed class AddressingModule : IControllerModule
         {
             if (!first)
             {
+                if (addressing.Options.GcInterval <= TimeSpan.Zero)
+                {
+                    return; // --gc-interval=0: no periodic passes.
+                }
+
                 await Task.Delay(addressing.Options.GcInterval, addressing.Host.Time, cancellationToken).ConfigureAwait(false);
             }
 
