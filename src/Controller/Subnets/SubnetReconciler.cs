@@ -36,6 +36,20 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReconcileCoreAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeConflictException ex)
+        {
+            // Our cached copy was stale; the newer version is on its way through the informer and requeues the key.
+            _logger.LogDebug("subnet {Key}: stale read ({Message}); waiting for the newer version", key, ex.Message);
+            return ReconcileResult.Success;
+        }
+    }
+
+    private async Task<ReconcileResult> ReconcileCoreAsync(string key, CancellationToken cancellationToken)
+    {
         var subnet = context.Subnets.Get(key);
         if (subnet is null || subnet.Metadata?.DeletionTimestamp is not null)
         {
@@ -124,6 +138,11 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
                 await _status.WriteErrorAsync(subnet, CreateFailed, $"subnet {key}: Northbound transaction failed: {ex.Message}", cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.Requeue;
             }
+        }
+        else if (await _northbound.DeleteAsync(key, cancellationToken).ConfigureAwait(false) > 0)
+        {
+            // No longer an OVN subnet (e.g. provider changed to an IPAM-only attachment): its switch goes.
+            _logger.LogInformation("subnet {Subnet}: provider {Provider} needs no Northbound rows; removed them", key, validated.Provider);
         }
 
         context.Subnets.MarkReady(key, hasSwitch: router is not null);

@@ -74,7 +74,7 @@ public sealed class HostIntegrationTests
         var leader = await harness.StartControllerAsync(harness.Options("ctl-a"));
         await harness.WaitDefaultTopologyAsync();
 
-        var standby = new ControllerHost(harness.Options("ctl-b"), harness.Client, harness.LoggerFactory);
+        var standby = new ControllerHost(harness.Options("ctl-b"), harness.Client, harness.LoggerFactory, modules: [new TopologyModule()]);
         using var stopStandby = new CancellationTokenSource();
         var standbyRun = Task.Run(() => standby.RunAsync(stopStandby.Token));
         await Task.Delay(1500);
@@ -97,7 +97,7 @@ public sealed class HostIntegrationTests
     public async Task KubeVirtInformersStartWhenTheCrdsAppear()
     {
         await using var harness = await TopologyHarness.StartAsync();
-        var controller = await harness.StartControllerAsync();
+        var controller = await harness.StartControllerAsync(harness.Options() with { GcInterval = TimeSpan.FromMinutes(5) }, ControllerModules.Discover());
         var seen = new TaskCompletionSource<KubeVirtInformerSet>(TaskCreationOptions.RunContinuationsAsynchronously);
         controller.Context.KubeVirt.OnAvailable(set => seen.TrySetResult(set));
         await Task.Delay(700);
@@ -137,6 +137,21 @@ public sealed class HostIntegrationTests
 
         await harness.Client.CreateAsync(CrdInstaller.PreservingCrd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"));
         await controller.Context.NadInformer.WaitForCacheSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task LosingTheLeaseEndsTheRunWithAnError()
+    {
+        await using var harness = await TopologyHarness.StartAsync();
+        var controller = await harness.StartControllerAsync(harness.Options("ctl-a"));
+        var lease = await harness.Client.GetAsync<V1Lease>("kube-system", "vmnet-controller");
+        lease.Spec!.HolderIdentity = "intruder";
+        lease.Spec.LeaseDurationSeconds = 3600;
+        lease.Spec.RenewTime = DateTimeOffset.UtcNow;
+        await harness.Client.ReplaceAsync(lease);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => controller.Run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("lost leadership of lease kube-system/vmnet-controller", ex.Message, StringComparison.Ordinal);
     }
 
     private static V1VirtualMachine KubeJson(JsonObject json) =>
