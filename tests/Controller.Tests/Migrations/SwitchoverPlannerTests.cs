@@ -56,7 +56,11 @@ public sealed class SwitchoverPlannerTests
 
     [Fact]
     public void FailedBeforeTheVmiSawItPinsToVmiNode() =>
-        Assert.Equal("node-1", Assert.IsType<SwitchoverAction.RollBack>(SwitchoverPlanner.Decide(Observe(MigrationPhases.Failed))).Source);
+        Assert.Equal("node-1", Assert.IsType<SwitchoverAction.RollBack>(SwitchoverPlanner.Decide(Observe(MigrationPhases.Failed, twoChassis: true))).Source);
+
+    [Fact]
+    public void FailedBeforeAnyBindingLeavesPortsAlone() =>
+        Assert.IsType<SwitchoverAction.Ignore>(SwitchoverPlanner.Decide(Observe(MigrationPhases.Failed)));
 
     [Fact]
     public void AbortStatusSucceededWhileRunningRollsBack() =>

@@ -44,6 +44,11 @@ public static class SwitchoverPlanner
                     ? new SwitchoverAction.Reject($"VirtualMachineInstanceMigration {migration.Name} succeeded but status.migrationState.targetNode is empty")
                     : new SwitchoverAction.Complete(target, "migration succeeded");
             case MigrationPhases.Failed:
+                if (current is null && !o.PortsBoundToTwoChassis)
+                {
+                    return new SwitchoverAction.Ignore("failed before any port was bound to the target");
+                }
+
                 // Without a current state the VMI never left its node: status.nodeName is still the source.
                 return source is null
                     ? new SwitchoverAction.Reject($"VirtualMachineInstanceMigration {migration.Name} failed and the VMI names no node to pin back to")
