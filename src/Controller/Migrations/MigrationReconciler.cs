@@ -30,6 +30,7 @@ public sealed class MigrationReconciler(ControllerContext context, KubeVirtInfor
     public const string TargetWithoutVmReason = "MigrationTargetWithoutVm";
     public const string TargetWithoutVmimReason = "MigrationTargetWithoutVmim";
 
+    private const int MaxRemembered = 4096;
     private static readonly TimeSpan RejectRetry = TimeSpan.FromSeconds(5);
 
     private readonly ILogger _logger = context.CreateLogger("VmNet.Controller.Migrations");
@@ -171,6 +172,12 @@ public sealed class MigrationReconciler(ControllerContext context, KubeVirtInfor
     /// <summary>One event per object and reason: reconciles repeat, the event stream should not.</summary>
     private void Report(V1ObjectReference involved, string? identity, string reason, string message)
     {
+        if (_reported.Count > MaxRemembered)
+        {
+            // Bounded memory: forgetting only means a repeated warning for an object still in trouble.
+            _reported.Clear();
+        }
+
         if (_reported.TryAdd($"{identity}/{reason}", 0))
         {
             context.Events.Warning(involved, reason, message);
