@@ -57,6 +57,11 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
         var resourceName = isStatus ? type.Plural + "/status" : type.Plural;
         var info = new ApiRequestInfo(verb, resourceName, target.Namespace, target.Name);
         controls.Count(info);
+        if (controls.TakeDelay(info) is { } delay && delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, options.TimeProvider, ct);
+        }
+
         if (controls.TakeFault(info) is { } fault)
         {
             throw fault;

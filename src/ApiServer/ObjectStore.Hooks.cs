@@ -10,6 +10,20 @@ public sealed partial class ObjectStore
     private static readonly GroupResource ServicesResource = new(string.Empty, "services");
     private readonly ServiceIpAllocator _serviceIps = new();
 
+    /// <summary>Prunes, defaults and validates an incoming custom object by its CRD schema (when enabled), before any comparison.</summary>
+    private void ApplySchema(ResourceType type, JsonObject node)
+    {
+        if (_options.ApplyCrdSchemas && type.IsCustom && _registry.Find(type.GroupResource)?.OpenApiSchema is { } schema)
+        {
+            StructuralSchema.Apply(node, schema);
+            var errors = SchemaValidator.Validate(node, schema);
+            if (errors.Count > 0)
+            {
+                throw KubeApiException.Invalid(type, node.Metadata().GetString("name"), errors);
+            }
+        }
+    }
+
     private void BeforeWrite(ResourceType type, JsonObject node, StoredObject? old)
     {
         var resource = type.GroupResource;

@@ -14,6 +14,7 @@ public sealed partial class ObjectStore
     private StoredObject CreateLocked(ResourceType type, string? ns, JsonObject node)
     {
         CheckKind(type, node);
+        ApplySchema(type, node);
         var meta = node.Metadata();
         var effectiveNs = NamespaceFor(type, ns, meta);
         var name = meta.GetString("name");
@@ -66,6 +67,7 @@ public sealed partial class ObjectStore
     private StoredObject ReplaceLocked(ResourceType type, string? ns, string name, JsonObject node, bool statusOnly)
     {
         CheckKind(type, node);
+        ApplySchema(type, node);
         var meta = node.Metadata();
         var bodyName = meta.GetString("name") ?? string.Empty;
         if (bodyName != name)
