@@ -23,14 +23,30 @@ public sealed class HostIntegrationTests
             Metadata = new V1ObjectMeta { Name = "attach" },
             Spec = new V1SubnetSpec { CidrBlock = "10.91.0.0/24", Provider = "net1.default.ovn" },
         });
-        await harness.WaitSubnetConditionAsync("team", KubeOvnConditions.Ready, "True");
-        await harness.WaitSubnetConditionAsync("attach", KubeOvnConditions.Ready, "True");
+        await harness.Client.CreateAsync(new V1Subnet
+        {
+            Metadata = new V1ObjectMeta { Name = "macvlan-ipam" },
+            Spec = new V1SubnetSpec { CidrBlock = "192.168.77.0/24", Provider = "macvlan1.default" },
+        });
+        await harness.Client.CreateAsync(new V1Vpc { Metadata = new V1ObjectMeta { Name = "tenant" }, Spec = new V1VpcSpec { Namespaces = ["tenant-ns"], DefaultSubnet = "tenant-net" } });
+        await harness.CreateSubnetAsync("tenant-net", "10.94.0.0/24", vpc: "tenant");
+        foreach (var name in new[] { "team", "attach", "macvlan-ipam", "tenant-net" })
+        {
+            await harness.WaitSubnetConditionAsync(name, KubeOvnConditions.Ready, "True");
+        }
+
         var catalog = controller.Context.Subnets;
+
+        // An IPAM-only attachment subnet (non-OVN provider) is ready without any Northbound rows.
+        Assert.True(catalog.IsReady("macvlan-ipam"));
+        Assert.Null(await harness.FindAsync("Logical_Switch", "macvlan-ipam"));
+        Assert.Equal(new SubnetSelection("macvlan-ipam", SubnetChoice.Provider), catalog.ResolveForPod(new V1Pod { Metadata = new V1ObjectMeta { Name = "p", Namespace = "x" } }, "macvlan1.default"));
 
         static V1Pod Pod(string ns, Dictionary<string, string>? annotations = null) => new() { Metadata = new V1ObjectMeta { Name = "p", Namespace = ns, Annotations = annotations } };
 
         Assert.Equal(new SubnetSelection("team", SubnetChoice.NamespaceBinding), catalog.ResolveForPod(Pod("team-ns")));
         Assert.Equal(new SubnetSelection("ovn-default", SubnetChoice.Default), catalog.ResolveForPod(Pod("other")));
+        Assert.Equal(new SubnetSelection("tenant-net", SubnetChoice.VpcDefault), catalog.ResolveForPod(Pod("tenant-ns")));
         Assert.Equal(new SubnetSelection("attach", SubnetChoice.Annotation), catalog.ResolveForPod(Pod("team-ns", new() { ["ovn.kubernetes.io/logical_switch"] = "attach" })));
         Assert.Equal(new SubnetSelection("attach", SubnetChoice.Provider), catalog.ResolveForPod(Pod("other"), "net1.default.ovn"));
         Assert.Equal(new SubnetSelection("attach", SubnetChoice.Provider), catalog.ResolveForPod(Pod("other"), "net1.default.ovn.eth1"));
@@ -58,7 +74,7 @@ public sealed class HostIntegrationTests
         var leader = await harness.StartControllerAsync(harness.Options("ctl-a"));
         await harness.WaitDefaultTopologyAsync();
 
-        var standby = new ControllerHost(harness.Options("ctl-b"), harness.Client, harness.LoggerFactory);
+        var standby = new ControllerHost(harness.Options("ctl-b"), harness.Client, harness.LoggerFactory, modules: [new TopologyModule()]);
         using var stopStandby = new CancellationTokenSource();
         var standbyRun = Task.Run(() => standby.RunAsync(stopStandby.Token));
         await Task.Delay(1500);
@@ -81,7 +97,7 @@ public sealed class HostIntegrationTests
     public async Task KubeVirtInformersStartWhenTheCrdsAppear()
     {
         await using var harness = await TopologyHarness.StartAsync();
-        var controller = await harness.StartControllerAsync();
+        var controller = await harness.StartControllerAsync(harness.Options() with { GcInterval = TimeSpan.FromMinutes(5) }, ControllerModules.Discover());
         var seen = new TaskCompletionSource<KubeVirtInformerSet>(TaskCreationOptions.RunContinuationsAsynchronously);
         controller.Context.KubeVirt.OnAvailable(set => seen.TrySetResult(set));
         await Task.Delay(700);
@@ -109,6 +125,33 @@ public sealed class HostIntegrationTests
         var late = false;
         controller.Context.KubeVirt.OnAvailable(_ => late = true);
         Assert.True(late);
+    }
+
+    [Fact]
+    public async Task StartsWithoutMultusAndPicksUpNadsOnceInstalled()
+    {
+        await using var harness = await TopologyHarness.StartAsync(withNetworkAttachmentDefinitions: false);
+        var controller = await harness.StartControllerAsync();
+        await harness.WaitDefaultTopologyAsync();
+        Assert.False(controller.Context.NadInformer.HasSynced);
+
+        await harness.Client.CreateAsync(CrdInstaller.PreservingCrd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"));
+        await controller.Context.NadInformer.WaitForCacheSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task LosingTheLeaseEndsTheRunWithAnError()
+    {
+        await using var harness = await TopologyHarness.StartAsync();
+        var controller = await harness.StartControllerAsync(harness.Options("ctl-a"));
+        var lease = await harness.Client.GetAsync<V1Lease>("kube-system", "vmnet-controller");
+        lease.Spec!.HolderIdentity = "intruder";
+        lease.Spec.LeaseDurationSeconds = 3600;
+        lease.Spec.RenewTime = DateTimeOffset.UtcNow;
+        await harness.Client.ReplaceAsync(lease);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => controller.Run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("lost leadership of lease kube-system/vmnet-controller", ex.Message, StringComparison.Ordinal);
     }
 
     private static V1VirtualMachine KubeJson(JsonObject json) =>
