@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using VmNet.Ovsdb.Cache;
+using VmNet.Ovsdb.Client;
+using VmNet.Ovsdb.Northbound;
+using VmNet.Ovsdb.Operations;
+using VmNet.Ovsdb.Ownership;
+using VmNet.Tests.Ovsdb.Support;
+
+namespace VmNet.Tests.Ovsdb;
+
+/// <summary>The monitor-fed cache against a real NB server: ovn-nbctl writes seen through the cache, our writes seen by ovn-nbctl.</summary>
+public sealed class CacheTests : IAsyncLifetime
+{
+    private TestOvsdbServer _server = null!;
+    private OvsdbClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await TestOvsdbServer.StartNorthboundAsync();
+        _client = await _server.ConnectAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task NbctlWritesArriveAsTypedRowsAndChangeEvents()
+    {
+        var changes = new ConcurrentQueue<RowChange>();
+        using var subscription = _client.Cache.Subscribe(changes.Enqueue, LogicalSwitchPort.Table);
+
+        await _server.NbctlAsync("ls-add", "sw0", "--", "lsp-add", "sw0", "vm1", "--", "lsp-set-addresses", "vm1", "0a:00:00:00:00:01 10.0.0.5",
+            "--", "set", "Logical_Switch_Port", "vm1", "external_ids:team=blue", "tag_request=7");
+        var row = await _client.Cache.WaitForRowAsync(LogicalSwitchPort.Table, r => r.Name == "vm1", Timeouts.Token());
+        var port = LogicalSwitchPort.FromRow(row);
+        Assert.Equal(["0a:00:00:00:00:01 10.0.0.5"], port.Addresses);
+        Assert.Equal("blue", port.ExternalIds["team"]);
+        Assert.Equal(7, port.TagRequest);
+        Assert.Null(port.Tag);
+        var sw = Assert.Single(_client.Cache.FindByName<LogicalSwitch>("sw0"));
+        Assert.Equal([port.Uuid], sw.Ports);
+
+        await _server.NbctlAsync("set", "Logical_Switch_Port", "vm1", "external_ids:team=red", "--", "remove", "Logical_Switch_Port", "vm1", "tag_request", "7",
+            "--", "lsp-set-addresses", "vm1", "0a:00:00:00:00:01 10.0.0.5", "0a:00:00:00:00:02 10.0.0.6");
+        await Timeouts.UntilAsync(() => changes.Any(c => c.Kind == RowChangeKind.Update), "update event");
+        var update = changes.Single(c => c.Kind == RowChangeKind.Update);
+        Assert.Equal("blue", update.Old!.ExternalId("team"));
+        Assert.Equal("red", update.New!.ExternalId("team"));
+        Assert.Equal(7L, update.Old.GetOptionalInteger("tag_request"));
+        Assert.Null(update.New.GetOptionalInteger("tag_request"));
+        Assert.Equal(["0a:00:00:00:00:01 10.0.0.5", "0a:00:00:00:00:02 10.0.0.6"], update.New.GetSet<string>("addresses").Order(StringComparer.Ordinal));
+        Assert.Single(_client.Cache.FindByExternalId(LogicalSwitchPort.Table, "team", "red"));
+        Assert.Empty(_client.Cache.FindByExternalId(LogicalSwitchPort.Table, "team", "blue"));
+
+        await _server.NbctlAsync("lsp-del", "vm1");
+        await Timeouts.UntilAsync(() => changes.Any(c => c.Kind == RowChangeKind.Delete), "delete event");
+        var delete = changes.Single(c => c.Kind == RowChangeKind.Delete);
+        Assert.Equal("vm1", delete.Old!.Name);
+        Assert.Null(delete.New);
+        Assert.Empty(_client.Cache.FindByName(LogicalSwitchPort.Table, "vm1"));
+        Assert.Equal(RowChangeKind.Insert, changes.First().Kind);
+    }
+
+    [Fact]
+    public async Task ComposedOpsCommitAsOneTransactionWithOwnership()
+    {
+        var owner = new Ownership("Subnet", "default/blue");
+        var (swRef, swOps) = NorthboundOps.CreateLogicalSwitch(new LogicalSwitch { Name = "blue" }, owner);
+        var ops = new List<OvsdbOperation>(swOps);
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, portOps) = NorthboundOps.CreateLogicalSwitchPort(
+                swRef,
+                new LogicalSwitchPort { Name = $"blue-p{i}", Addresses = [$"0a:00:00:00:01:0{i} 10.2.0.{10 + i}"], Enabled = true },
+                new Ownership("Pod", $"default/pod{i}"));
+            ops.AddRange(portOps);
+        }
+
+        var result = await _client.TransactAsync(ops, Timeouts.Token());
+        Assert.Equal(7, result.Results.Count);
+
+        // ovsdb-server sends the monitor update before the reply, so the cache already has our rows.
+        var sw = Assert.Single(_client.Cache.FindOwnedBy(LogicalSwitch.Table, owner));
+        Assert.Equal(result.InsertedUuid(0), sw.Uuid);
+        Assert.Equal(3, LogicalSwitch.FromRow(sw).Ports.Count);
+
+        Assert.Equal("blue-p0\nblue-p1\nblue-p2", string.Join('\n', (await _server.NbctlAsync("lsp-list", "blue")).Split('\n').Select(l => l.Split(' ')[1].Trim('(', ')')).Order(StringComparer.Ordinal)));
+        Assert.Equal("vmnet", await _server.NbctlAsync("get", "Logical_Switch", "blue", "external_ids:vendor"));
+        Assert.Equal("\"default/pod1\"", await _server.NbctlAsync("get", "Logical_Switch_Port", "blue-p1", "external_ids:\"vmnet.io/owner\""));
+        Assert.Equal("Pod", await _server.NbctlAsync("get", "Logical_Switch_Port", "blue-p1", "external_ids:\"vmnet.io/owner-kind\""));
+        Assert.Equal(owner, Ownership.FromRow(sw));
+
+        // Garbage collection by ownership: pod1 is gone from the live set.
+        var orphans = _client.Cache.FindOrphans(LogicalSwitchPort.Table, "Pod", new HashSet<string> { "default/pod0", "default/pod2" });
+        var orphan = Assert.Single(orphans);
+        Assert.Equal("blue-p1", orphan.Name);
+        await _client.TransactAsync(NorthboundOps.DeleteLogicalSwitchPort(sw.Uuid, orphan.Uuid), Timeouts.Token());
+        Assert.DoesNotContain("blue-p1", await _server.NbctlAsync("lsp-list", "blue"), StringComparison.Ordinal);
+        await Timeouts.UntilAsync(() => _client.Cache.Count(LogicalSwitchPort.Table) == 2, "orphan port gone from the cache");
+        Assert.Empty(_client.Cache.FindOrphans(LogicalSwitchPort.Table, "Pod", new HashSet<string> { "default/pod0", "default/pod2" }));
+        Assert.Equal(2, _client.Cache.FindOwnedByKind(LogicalSwitchPort.Table, "Pod").Count);
+    }
+
+    [Fact]
+    public async Task RouterPortsAndStaticRoutesCompose()
+    {
+        var owner = new Ownership("Vpc", "vpc-a");
+        var (lrRef, lrOps) = NorthboundOps.CreateLogicalRouter(new LogicalRouter { Name = "lr-a" }, owner);
+        var (_, lrpOps) = NorthboundOps.CreateLogicalRouterPort(lrRef, new LogicalRouterPort { Name = "lrp-a", Mac = "0a:00:00:00:02:01", Networks = ["10.3.0.1/24"] }, owner);
+        var (_, routeOps) = NorthboundOps.AddStaticRoute(lrRef, new LogicalRouterStaticRoute { IpPrefix = "0.0.0.0/0", Nexthop = "10.3.0.254" }, owner);
+        await _client.TransactAsync([.. lrOps, .. lrpOps, .. routeOps], Timeouts.Token());
+        Assert.Contains("lrp-a", await _server.NbctlAsync("lrp-list", "lr-a"), StringComparison.Ordinal);
+        Assert.Contains("10.3.0.254", await _server.NbctlAsync("lr-route-list", "lr-a"), StringComparison.Ordinal);
+        var router = Assert.Single(_client.Cache.FindByName<LogicalRouter>("lr-a"));
+        Assert.Single(router.StaticRoutes);
+        Assert.Single(router.Ports);
+    }
+
+    [Fact]
+    public async Task GuardedTransactionReportsAnEarlierCommit()
+    {
+        var owner = new Ownership("Subnet", "default/guarded");
+        var (_, ops) = NorthboundOps.CreateLogicalSwitch(new LogicalSwitch { Name = "guarded" }, owner);
+        var guard = OvsdbGuards.RowAbsent(LogicalSwitch.Table, owner.Where());
+        var first = await _client.TransactGuardedAsync(guard, ops, Timeouts.Token());
+        Assert.False(first.AppliedByEarlierAttempt);
+        Assert.NotEqual(Guid.Empty, first.Result!.InsertedUuid(0));
+
+        // The guard now fails: resending would not double-apply.
+        var ex = await Assert.ThrowsAsync<VmNet.Ovsdb.Errors.OvsdbTransactionException>(() => _client.TransactAsync([guard, .. ops], Timeouts.Token()));
+        Assert.Equal(0, ex.OperationIndex);
+        Assert.Equal("timed out", ex.Error);
+        Assert.Single((await _server.NbctlAsync("ls-list")).Split('\n'));
+    }
+}
