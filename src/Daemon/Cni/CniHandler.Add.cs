@@ -40,15 +40,25 @@ public sealed partial class CniHandler
         };
         try
         {
-            await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
-            await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
-            if (UserspaceDatapath && network.Qos.EgressRateMbps > 0)
+            // SR-IOV (deviceID given): the VF replaces the veth's pod end and its representor the host end.
+            var podSideConfigured = true;
+            if (request.DeviceId is { Length: > 0 })
+            {
+                podSideConfigured = (await sriov.AttachAsync(request, spec, PortSpec(request, network, hostName, portName), cancellationToken).ConfigureAwait(false)).VfInPod;
+            }
+            else
+            {
+                await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
+                await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (podSideConfigured && UserspaceDatapath && network.Qos.EgressRateMbps > 0)
             {
                 await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
             }
 
             await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
-            if (!network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
+            if (podSideConfigured && !network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
             {
                 await CheckGatewayAsync(request, spec, network, cancellationToken).ConfigureAwait(false);
             }
@@ -56,7 +66,7 @@ public sealed partial class CniHandler
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Nothing half-configured stays behind: the next ADD (or DEL) starts from a clean node.
-            await RollBackAsync(hostName, CancellationToken.None).ConfigureAwait(false);
+            await RollBackAsync(hostName, request.NetNs, request.IfName, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
@@ -113,6 +123,18 @@ public sealed partial class CniHandler
 
     private async Task PlugAsync(DaemonRequest request, PodNetwork network, string hostName, string portName, CancellationToken cancellationToken)
     {
+        try
+        {
+            await ports.AddAsync(PortSpec(request, network, hostName, portName), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OvsdbException or InvalidOperationException)
+        {
+            throw CniFailure.SetupFailed($"plugging {hostName} into {options.IntegrationBridge} as {portName} failed: {e.Message}", e);
+        }
+    }
+
+    private OvsPortSpec PortSpec(DaemonRequest request, PodNetwork network, string hostName, string portName)
+    {
         var ids = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [OvsExternalIds.Vendor] = OvsExternalIds.VendorValue,
@@ -128,16 +150,7 @@ public sealed partial class CniHandler
             ids[OvsExternalIds.Ip] = string.Join(",", network.Addresses.Select(a => a.Address));
         }
 
-        try
-        {
-            await ports.AddAsync(
-                new OvsPortSpec { Name = hostName, IfaceId = portName, ExternalIds = ids, Qos = network.Qos, PoliceOnOvs = !UserspaceDatapath },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OvsdbException or InvalidOperationException)
-        {
-            throw CniFailure.SetupFailed($"plugging {hostName} into {options.IntegrationBridge} as {portName} failed: {e.Message}", e);
-        }
+        return new OvsPortSpec { Name = hostName, IfaceId = portName, ExternalIds = ids, Qos = network.Qos, PoliceOnOvs = !UserspaceDatapath };
     }
 
     private async Task WaitInstalledAsync(string hostName, string portName, CancellationToken cancellationToken)
@@ -185,14 +198,19 @@ public sealed partial class CniHandler
         }
     }
 
-    private async Task RollBackAsync(string hostName, CancellationToken cancellationToken)
+    private async Task RollBackAsync(string hostName, string netns, string ifName, CancellationToken cancellationToken)
     {
         try
         {
+            if (await sriov.DetachAsync(hostName, netns, ifName, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
             await ports.RemoveAsync(hostName, cancellationToken).ConfigureAwait(false);
             await interfaces.DeleteAsync(hostName, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException)
+        catch (Exception e) when (e is OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or CniFailure)
         {
             logger.LogWarning(e, "rolling back {HostName} after a failed ADD left something behind", hostName);
         }

@@ -14,7 +14,10 @@ public sealed record SriovAttachRequest
     /// <summary>The representor's port on br-int; its Name must equal <see cref="Pod"/>.HostName.</summary>
     public required OvsPortSpec Port { get; init; }
 
-    /// <summary>A KubeVirt VM with an SR-IOV binding takes the VF itself: the netdev stays on the host (or is vfio-bound) and is not configured.</summary>
+    /// <summary>
+    /// A KubeVirt VM with an SR-IOV binding takes the VF itself (netconf <c>vf_driver: vfio-pci</c>): the VF is not
+    /// configured, only its representor plugged. A VF already bound to vfio-pci is always left for the VM.
+    /// </summary>
     public bool LeaveVfForVm { get; init; }
 }
 

@@ -41,11 +41,8 @@ public sealed class SriovInterfaceConfigurator(HostNetwork host, OvsPorts ports,
             throw new SriovException($"deviceID {vf.PciAddress}: PF {vf.PfPciAddress} ({vf.PfNetdev}) eswitch mode is {mode}, not {SwitchdevMode}");
         }
 
-        var vfInPod = !request.LeaveVfForVm;
-        if (vfInPod && vf.Netdev is null)
-        {
-            throw new SriovException($"deviceID {vf.PciAddress}: VF is bound to {vf.Driver} and has no netdev to move into the pod; only a VM can take it");
-        }
+        // A vfio-bound VF has no netdev: only a VM (KubeVirt SR-IOV binding) can take it.
+        var vfInPod = !request.LeaveVfForVm && !vf.IsUserspaceBound;
 
         var vfLink = vf.Netdev is null ? null : await host.Links.TryGetLinkAsync(vf.Netdev, cancellationToken).ConfigureAwait(false);
         if (vf.Netdev is not null && vfLink is null)

@@ -192,7 +192,8 @@ public sealed class SriovInterfaceConfiguratorTests(OpenVSwitchOvsdbFixture db) 
         rig.Nic.BindToVfio(1);
         var pod = rig.NewPod();
         var port = rig.Nic.Prefix + "_h";
-        var attached = await rig.Configurator.AttachAsync(SriovRig.Request(1, pod, port, "0a:00:00:10:00:07", "10.16.0.7/16", leaveForVm: true), CancellationToken.None);
+        // Bound to vfio-pci, the VF is left for the VM even though the request did not say so.
+        var attached = await rig.Configurator.AttachAsync(SriovRig.Request(1, pod, port, "0a:00:00:10:00:07", "10.16.0.7/16"), CancellationToken.None);
 
         Assert.False(attached.VfInPod);
         Assert.True(attached.Vf.IsUserspaceBound);
@@ -201,7 +202,6 @@ public sealed class SriovInterfaceConfiguratorTests(OpenVSwitchOvsdbFixture db) 
         Assert.True((await rig.HostLinkAsync(port))!.IsUp);
         Assert.Equal("false", rig.Ports.FindInterface(port)!.ExternalIds[SriovPortState.VfInPodKey]);
 
-        // A vfio-bound VF cannot go into a pod netns.
         var error = await Assert.ThrowsAsync<SriovException>(() =>
             rig.Configurator.AttachAsync(SriovRig.Request(1, rig.NewPod(), rig.Nic.Prefix + "x_h", "0a:00:00:10:00:08", "10.16.0.8/16"), CancellationToken.None));
         Assert.Contains("in use", error.Message, StringComparison.Ordinal);
@@ -209,5 +209,20 @@ public sealed class SriovInterfaceConfiguratorTests(OpenVSwitchOvsdbFixture db) 
         Assert.True(await rig.Configurator.DetachAsync(port, pod.Path, "eth0", CancellationToken.None));
         Assert.NotNull(await rig.HostLinkAsync(rig.Nic.Representor(1)));
         Assert.Null(rig.Ports.FindPort(port));
+        Assert.Equal((rig.Nic.PfNetdev, 1, "00:00:00:00:00:00"), macs.Calls[^1]);
+    }
+
+    [Fact]
+    public async Task ANetdevVfRequestedForAVmIsLeftOnTheHost()
+    {
+        await using var rig = await SriovRig.StartAsync(db, vfCount: 1);
+        var pod = rig.NewPod();
+        var port = rig.Nic.Prefix + "_h";
+        var attached = await rig.Configurator.AttachAsync(SriovRig.Request(0, pod, port, "0a:00:00:10:00:09", "10.16.0.9/16", leaveForVm: true), CancellationToken.None);
+        Assert.False(attached.VfInPod);
+        Assert.NotNull(await rig.HostLinkAsync(rig.Nic.VfNetdev(0)));
+        Assert.Null(await SriovRig.PodLinkAsync(pod, "eth0"));
+        Assert.True(await rig.Configurator.DetachAsync(port, pod.Path, "eth0", CancellationToken.None));
+        await rig.AssertPristineAsync(1);
     }
 }
