@@ -1,5 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
-using VmNet.Daemon.Tests.Netlink;
+using System.Security.Cryptography;
 
 namespace VmNet.Daemon.Tests.Sriov;
 
@@ -11,6 +12,7 @@ namespace VmNet.Daemon.Tests.Sriov;
 /// <c>devices/pci0000:00/&lt;pci&gt;/</c> with <c>physfn</c>, <c>virtfnN</c>, <c>driver</c> links and <c>net/&lt;ifname&gt;/</c>
 /// dirs (the PF's holding the uplink and the representors) with <c>phys_port_name</c> and
 /// <c>phys_switch_id</c>; <c>bus/pci/devices/*</c> and <c>class/net/*</c> are symlinks into it.
+/// Self-contained (iproute2 as the test-side tool) so the rig e2e compiles the same file.
 /// </summary>
 internal sealed class EmulatedSwitchdevNic : IDisposable
 {
@@ -19,18 +21,19 @@ internal sealed class EmulatedSwitchdevNic : IDisposable
 
     public EmulatedSwitchdevNic(string nodeNetns, int vfCount, Func<int, bool>? withRepresentor = null)
     {
-        Prefix = TestNames.NewPrefix();
+        VfCount = vfCount;
+        Prefix = "vs" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))[..5];
         NodeNetns = nodeNetns;
         Root = Directory.CreateTempSubdirectory("vmnet-sysfs-").FullName;
         PfNetdev = Prefix + "p0";
-        IpTool.Run("ip", "-n", nodeNetns, "link", "add", PfNetdev, "type", "veth", "peer", "name", Prefix + "w0");
+        Ip("-n", nodeNetns, "link", "add", PfNetdev, "type", "veth", "peer", "name", Prefix + "w0");
         AddNetdev(PfPci, PfNetdev, "p0");
         Directory.CreateDirectory(Path.Combine(Root, "bus/pci/drivers/mlx5_core"));
         for (var i = 0; i < vfCount; i++)
         {
             var vf = VfNetdev(i);
             var rep = Representor(i);
-            IpTool.Run("ip", "-n", nodeNetns, "link", "add", vf, "type", "veth", "peer", "name", rep);
+            Ip("-n", nodeNetns, "link", "add", vf, "type", "veth", "peer", "name", rep);
             var pci = VfPci(i);
             Directory.CreateDirectory(Device(pci));
             Link(Path.Combine(Device(pci), "physfn"), "../" + PfPci);
@@ -45,6 +48,8 @@ internal sealed class EmulatedSwitchdevNic : IDisposable
     }
 
     public string Prefix { get; }
+
+    public int VfCount { get; }
 
     public string NodeNetns { get; }
 
@@ -71,7 +76,12 @@ internal sealed class EmulatedSwitchdevNic : IDisposable
 
     public void Dispose()
     {
-        IpTool.TryRun("ip", "-n", NodeNetns, "link", "del", PfNetdev);
+        TryIp("-n", NodeNetns, "link", "del", PfNetdev);
+        for (var i = 0; i < VfCount; i++)
+        {
+            TryIp("-n", NodeNetns, "link", "del", Representor(i));
+        }
+
         Directory.Delete(Root, recursive: true);
     }
 
@@ -99,4 +109,28 @@ internal sealed class EmulatedSwitchdevNic : IDisposable
     }
 
     private static void Link(string path, string target) => File.CreateSymbolicLink(path, target);
+
+    private static void Ip(params string[] args)
+    {
+        var (code, error) = TryIp(args);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"ip {string.Join(' ', args)} exited {code}: {error.Trim()}");
+        }
+    }
+
+    private static (int ExitCode, string Error) TryIp(params string[] args)
+    {
+        var start = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start ip");
+        var error = process.StandardError.ReadToEnd();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, error);
+    }
 }
