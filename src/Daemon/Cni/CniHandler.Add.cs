@@ -38,18 +38,28 @@ public sealed partial class CniHandler
             Routes = PodRoutes.Build(network, request.IfName, request.Routes ?? []),
             NoDad = network.MigrationTarget,
         };
+        var phases = new AddPhases(started);
         try
         {
+            // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
+            // An SR-IOV port's record says what to give back first (VF out of the old netns, representor renamed back).
+            await sriov.DetachAsync(hostName, request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
+            await RemoveStalePortAsync(hostName, cancellationToken).ConfigureAwait(false);
+            phases.Mark("allocation");
+
             // SR-IOV (deviceID given): the VF replaces the veth's pod end and its representor the host end.
             var podSideConfigured = true;
             if (request.DeviceId is { Length: > 0 })
             {
                 podSideConfigured = (await sriov.AttachAsync(request, spec, PortSpec(request, network, hostName, portName), cancellationToken).ConfigureAwait(false)).VfInPod;
+                phases.Mark("vf");
             }
             else
             {
                 await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
+                phases.Mark("veth");
                 await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
+                phases.Mark("plug");
             }
 
             if (podSideConfigured && UserspaceDatapath && network.Qos.EgressRateMbps > 0)
@@ -58,9 +68,11 @@ public sealed partial class CniHandler
             }
 
             await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
+            phases.Mark("ovn-installed");
             if (podSideConfigured && !network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
             {
                 await CheckGatewayAsync(request, spec, network, cancellationToken).ConfigureAwait(false);
+                phases.Mark("gateway");
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -71,13 +83,27 @@ public sealed partial class CniHandler
         }
 
         logger.LogInformation(
-            "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {Ms:F1} ms",
+            "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {Ms:F1} ms ({Phases})",
             request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, phases);
         return ResultBuilder.Build(request, network, spec);
     }
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
+
+    private async Task RemoveStalePortAsync(string hostName, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await ports.RemoveAndSyncAsync(hostName, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CniFailure(CniErrorCodes.InterfaceSetupFailed, $"ovs-vswitchd did not apply the removal of stale port {hostName} within 10s", HttpStatusCode.ServiceUnavailable);
+        }
+    }
 
     private async Task<(V1Pod Pod, PodNetwork Network)> WaitForAllocationAsync(DaemonRequest request, CancellationToken cancellationToken)
     {

@@ -68,6 +68,30 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
         return true;
     }
 
+    /// <summary>
+    /// Removes the port and waits until ovs-vswitchd has applied that (cur_cfg reaches the next_cfg the
+    /// transaction bumped, as `ovs-vsctl` waits). Needed before a device of the same name is re-created:
+    /// if vswitchd saw the removal and the re-add in one reconfiguration it would keep its socket on the
+    /// deleted device and the new port would never pass traffic.
+    /// </summary>
+    public async Task RemoveAndSyncAsync(string name, CancellationToken cancellationToken)
+    {
+        var ports = ovs.Cache.FindByName<Port>(name);
+        if (ports.Count == 0)
+        {
+            return;
+        }
+
+        var bridge = Bridge();
+        var root = ovs.Cache.Rows<OpenVSwitch>().First();
+        var ops = ports.SelectMany(p => RemoveOps(bridge, p)).ToList();
+        ops.Add(new MutateOperation(OpenVSwitch.Table, [Condition.Uuid(root.Uuid)], [Mutation.Add("next_cfg", 1)]));
+        ops.Add(new SelectOperation(OpenVSwitch.Table, [Condition.Uuid(root.Uuid)], ["next_cfg"]));
+        var result = await ovs.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
+        var target = Convert.ToInt64(result.Results[^1].Rows![0]["next_cfg"], CultureInfo.InvariantCulture);
+        await ovs.Cache.WaitForRowAsync(OpenVSwitch.Table, r => r.GetInteger("cur_cfg") >= target, cancellationToken).ConfigureAwait(false);
+    }
+
     public Interface? FindInterface(string name) => ovs.Cache.FindByName<Interface>(name).FirstOrDefault();
 
     public Port? FindPort(string name) => ovs.Cache.FindByName<Port>(name).FirstOrDefault();
@@ -98,7 +122,7 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
                 ["ingress_policing_burst"] = policeOnOvs ? qos.PolicingBurstKbit : 0L,
             }),
         };
-        ops.AddRange(Ops.SetMapKeys(Interface.Table, iface.Uuid, "external_ids", new Dictionary<string, string>
+        ops.Add(Ops.SetMapKeys(Interface.Table, iface.Uuid, "external_ids", new Dictionary<string, string>
         {
             [OvsExternalIds.EgressRate] = qos.EgressRateMbps.ToString(CultureInfo.InvariantCulture),
         }));

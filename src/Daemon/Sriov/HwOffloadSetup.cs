@@ -52,7 +52,7 @@ public sealed class HwOffloadSetup(OvsdbClient ovs, SriovTopology topology, IEsw
         var row = ovs.Cache.Rows<OpenVSwitch>().FirstOrDefault()
             ?? throw new InvalidOperationException("the Open_vSwitch table has no row");
         await ovs.TransactAsync(
-            Ops.SetMapKeys(OpenVSwitch.Table, row.Uuid, "other_config", new Dictionary<string, string> { [HwOffloadKey] = "true" }).ToList(),
+            [Ops.SetMapKeys(OpenVSwitch.Table, row.Uuid, "other_config", new Dictionary<string, string> { [HwOffloadKey] = "true" })],
             cancellationToken).ConfigureAwait(false);
         logger.LogInformation("hw-offload enabled in OVS; switchdev PF {Pci}; PFs: {Found}", switchdev, string.Join("; ", found));
     }

@@ -3,7 +3,7 @@ using VmNet.Ovsdb.Cache;
 using VmNet.Ovsdb.Client;
 using VmNet.Ovsdb.Northbound;
 using VmNet.Ovsdb.Operations;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 using VmNet.Tests.Ovsdb.Support;
 
 namespace VmNet.Tests.Ovsdb;
@@ -82,7 +82,7 @@ public sealed class CacheTests : IAsyncLifetime
         var result = await _client.TransactAsync(ops, Timeouts.Token());
         Assert.Equal(7, result.Results.Count);
 
-        // ovsdb-server sends the monitor update before the reply, so the cache already has our rows.
+        await Timeouts.UntilAsync(() => _client.Cache.FindOwnedBy(LogicalSwitch.Table, owner).Count == 1, "our switch in the cache");
         var sw = Assert.Single(_client.Cache.FindOwnedBy(LogicalSwitch.Table, owner));
         Assert.Equal(result.InsertedUuid(0), sw.Uuid);
         Assert.Equal(3, LogicalSwitch.FromRow(sw).Ports.Count);
@@ -102,6 +102,69 @@ public sealed class CacheTests : IAsyncLifetime
         await Timeouts.UntilAsync(() => _client.Cache.Count(LogicalSwitchPort.Table) == 2, "orphan port gone from the cache");
         Assert.Empty(_client.Cache.FindOrphans(LogicalSwitchPort.Table, "Pod", new HashSet<string> { "default/pod0", "default/pod2" }));
         Assert.Equal(2, _client.Cache.FindOwnedByKind(LogicalSwitchPort.Table, "Pod").Count);
+        Assert.Equal("blue-p2", Assert.Single(_client.Cache.FindOwnedBy<LogicalSwitchPort>(new Ownership("Pod", "default/pod2"))).Name);
+        Assert.Equal("blue-p0", Assert.Single(_client.Cache.FindOrphans<LogicalSwitchPort>("Pod", new HashSet<string> { "default/pod2" })).Name);
+    }
+
+    [Fact]
+    public async Task GarbageCollectionByOwnershipDetachesAndDeletesOrphans()
+    {
+        await _server.NbctlAsync("ls-add", "gc", "--", "lsp-add", "gc", "foreign");
+        var (swRef, swOps) = NorthboundOps.CreateLogicalSwitch(new LogicalSwitch { Name = "gc-owned" }, new Ownership("Subnet", "gc-owned"));
+        var portOps = NorthboundOps.CreateLogicalSwitchPorts(swRef, Enumerable.Range(0, 4).Select(i => (new LogicalSwitchPort { Name = $"gc-p{i}" }, new Ownership("Pod", $"ns/p{i}"))));
+        await _client.TransactAsync([.. swOps, .. portOps], Timeouts.Token());
+        await Timeouts.UntilAsync(() => _client.Cache.Count(LogicalSwitchPort.Table) == 5, "all ports cached");
+        var foreign = Assert.Single(_client.Cache.FindByName(LogicalSwitchPort.Table, "foreign"));
+
+        var ops = _client.Cache.DeleteOrphansOps(LogicalSwitchPort.Table, "Pod", new HashSet<string> { "ns/p0", "ns/p3" });
+        await _client.TransactAsync(ops, Timeouts.Token());
+
+        Assert.Equal("gc-p0\ngc-p3", string.Join('\n', (await _server.NbctlAsync("--bare", "--columns=name", "find", "Logical_Switch_Port", "external_ids:vendor=vmnet")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)));
+        Assert.Contains("foreign", await _server.NbctlAsync("lsp-list", "gc"), StringComparison.Ordinal);
+        Assert.Equal(2, LogicalSwitch.FromRow(_client.Cache.FindByName(LogicalSwitch.Table, "gc-owned").Single()).Ports.Count);
+        Assert.NotNull(_client.Cache.Get(LogicalSwitchPort.Table, foreign.Uuid));
+        Assert.Empty(_client.Cache.DeleteOrphansOps(LogicalSwitchPort.Table, "Pod", new HashSet<string> { "ns/p0", "ns/p3" }));
+    }
+
+    [Fact]
+    public async Task TypedUpdatesSetAndClearColumnsAndMapKeysMutateInPlace()
+    {
+        await _server.NbctlAsync("ls-add", "sw-u", "--", "lsp-add", "sw-u", "u1", "--", "set", "Logical_Switch_Port", "u1", "tag_request=5", "external_ids:a=1", "external_ids:b=2");
+        var port = LogicalSwitchPort.FromRow(await _client.Cache.WaitForRowAsync(LogicalSwitchPort.Table, r => r.Name == "u1", Timeouts.Token()));
+
+        await _client.TransactAsync(
+            [
+                Ops.Update(port with { TagRequest = null, Addresses = ["dynamic"], Type = "localport" }, "tag_request", "addresses", "type"),
+                Ops.SetMapKeys(LogicalSwitchPort.Table, port.Uuid, "external_ids", new Dictionary<string, string> { ["b"] = "20", ["c"] = "3" }),
+            ],
+            Timeouts.Token());
+
+        Assert.Equal("[]", await _server.NbctlAsync("get", "Logical_Switch_Port", "u1", "tag_request"));
+        Assert.Equal("localport", await _server.NbctlAsync("get", "Logical_Switch_Port", "u1", "type"));
+        Assert.Equal("{a=\"1\", b=\"20\", c=\"3\"}", await _server.NbctlAsync("get", "Logical_Switch_Port", "u1", "external_ids"));
+        await Timeouts.UntilAsync(() => _client.Cache.Get<LogicalSwitchPort>(port.Uuid)!.Type == "localport", "update cached");
+        var updated = _client.Cache.Get<LogicalSwitchPort>(port.Uuid)!;
+        Assert.Null(updated.TagRequest);
+        Assert.Equal(["dynamic"], updated.Addresses);
+        Assert.Equal("20", updated.ExternalIds["b"]);
+        Assert.Throws<ArgumentException>(() => Ops.Update(port, "no_such_column"));
+        Assert.Throws<ArgumentException>(() => Ops.Update(new LogicalSwitchPort { Name = "new" }, "name"));
+    }
+
+    [Fact]
+    public async Task NameIndexHoldsRowsSharingAName()
+    {
+        var insert = new InsertOperation(LogicalSwitch.Table, new Dictionary<string, object?> { ["name"] = "twin" });
+        var result = await _client.TransactAsync([insert, insert, insert], Timeouts.Token());
+        await Timeouts.UntilAsync(() => _client.Cache.FindByName(LogicalSwitch.Table, "twin").Count == 3, "three twins cached");
+        await _client.TransactAsync([Ops.Delete(LogicalSwitch.Table, result.InsertedUuid(1))], Timeouts.Token());
+        await Timeouts.UntilAsync(() => _client.Cache.FindByName(LogicalSwitch.Table, "twin").Count == 2, "one twin removed");
+        Assert.Equal(
+            new[] { result.InsertedUuid(0), result.InsertedUuid(2) }.Order(),
+            _client.Cache.FindByName(LogicalSwitch.Table, "twin").Select(r => r.Uuid).Order());
+        await _client.TransactAsync([Ops.Delete(LogicalSwitch.Table, result.InsertedUuid(0))], Timeouts.Token());
+        await Timeouts.UntilAsync(() => _client.Cache.FindByName(LogicalSwitch.Table, "twin").Count == 1, "one twin left");
+        Assert.Equal(result.InsertedUuid(2), Assert.Single(_client.Cache.FindByName(LogicalSwitch.Table, "twin")).Uuid);
     }
 
     [Fact]
@@ -114,6 +177,7 @@ public sealed class CacheTests : IAsyncLifetime
         await _client.TransactAsync([.. lrOps, .. lrpOps, .. routeOps], Timeouts.Token());
         Assert.Contains("lrp-a", await _server.NbctlAsync("lrp-list", "lr-a"), StringComparison.Ordinal);
         Assert.Contains("10.3.0.254", await _server.NbctlAsync("lr-route-list", "lr-a"), StringComparison.Ordinal);
+        await Timeouts.UntilAsync(() => _client.Cache.FindByName(LogicalRouter.Table, "lr-a").Count == 1, "router cached");
         var router = Assert.Single(_client.Cache.FindByName<LogicalRouter>("lr-a"));
         Assert.Single(router.StaticRoutes);
         Assert.Single(router.Ports);

@@ -230,4 +230,22 @@ public sealed class MalformedPeerTests : IAsyncLifetime
         await session.DisposeAsync();
         await Assert.ThrowsAsync<OvsdbConnectionException>(() => request);
     }
+
+    [Fact]
+    public async Task AnUpdateWithAWrongColumnTypeClosesTheConnectionNamingTheColumn()
+    {
+        var (session, server) = await ConnectAsync();
+        await using var _ = session;
+        using var __ = server;
+        var schema = VmNet.Ovsdb.Schema.SchemaParser.Parse(await File.ReadAllTextAsync("/usr/share/ovn/ovn-nb.ovsschema"));
+        session.UpdateHandler = _ => { };
+        var monitor = session.MonitorCondAsync(schema, "m", [new MonitorRequest("Logical_Switch")], null, Timeouts.Token());
+        await server.SendAsync($"{{\"id\":{Id(await server.ReadMessageAsync())},\"result\":{{}},\"error\":null}}");
+        await monitor;
+
+        await server.SendAsync($"{{\"id\":null,\"method\":\"update2\",\"params\":[\"m\",{{\"Logical_Switch\":{{\"{Guid.NewGuid()}\":{{\"insert\":{{\"name\":42}}}}}}}}]}}");
+        var reason = await session.Closed.WaitAsync(Timeouts.Token());
+        Assert.IsType<OvsdbProtocolException>(reason);
+        Assert.Contains("Logical_Switch.name", reason.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,4 @@
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 using VmNet.Ovsdb.Operations;
 using VmNet.Ovsdb.Values;
 using VmNet.Ovsdb.Vswitch;

@@ -9,21 +9,21 @@ namespace VmNet.Ovsdb.Northbound;
 /// </summary>
 public static class NorthboundOps
 {
-    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) CreateLogicalSwitch(LogicalSwitch logicalSwitch, Ownership.Ownership owner)
+    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) CreateLogicalSwitch(LogicalSwitch logicalSwitch, Ownership owner)
     {
         var named = NewName("ls");
         return (named, [Ops.InsertOwned(logicalSwitch, owner, named.Name)]);
     }
 
     /// <summary>Inserts a port and attaches it to the switch's <c>ports</c> (the switch may be inserted in the same transaction).</summary>
-    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) CreateLogicalSwitchPort(RowRef logicalSwitch, LogicalSwitchPort port, Ownership.Ownership owner)
+    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) CreateLogicalSwitchPort(RowRef logicalSwitch, LogicalSwitchPort port, Ownership owner)
     {
         var named = NewName("lsp");
         return (named, [Ops.InsertOwned(port, owner, named.Name), AttachToSet(LogicalSwitch.Table, logicalSwitch, "ports", named)]);
     }
 
     /// <summary>Inserts many ports and attaches them all with a single mutate of the switch's <c>ports</c>.</summary>
-    public static IReadOnlyList<OvsdbOperation> CreateLogicalSwitchPorts(RowRef logicalSwitch, IEnumerable<(LogicalSwitchPort Port, Ownership.Ownership Owner)> ports)
+    public static IReadOnlyList<OvsdbOperation> CreateLogicalSwitchPorts(RowRef logicalSwitch, IEnumerable<(LogicalSwitchPort Port, Ownership Owner)> ports)
     {
         var ops = new List<OvsdbOperation>();
         var refs = new List<NamedUuid>();
@@ -46,19 +46,19 @@ public static class NorthboundOps
     public static IReadOnlyList<OvsdbOperation> DeleteLogicalSwitchPort(Guid logicalSwitch, Guid port) =>
         [Ops.RemoveFromSet(LogicalSwitch.Table, logicalSwitch, "ports", port)];
 
-    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) CreateLogicalRouter(LogicalRouter router, Ownership.Ownership owner)
+    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) CreateLogicalRouter(LogicalRouter router, Ownership owner)
     {
         var named = NewName("lr");
         return (named, [Ops.InsertOwned(router, owner, named.Name)]);
     }
 
-    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) CreateLogicalRouterPort(RowRef router, LogicalRouterPort port, Ownership.Ownership owner)
+    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) CreateLogicalRouterPort(RowRef router, LogicalRouterPort port, Ownership owner)
     {
         var named = NewName("lrp");
         return (named, [Ops.InsertOwned(port, owner, named.Name), AttachToSet(LogicalRouter.Table, router, "ports", named)]);
     }
 
-    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) AddStaticRoute(RowRef router, LogicalRouterStaticRoute route, Ownership.Ownership owner)
+    public static (NamedUuid Ref, IReadOnlyList<OvsdbOperation> Ops) AddStaticRoute(RowRef router, LogicalRouterStaticRoute route, Ownership owner)
     {
         var named = NewName("route");
         return (named, [Ops.InsertOwned(route, owner, named.Name), AttachToSet(LogicalRouter.Table, router, "static_routes", named)]);

@@ -10,7 +10,7 @@ namespace VmNet.Ovsdb.Operations;
 public static class Ops
 {
     /// <summary>Inserts a typed row with our ownership in external_ids; <paramref name="uuidName"/> names it for later ops.</summary>
-    public static InsertOperation InsertOwned<T>(T row, Ownership.Ownership owner, string? uuidName = null)
+    public static InsertOperation InsertOwned<T>(T row, Ownership owner, string? uuidName = null)
         where T : IOvsdbTypedRow<T>
     {
         ArgumentNullException.ThrowIfNull(owner);
@@ -29,6 +29,27 @@ public static class Ops
     public static UpdateOperation Update(string table, Guid uuid, IReadOnlyDictionary<string, object?> columns) =>
         new(table, [Condition.Uuid(uuid)], columns);
 
+    /// <summary>Sets the named columns of an existing row to the typed row's values (empty values clear them).</summary>
+    public static UpdateOperation Update<T>(T row, params string[] columns)
+        where T : IOvsdbTypedRow<T>
+    {
+        if (row.Uuid == Guid.Empty)
+        {
+            throw new ArgumentException($"{T.TableName} row has no Uuid; only existing rows can be updated", nameof(row));
+        }
+
+        var all = row.ToAllColumns();
+        var selected = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var column in columns)
+        {
+            selected[column] = all.TryGetValue(column, out var value)
+                ? value
+                : throw new ArgumentException($"table {T.TableName} has no column '{column}'", nameof(columns));
+        }
+
+        return new UpdateOperation(T.TableName, [Condition.Uuid(row.Uuid)], selected);
+    }
+
     public static DeleteOperation Delete(string table, Guid uuid) => new(table, [Condition.Uuid(uuid)]);
 
     /// <summary>Adds references (or any atoms) to a set column of an existing row.</summary>
@@ -39,9 +60,6 @@ public static class Ops
         new(table, [Condition.Uuid(uuid)], [Mutation.Delete(column, OvsdbSet.From(members.Select(m => m.Atom)))]);
 
     /// <summary>Sets map keys (replacing their values) without touching other keys.</summary>
-    public static IEnumerable<MutateOperation> SetMapKeys(string table, Guid uuid, string column, IReadOnlyDictionary<string, string> pairs)
-    {
-        var keys = OvsdbSet.From(pairs.Keys);
-        yield return new MutateOperation(table, [Condition.Uuid(uuid)], [Mutation.Delete(column, keys), Mutation.Insert(column, OvsdbMap.Of(pairs))]);
-    }
+    public static MutateOperation SetMapKeys(string table, Guid uuid, string column, IReadOnlyDictionary<string, string> pairs) =>
+        new(table, [Condition.Uuid(uuid)], [Mutation.Delete(column, OvsdbSet.From(pairs.Keys)), Mutation.Insert(column, OvsdbMap.Of(pairs))]);
 }

@@ -2,7 +2,7 @@ using VmNet.Ovsdb.Cache;
 using VmNet.Ovsdb.Operations;
 using VmNet.Ovsdb.Values;
 
-namespace VmNet.Ovsdb.Ownership;
+namespace VmNet.Ovsdb;
 
 /// <summary>
 /// Who owns an OVN/OVS row VmNet created, stored in <c>external_ids</c> as <c>vendor=vmnet</c>,

@@ -101,7 +101,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
                 p.Cancel(cancellationToken);
                 if (onCancelled is not null)
                 {
-                    _ = onCancelled(id);
+                    ObserveFailure(onCancelled(id), "cancel");
                 }
             }
         }).ConfigureAwait(false))
@@ -281,7 +281,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         var idText = id.GetRawText();
         var paramsText = parameters.ValueKind == JsonValueKind.Undefined ? "[]" : parameters.GetRawText();
         var isEcho = method == "echo";
-        _ = WriteMessageAsync(
+        ObserveFailure(WriteMessageAsync(
             w =>
             {
                 w.WriteStartObject();
@@ -301,12 +301,17 @@ public sealed class JsonRpcConnection : IAsyncDisposable
                 w.WriteRawValue(idText, skipInputValidation: true);
                 w.WriteEndObject();
             },
-            CancellationToken.None).ContinueWith(
-                t => _logger.LogDebug(t.Exception, "OVSDB {Connection}: reply to {Method} not sent", Description, method),
-                CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted,
-                TaskScheduler.Default);
+            CancellationToken.None), "reply to " + method);
     }
+
+    // Best-effort messages (echo replies, cancel) may fail when the connection is closing; that is
+    // already reported through Closed, so the failure is only logged.
+    private void ObserveFailure(Task task, string what) =>
+        task.ContinueWith(
+            t => _logger.LogDebug(t.Exception, "OVSDB {Connection}: {What} not sent", Description, what),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
 
     private void HandleReply(JsonElement message)
     {

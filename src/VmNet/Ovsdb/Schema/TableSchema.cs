@@ -13,7 +13,7 @@ public sealed class TableSchema
         Indexes = indexes;
         MaxRows = maxRows;
         _byName = columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
-        NameColumn = _byName.GetValueOrDefault("name") is { Type.IsScalar: true, Type.Key.Type: AtomicType.String } n ? n : null;
+        NameColumn = _byName.GetValueOrDefault("name") is { Type.IsMap: false, Type.Max: 1, Type.Key.Type: AtomicType.String } n ? n : null;
         ExternalIdsColumn = _byName.GetValueOrDefault("external_ids") is { Type.IsMap: true } e ? e : null;
     }
 
@@ -27,7 +27,7 @@ public sealed class TableSchema
 
     public long? MaxRows { get; }
 
-    /// <summary>The scalar string column <c>name</c>, when the table has one (indexed by the cache).</summary>
+    /// <summary>The string column <c>name</c> (scalar or optional), when the table has one (indexed by the cache).</summary>
     public ColumnSchema? NameColumn { get; }
 
     /// <summary>The <c>external_ids</c> map column, when the table has one (indexed by the cache).</summary>

@@ -14,4 +14,7 @@ public interface IOvsdbTypedRow<out TSelf>
 
     /// <summary>The columns whose values differ from the OVSDB default, ready for an insert.</summary>
     Dictionary<string, object?> ToColumns();
+
+    /// <summary>Every column with its value, defaults included (to set or clear columns in an update).</summary>
+    Dictionary<string, object?> ToAllColumns();
 }

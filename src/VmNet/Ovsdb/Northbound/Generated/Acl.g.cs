@@ -111,4 +111,21 @@ public sealed partial record Acl : IOvsdbTypedRow<Acl>
         if (Severity is not null) { columns["severity"] = Severity; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["action"] = Action;
+        columns["direction"] = Direction;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["label"] = Label;
+        columns["log"] = Log;
+        columns["match"] = Match;
+        columns["meter"] = Meter;
+        columns["name"] = Name;
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["priority"] = Priority;
+        columns["severity"] = Severity;
+        return columns;
+    }
 }

@@ -44,4 +44,13 @@ public sealed partial record AddressSet : IOvsdbTypedRow<AddressSet>
         if (Name.Length > 0) { columns["name"] = Name; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["addresses"] = OvsdbSet.From(Addresses);
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["name"] = Name;
+        return columns;
+    }
 }

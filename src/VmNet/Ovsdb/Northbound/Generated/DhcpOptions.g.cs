@@ -44,4 +44,13 @@ public sealed partial record DhcpOptions : IOvsdbTypedRow<DhcpOptions>
         if (Options.Count > 0) { columns["options"] = OvsdbMap.Of(Options); }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["cidr"] = Cidr;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["options"] = OvsdbMap.Of(Options);
+        return columns;
+    }
 }

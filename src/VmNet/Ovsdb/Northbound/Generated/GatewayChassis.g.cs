@@ -54,4 +54,15 @@ public sealed partial record GatewayChassis : IOvsdbTypedRow<GatewayChassis>
         if (Priority != 0) { columns["priority"] = Priority; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["chassis_name"] = ChassisName;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["name"] = Name;
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["priority"] = Priority;
+        return columns;
+    }
 }

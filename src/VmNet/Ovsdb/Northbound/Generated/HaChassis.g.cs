@@ -44,4 +44,13 @@ public sealed partial record HaChassis : IOvsdbTypedRow<HaChassis>
         if (Priority != 0) { columns["priority"] = Priority; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["chassis_name"] = ChassisName;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["priority"] = Priority;
+        return columns;
+    }
 }

@@ -44,4 +44,13 @@ public sealed partial record HaChassisGroup : IOvsdbTypedRow<HaChassisGroup>
         if (Name.Length > 0) { columns["name"] = Name; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["ha_chassis"] = OvsdbSet.From(HaChassis);
+        columns["name"] = Name;
+        return columns;
+    }
 }

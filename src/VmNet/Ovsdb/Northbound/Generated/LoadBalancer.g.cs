@@ -88,4 +88,18 @@ public sealed partial record LoadBalancer : IOvsdbTypedRow<LoadBalancer>
         if (Vips.Count > 0) { columns["vips"] = OvsdbMap.Of(Vips); }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["health_check"] = OvsdbSet.From(HealthCheck);
+        columns["ip_port_mappings"] = OvsdbMap.Of(IpPortMappings);
+        columns["name"] = Name;
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["protocol"] = Protocol;
+        columns["selection_fields"] = OvsdbSet.From(SelectionFields);
+        columns["vips"] = OvsdbMap.Of(Vips);
+        return columns;
+    }
 }

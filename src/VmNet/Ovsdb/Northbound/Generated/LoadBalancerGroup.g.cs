@@ -39,4 +39,12 @@ public sealed partial record LoadBalancerGroup : IOvsdbTypedRow<LoadBalancerGrou
         if (Name.Length > 0) { columns["name"] = Name; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["load_balancer"] = OvsdbSet.From(LoadBalancer);
+        columns["name"] = Name;
+        return columns;
+    }
 }

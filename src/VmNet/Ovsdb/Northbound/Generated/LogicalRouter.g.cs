@@ -84,4 +84,21 @@ public sealed partial record LogicalRouter : IOvsdbTypedRow<LogicalRouter>
         if (StaticRoutes.Count > 0) { columns["static_routes"] = OvsdbSet.From(StaticRoutes); }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["copp"] = Copp;
+        columns["enabled"] = Enabled;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["load_balancer"] = OvsdbSet.From(LoadBalancer);
+        columns["load_balancer_group"] = OvsdbSet.From(LoadBalancerGroup);
+        columns["name"] = Name;
+        columns["nat"] = OvsdbSet.From(Nat);
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["policies"] = OvsdbSet.From(Policies);
+        columns["ports"] = OvsdbSet.From(Ports);
+        columns["static_routes"] = OvsdbSet.From(StaticRoutes);
+        return columns;
+    }
 }

@@ -72,4 +72,17 @@ public sealed partial record LogicalRouterPolicy : IOvsdbTypedRow<LogicalRouterP
         if (Priority != 0) { columns["priority"] = Priority; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["action"] = Action;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["match"] = Match;
+        columns["nexthop"] = Nexthop;
+        columns["nexthops"] = OvsdbSet.From(Nexthops);
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["priority"] = Priority;
+        return columns;
+    }
 }

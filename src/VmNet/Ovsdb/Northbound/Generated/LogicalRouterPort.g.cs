@@ -84,4 +84,21 @@ public sealed partial record LogicalRouterPort : IOvsdbTypedRow<LogicalRouterPor
         if (Peer is not null) { columns["peer"] = Peer; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["enabled"] = Enabled;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["gateway_chassis"] = OvsdbSet.From(GatewayChassis);
+        columns["ha_chassis_group"] = HaChassisGroup;
+        columns["ipv6_prefix"] = OvsdbSet.From(Ipv6Prefix);
+        columns["ipv6_ra_configs"] = OvsdbMap.Of(Ipv6RaConfigs);
+        columns["mac"] = Mac;
+        columns["name"] = Name;
+        columns["networks"] = OvsdbSet.From(Networks);
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["peer"] = Peer;
+        return columns;
+    }
 }

@@ -76,4 +76,18 @@ public sealed partial record LogicalRouterStaticRoute : IOvsdbTypedRow<LogicalRo
         if (RouteTable.Length > 0) { columns["route_table"] = RouteTable; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["bfd"] = Bfd;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["ip_prefix"] = IpPrefix;
+        columns["nexthop"] = Nexthop;
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["output_port"] = OutputPort;
+        columns["policy"] = Policy;
+        columns["route_table"] = RouteTable;
+        return columns;
+    }
 }

@@ -84,4 +84,21 @@ public sealed partial record LogicalSwitch : IOvsdbTypedRow<LogicalSwitch>
         if (QosRules.Count > 0) { columns["qos_rules"] = OvsdbSet.From(QosRules); }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["acls"] = OvsdbSet.From(Acls);
+        columns["copp"] = Copp;
+        columns["dns_records"] = OvsdbSet.From(DnsRecords);
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["forwarding_groups"] = OvsdbSet.From(ForwardingGroups);
+        columns["load_balancer"] = OvsdbSet.From(LoadBalancer);
+        columns["load_balancer_group"] = OvsdbSet.From(LoadBalancerGroup);
+        columns["name"] = Name;
+        columns["other_config"] = OvsdbMap.Of(OtherConfig);
+        columns["ports"] = OvsdbSet.From(Ports);
+        columns["qos_rules"] = OvsdbSet.From(QosRules);
+        return columns;
+    }
 }

@@ -109,4 +109,26 @@ public sealed partial record LogicalSwitchPort : IOvsdbTypedRow<LogicalSwitchPor
         if (Up is not null) { columns["up"] = Up.Value; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["addresses"] = OvsdbSet.From(Addresses);
+        columns["dhcpv4_options"] = Dhcpv4Options;
+        columns["dhcpv6_options"] = Dhcpv6Options;
+        columns["dynamic_addresses"] = DynamicAddresses;
+        columns["enabled"] = Enabled;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["ha_chassis_group"] = HaChassisGroup;
+        columns["mirror_rules"] = OvsdbSet.From(MirrorRules);
+        columns["name"] = Name;
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["parent_name"] = ParentName;
+        columns["port_security"] = OvsdbSet.From(PortSecurity);
+        columns["tag"] = Tag;
+        columns["tag_request"] = TagRequest;
+        columns["type"] = Type;
+        columns["up"] = Up;
+        return columns;
+    }
 }

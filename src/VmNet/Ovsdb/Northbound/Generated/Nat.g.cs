@@ -92,4 +92,21 @@ public sealed partial record Nat : IOvsdbTypedRow<Nat>
         if (Type.Length > 0) { columns["type"] = Type; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["allowed_ext_ips"] = AllowedExtIps;
+        columns["exempted_ext_ips"] = ExemptedExtIps;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["external_ip"] = ExternalIp;
+        columns["external_mac"] = ExternalMac;
+        columns["external_port_range"] = ExternalPortRange;
+        columns["gateway_port"] = GatewayPort;
+        columns["logical_ip"] = LogicalIp;
+        columns["logical_port"] = LogicalPort;
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["type"] = Type;
+        return columns;
+    }
 }

@@ -89,4 +89,22 @@ public sealed partial record NbGlobal : IOvsdbTypedRow<NbGlobal>
         if (Ssl is not null) { columns["ssl"] = Ssl.Value; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["connections"] = OvsdbSet.From(Connections);
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["hv_cfg"] = HvCfg;
+        columns["hv_cfg_timestamp"] = HvCfgTimestamp;
+        columns["ipsec"] = Ipsec;
+        columns["name"] = Name;
+        columns["nb_cfg"] = NbCfg;
+        columns["nb_cfg_timestamp"] = NbCfgTimestamp;
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["sb_cfg"] = SbCfg;
+        columns["sb_cfg_timestamp"] = SbCfgTimestamp;
+        columns["ssl"] = Ssl;
+        return columns;
+    }
 }

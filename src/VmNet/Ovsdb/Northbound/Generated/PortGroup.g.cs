@@ -49,4 +49,14 @@ public sealed partial record PortGroup : IOvsdbTypedRow<PortGroup>
         if (Ports.Count > 0) { columns["ports"] = OvsdbSet.From(Ports); }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["acls"] = OvsdbSet.From(Acls);
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["name"] = Name;
+        columns["ports"] = OvsdbSet.From(Ports);
+        return columns;
+    }
 }

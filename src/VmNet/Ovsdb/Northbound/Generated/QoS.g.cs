@@ -66,4 +66,16 @@ public sealed partial record QoS : IOvsdbTypedRow<QoS>
         if (Priority != 0) { columns["priority"] = Priority; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["action"] = OvsdbMap.Of(Action);
+        columns["bandwidth"] = OvsdbMap.Of(Bandwidth);
+        columns["direction"] = Direction;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["match"] = Match;
+        columns["priority"] = Priority;
+        return columns;
+    }
 }

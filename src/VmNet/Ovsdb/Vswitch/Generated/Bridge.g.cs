@@ -157,4 +157,32 @@ public sealed partial record Bridge : IOvsdbTypedRow<Bridge>
         if (StpEnable) { columns["stp_enable"] = StpEnable; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["auto_attach"] = AutoAttach;
+        columns["controller"] = OvsdbSet.From(Controller);
+        columns["datapath_id"] = DatapathId;
+        columns["datapath_type"] = DatapathType;
+        columns["datapath_version"] = DatapathVersion;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["fail_mode"] = FailMode;
+        columns["flood_vlans"] = OvsdbSet.From(FloodVlans);
+        columns["flow_tables"] = OvsdbMap.Of(FlowTables);
+        columns["ipfix"] = Ipfix;
+        columns["mcast_snooping_enable"] = McastSnoopingEnable;
+        columns["mirrors"] = OvsdbSet.From(Mirrors);
+        columns["name"] = Name;
+        columns["netflow"] = Netflow;
+        columns["other_config"] = OvsdbMap.Of(OtherConfig);
+        columns["ports"] = OvsdbSet.From(Ports);
+        columns["protocols"] = OvsdbSet.From(Protocols);
+        columns["rstp_enable"] = RstpEnable;
+        columns["rstp_status"] = OvsdbMap.Of(RstpStatus);
+        columns["sflow"] = Sflow;
+        columns["status"] = OvsdbMap.Of(Status);
+        columns["stp_enable"] = StpEnable;
+        return columns;
+    }
 }

@@ -232,4 +232,45 @@ public sealed partial record Interface : IOvsdbTypedRow<Interface>
         if (Type.Length > 0) { columns["type"] = Type; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["admin_state"] = AdminState;
+        columns["bfd"] = OvsdbMap.Of(Bfd);
+        columns["bfd_status"] = OvsdbMap.Of(BfdStatus);
+        columns["cfm_fault"] = CfmFault;
+        columns["cfm_fault_status"] = OvsdbSet.From(CfmFaultStatus);
+        columns["cfm_flap_count"] = CfmFlapCount;
+        columns["cfm_health"] = CfmHealth;
+        columns["cfm_mpid"] = CfmMpid;
+        columns["cfm_remote_mpids"] = OvsdbSet.From(CfmRemoteMpids);
+        columns["cfm_remote_opstate"] = CfmRemoteOpstate;
+        columns["duplex"] = Duplex;
+        columns["error"] = Error;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["ifindex"] = Ifindex;
+        columns["ingress_policing_burst"] = IngressPolicingBurst;
+        columns["ingress_policing_kpkts_burst"] = IngressPolicingKpktsBurst;
+        columns["ingress_policing_kpkts_rate"] = IngressPolicingKpktsRate;
+        columns["ingress_policing_rate"] = IngressPolicingRate;
+        columns["lacp_current"] = LacpCurrent;
+        columns["link_resets"] = LinkResets;
+        columns["link_speed"] = LinkSpeed;
+        columns["link_state"] = LinkState;
+        columns["lldp"] = OvsdbMap.Of(Lldp);
+        columns["mac"] = Mac;
+        columns["mac_in_use"] = MacInUse;
+        columns["mtu"] = Mtu;
+        columns["mtu_request"] = MtuRequest;
+        columns["name"] = Name;
+        columns["ofport"] = Ofport;
+        columns["ofport_request"] = OfportRequest;
+        columns["options"] = OvsdbMap.Of(Options);
+        columns["other_config"] = OvsdbMap.Of(OtherConfig);
+        columns["statistics"] = OvsdbMap.Of(Statistics);
+        columns["status"] = OvsdbMap.Of(Status);
+        columns["type"] = Type;
+        return columns;
+    }
 }

@@ -114,4 +114,27 @@ public sealed partial record OpenVSwitch : IOvsdbTypedRow<OpenVSwitch>
         if (SystemVersion is not null) { columns["system_version"] = SystemVersion; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["bridges"] = OvsdbSet.From(Bridges);
+        columns["cur_cfg"] = CurCfg;
+        columns["datapath_types"] = OvsdbSet.From(DatapathTypes);
+        columns["datapaths"] = OvsdbMap.Of(Datapaths);
+        columns["db_version"] = DbVersion;
+        columns["dpdk_initialized"] = DpdkInitialized;
+        columns["dpdk_version"] = DpdkVersion;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["iface_types"] = OvsdbSet.From(IfaceTypes);
+        columns["manager_options"] = OvsdbSet.From(ManagerOptions);
+        columns["next_cfg"] = NextCfg;
+        columns["other_config"] = OvsdbMap.Of(OtherConfig);
+        columns["ovs_version"] = OvsVersion;
+        columns["ssl"] = Ssl;
+        columns["statistics"] = OvsdbMap.Of(Statistics);
+        columns["system_type"] = SystemType;
+        columns["system_version"] = SystemVersion;
+        return columns;
+    }
 }

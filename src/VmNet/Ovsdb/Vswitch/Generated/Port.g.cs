@@ -165,4 +165,32 @@ public sealed partial record Port : IOvsdbTypedRow<Port>
         if (VlanMode is not null) { columns["vlan_mode"] = VlanMode; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["bond_active_slave"] = BondActiveSlave;
+        columns["bond_downdelay"] = BondDowndelay;
+        columns["bond_fake_iface"] = BondFakeIface;
+        columns["bond_mode"] = BondMode;
+        columns["bond_updelay"] = BondUpdelay;
+        columns["cvlans"] = OvsdbSet.From(Cvlans);
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["fake_bridge"] = FakeBridge;
+        columns["interfaces"] = OvsdbSet.From(Interfaces);
+        columns["lacp"] = Lacp;
+        columns["mac"] = Mac;
+        columns["name"] = Name;
+        columns["other_config"] = OvsdbMap.Of(OtherConfig);
+        columns["protected"] = Protected;
+        columns["qos"] = Qos;
+        columns["rstp_statistics"] = OvsdbMap.Of(RstpStatistics);
+        columns["rstp_status"] = OvsdbMap.Of(RstpStatus);
+        columns["statistics"] = OvsdbMap.Of(Statistics);
+        columns["status"] = OvsdbMap.Of(Status);
+        columns["tag"] = Tag;
+        columns["trunks"] = OvsdbSet.From(Trunks);
+        columns["vlan_mode"] = VlanMode;
+        return columns;
+    }
 }

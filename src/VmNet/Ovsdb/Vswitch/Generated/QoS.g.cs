@@ -49,4 +49,14 @@ public sealed partial record QoS : IOvsdbTypedRow<QoS>
         if (Type.Length > 0) { columns["type"] = Type; }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["other_config"] = OvsdbMap.Of(OtherConfig);
+        columns["queues"] = OvsdbMap.Of(Queues);
+        columns["type"] = Type;
+        return columns;
+    }
 }

@@ -44,4 +44,13 @@ public sealed partial record Queue : IOvsdbTypedRow<Queue>
         if (OtherConfig.Count > 0) { columns["other_config"] = OvsdbMap.Of(OtherConfig); }
         return columns;
     }
+
+    public Dictionary<string, object?> ToAllColumns()
+    {
+        var columns = new Dictionary<string, object?>(StringComparer.Ordinal);
+        columns["dscp"] = Dscp;
+        columns["external_ids"] = OvsdbMap.Of(ExternalIds);
+        columns["other_config"] = OvsdbMap.Of(OtherConfig);
+        return columns;
+    }
 }
