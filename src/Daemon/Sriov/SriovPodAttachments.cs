@@ -28,6 +28,11 @@ public sealed class SriovPodAttachments(SriovInterfaceConfigurator configurator,
         try
         {
             var pci = PciAddress.Normalize(request.DeviceId!, "deviceID");
+            if (request.VfDriver == VfioDriver && !configurator.Topology.Sysfs.Exists("bus/pci/drivers/" + VfioDriver))
+            {
+                throw new SriovException($"vf_driver {VfioDriver}: the driver is not loaded ({Path.Combine(configurator.Topology.Sysfs.Root, "bus/pci/drivers", VfioDriver)} does not exist)");
+            }
+
             attachment = await configurator.AttachAsync(
                 new SriovAttachRequest { VfPci = pci, Pod = pod, Port = port, LeaveVfForVm = request.VfDriver == VfioDriver },
                 cancellationToken).ConfigureAwait(false);

@@ -74,6 +74,19 @@ internal sealed class EmulatedSwitchdevNic : IDisposable
         File.Delete(Path.Combine(Root, "class/net", VfNetdev(index)));
     }
 
+    /// <summary>
+    /// Mirrors in the sysfs tree a rename the kernel made to VF <paramref name="index"/>'s netdev outside the
+    /// daemon (a physical VF returned to the initial namespace under its pod-side name when the pod netns died).
+    /// </summary>
+    public void FollowKernelRename(int index, string newName)
+    {
+        var net = Path.Combine(Device(VfPci(index)), "net");
+        var current = Directory.EnumerateDirectories(net).Single();
+        Directory.Move(current, Path.Combine(net, newName));
+        File.Delete(Path.Combine(Root, "class/net", Path.GetFileName(current)));
+        Link(Path.Combine(Root, "class/net", newName), $"../../devices/pci0000:00/{VfPci(index)}/net/{newName}");
+    }
+
     public void Dispose()
     {
         TryIp("-n", NodeNetns, "link", "del", PfNetdev);

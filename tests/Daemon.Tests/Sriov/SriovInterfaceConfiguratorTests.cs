@@ -225,4 +225,45 @@ public sealed class SriovInterfaceConfiguratorTests(OpenVSwitchOvsdbFixture db) 
         Assert.True(await rig.Configurator.DetachAsync(port, pod.Path, "eth0", CancellationToken.None));
         await rig.AssertPristineAsync(1);
     }
+
+    [Fact]
+    public async Task ARetriedAddStartsFromACleanNode()
+    {
+        var macs = new RecordingVfMacSetter();
+        await using var rig = await SriovRig.StartAsync(db, vfCount: 1, vfMac: macs);
+        var pod = rig.NewPod();
+        var port = rig.Nic.Prefix + "_h";
+        var request = SriovRig.Request(0, pod, port, "0a:00:00:10:00:05", "10.16.0.5/16");
+        await rig.Configurator.AttachAsync(request, CancellationToken.None);
+        await rig.Configurator.AttachAsync(request, CancellationToken.None);
+
+        Assert.Equal(["0a:00:00:10:00:05", "00:00:00:00:00:00", "0a:00:00:10:00:05"], macs.Calls.Select(c => c.Mac));
+        Assert.NotNull(await SriovRig.PodLinkAsync(pod, "eth0"));
+        Assert.Single(rig.Ports.OwnedInterfaces(), i => i.ExternalIds.GetValueOrDefault(SriovPortState.VfPciKey) == EmulatedSwitchdevNic.VfPci(0));
+        Assert.True(await rig.Configurator.DetachAsync(port, pod.Path, "eth0", CancellationToken.None));
+        await rig.AssertPristineAsync(1);
+    }
+
+    /// <summary>
+    /// The pod netns is gone before DEL. A physical VF then sits in the host namespace under its pod-side name
+    /// (the kernel's doing, replayed here: veths would be destroyed with the netns); DEL finds it by PCI address.
+    /// </summary>
+    [Fact]
+    public async Task DelAfterThePodNetnsIsGoneFindsTheReturnedVfByItsPciAddress()
+    {
+        await using var rig = await SriovRig.StartAsync(db, vfCount: 1);
+        var pod = rig.NewPod();
+        var port = rig.Nic.Prefix + "_h";
+        var vfMac = (await rig.HostLinkAsync(rig.Nic.VfNetdev(0)))!.MacAddress;
+        await rig.Configurator.AttachAsync(SriovRig.Request(0, pod, port, "0a:00:00:10:00:05", "10.16.0.5/16"), CancellationToken.None);
+        IpTool.Run("ip", "-n", pod.Name, "link", "set", "eth0", "netns", rig.Node.Name);
+        rig.Nic.FollowKernelRename(0, "eth0");
+        pod.Dispose();
+
+        Assert.True(await rig.Configurator.DetachAsync(port, pod.Path, "eth0", CancellationToken.None));
+
+        Assert.Null(await rig.HostLinkAsync("eth0"));
+        Assert.Equal(vfMac, (await rig.HostLinkAsync(rig.Nic.VfNetdev(0)))!.MacAddress);
+        await rig.AssertPristineAsync(1);
+    }
 }

@@ -24,7 +24,7 @@ public sealed class SriovDataPathTests(DaemonRigFixture fixture) : IClassFixture
 
     public async Task InitializeAsync()
     {
-        nic = new EmulatedSwitchdevNic(fixture.Node1.Netns, vfCount: 2);
+        nic = new EmulatedSwitchdevNic(fixture.Node1.Netns, vfCount: 3);
         await fixture.StopDaemonAsync(fixture.Node1);
         await StartSriovDaemonAsync();
     }
@@ -76,6 +76,9 @@ public sealed class SriovDataPathTests(DaemonRigFixture fixture) : IClassFixture
         var gateway = await a.ExecAsync("ping", "-c", "2", "-i", "0.2", "-W", "2", KubeOvnTopology.Gateway);
         Assert.True(gateway.Succeeded, gateway.Stdout + gateway.Stderr);
 
+        var check = await a.CheckAsync(fixture);
+        Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+
         // The daemon restarts between ADD and DEL: DEL works from what OVS recorded.
         await daemon!.StopAsync();
         await StartSriovDaemonAsync();
@@ -124,6 +127,35 @@ public sealed class SriovDataPathTests(DaemonRigFixture fixture) : IClassFixture
         var del = await a.DelAsync(fixture);
         Assert.True(del.ExitCode == 0, del.Stdout + del.Stderr);
         Assert.True((await fixture.Node1.ExecAsync("ip", ["link", "show", nic.VfNetdev(1)])).Succeeded);
+    }
+
+    /// <summary>KubeVirt SR-IOV binding: the VF is bound to vfio-pci for the VM; only its representor is plugged and claimed by OVN.</summary>
+    [Fact]
+    public async Task AVfForAVmIsLeftForItAndOnlyTheRepresentorIsPlugged()
+    {
+        var vm = await CniPod.NewAsync(fixture, fixture.Node1, "vm");
+        await vm.PlayControllerAsync(fixture);
+        var socket = fixture.SocketPath(fixture.Node1);
+        var netconf = $$"""{"cniVersion":"1.0.0","name":"kube-ovn","type":"kube-ovn","server_socket":"{{socket}}","daemon_timeout_seconds":90,"deviceID":"{{EmulatedSwitchdevNic.VfPci(2)}}","vf_driver":"vfio-pci"}""";
+        var noDriver = await vm.AddAsync(fixture, netconf);
+        Assert.NotEqual(0, noDriver.ExitCode);
+        Assert.Contains("vf_driver vfio-pci: the driver is not loaded", noDriver.Stdout, StringComparison.Ordinal);
+
+        nic.BindToVfio(2);
+        var add = await vm.AddAsync(fixture, netconf);
+        Assert.True(add.ExitCode == 0, add.Stdout + add.Stderr);
+
+        Assert.False((await vm.ExecAsync("ip", "link", "show", "eth0")).Succeeded);
+        Assert.Equal("true", await ExternalIdAsync(vm, "ovn-installed"));
+        Assert.Equal("false", await ExternalIdAsync(vm, SriovPortState.VfInPodKey));
+        Assert.Contains((nic.PfNetdev, 2, vm.Mac), macs.Calls);
+        var check = await vm.CheckAsync(fixture);
+        Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+
+        var del = await vm.DelAsync(fixture);
+        Assert.True(del.ExitCode == 0, del.Stdout + del.Stderr);
+        Assert.Equal("DOWN", await LinkFieldAsync(nic.Representor(2), "operstate"));
+        Assert.DoesNotContain(vm.HostVeth, (await fixture.Node1.VsctlAsync(["list-ports", "br-int"])).Stdout, StringComparison.Ordinal);
     }
 
     private async Task StartSriovDaemonAsync()
