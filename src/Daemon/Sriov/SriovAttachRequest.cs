@@ -19,6 +19,9 @@ public sealed record SriovAttachRequest
     /// configured, only its representor plugged. A VF already bound to vfio-pci is always left for the VM.
     /// </summary>
     public bool LeaveVfForVm { get; init; }
+
+    /// <summary>Userspace OVS datapath: OVS never completes checksums left to offload, so the VF sends complete packets (Kube-OVN does the same).</summary>
+    public bool DisableTxChecksum { get; init; }
 }
 
 /// <summary>What ADD did: the VF, its representor's port, and whether the VF went into the pod netns.</summary>

@@ -64,6 +64,7 @@ public sealed class SriovInterfaceConfigurator(HostNetwork host, OvsPorts ports,
             VfIndex = vf.VfIndex,
             Representor = vf.Representor,
             VfInPod = vfInPod,
+            TxChecksumOff = vfInPod && request.DisableTxChecksum,
         };
         try
         {
@@ -81,6 +82,11 @@ public sealed class SriovInterfaceConfigurator(HostNetwork host, OvsPorts ports,
             await host.Links.SetLinkAsync(portName, new LinkChanges { Mtu = pod.Mtu, Up = true }, cancellationToken).ConfigureAwait(false);
             if (vfInPod)
             {
+                if (state.TxChecksumOff)
+                {
+                    host.Ethtool.SetTxChecksum(vf.Netdev!, enabled: false);
+                }
+
                 await MoveVfIntoPodAsync(vf.Netdev!, pod, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -217,9 +223,19 @@ public sealed class SriovInterfaceConfigurator(HostNetwork host, OvsPorts ports,
             await host.Links.SetLinkAsync(current, new LinkChanges { Up = false, NewName = vfNetdev }, cancellationToken).ConfigureAwait(false);
         }
 
-        if (state.VfMac is not null && await host.Links.TryGetLinkAsync(vfNetdev, cancellationToken).ConfigureAwait(false) is not null)
+        if (await host.Links.TryGetLinkAsync(vfNetdev, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        if (state.VfMac is not null)
         {
             await host.Links.SetMacAddressAsync(vfNetdev, state.VfMac, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (state.TxChecksumOff)
+        {
+            host.Ethtool.SetTxChecksum(vfNetdev, enabled: true);
         }
     }
 }

@@ -17,7 +17,7 @@ namespace VmNet.Daemon.Sriov;
 /// attaches that VF instead of creating a veth, and the pod gets the daemon-written annotations
 /// <c>&lt;p&gt;.kubernetes.io/vf_representor</c>, <c>vf</c> and <c>pod_nic_type=sriov</c>. Errors become CNI errors.
 /// </summary>
-public sealed class SriovPodAttachments(SriovInterfaceConfigurator configurator, IKubeClient kube, ILogger<SriovPodAttachments> logger)
+public sealed class SriovPodAttachments(SriovInterfaceConfigurator configurator, IKubeClient kube, DaemonOptions options, ILogger<SriovPodAttachments> logger)
 {
     public const string VfioDriver = "vfio-pci";
 
@@ -34,7 +34,7 @@ public sealed class SriovPodAttachments(SriovInterfaceConfigurator configurator,
             }
 
             attachment = await configurator.AttachAsync(
-                new SriovAttachRequest { VfPci = pci, Pod = pod, Port = port, LeaveVfForVm = request.VfDriver == VfioDriver },
+                new SriovAttachRequest { VfPci = pci, Pod = pod, Port = port, LeaveVfForVm = request.VfDriver == VfioDriver, DisableTxChecksum = options.DatapathType == "netdev" },
                 cancellationToken).ConfigureAwait(false);
         }
         catch (SriovException e)
@@ -78,7 +78,7 @@ public sealed class SriovPodAttachments(SriovInterfaceConfigurator configurator,
         var annotations = new JsonObject
         {
             [keys.VfRepresentor] = attachment.RepresentorPort,
-            [keys.Vf] = attachment.Vf.VfIndex.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [keys.Vf] = attachment.Vf.Netdev ?? string.Empty,
             [keys.PodNicType] = SriovAnnotationKeys.SriovNicType,
         };
         var patch = KubePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = annotations } });

@@ -17,6 +17,7 @@ public sealed record SriovPortState
     public const string RepresentorKey = "vmnet.io/vf-representor";
     public const string VfInPodKey = "vmnet.io/vf-in-pod";
     public const string VfMacKey = "vmnet.io/vf-mac";
+    public const string TxChecksumOffKey = "vmnet.io/vf-tx-csum-off";
 
     public required string VfPci { get; init; }
 
@@ -36,6 +37,9 @@ public sealed record SriovPortState
     /// <summary>The VF netdev was moved into the pod netns (false: left for a VM).</summary>
     public required bool VfInPod { get; init; }
 
+    /// <summary>ADD turned the VF's TX checksum offload off (userspace datapath); DEL turns it back on.</summary>
+    public bool TxChecksumOff { get; init; }
+
     public IReadOnlyDictionary<string, string> ToExternalIds()
     {
         var ids = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -45,6 +49,7 @@ public sealed record SriovPortState
             [VfIndexKey] = VfIndex.ToString(CultureInfo.InvariantCulture),
             [RepresentorKey] = Representor,
             [VfInPodKey] = VfInPod ? "true" : "false",
+            [TxChecksumOffKey] = TxChecksumOff ? "true" : "false",
         };
         if (VfNetdev is not null)
         {
@@ -79,6 +84,7 @@ public sealed record SriovPortState
                 : throw new SriovException($"OVS interface of VF {pci}: external_ids {VfIndexKey} \"{ids.GetValueOrDefault(VfIndexKey)}\" is not a VF index"),
             Representor = ids.GetValueOrDefault(RepresentorKey) ?? throw new SriovException($"OVS interface of VF {pci}: external_ids lacks {RepresentorKey}"),
             VfInPod = ids.GetValueOrDefault(VfInPodKey) == "true",
+            TxChecksumOff = ids.GetValueOrDefault(TxChecksumOffKey) == "true",
         };
     }
 }

@@ -266,4 +266,19 @@ public sealed class SriovInterfaceConfiguratorTests(OpenVSwitchOvsdbFixture db) 
         Assert.Equal(vfMac, (await rig.HostLinkAsync(rig.Nic.VfNetdev(0)))!.MacAddress);
         await rig.AssertPristineAsync(1);
     }
+
+    [Fact]
+    public async Task OnTheUserspaceDatapathTheVfSendsFullChecksumsUntilDel()
+    {
+        await using var rig = await SriovRig.StartAsync(db, vfCount: 1);
+        var pod = rig.NewPod();
+        var port = rig.Nic.Prefix + "_h";
+        var request = SriovRig.Request(0, pod, port, "0a:00:00:10:00:05", "10.16.0.5/16") with { DisableTxChecksum = true };
+        await rig.Configurator.AttachAsync(request, CancellationToken.None);
+        Assert.Contains("tx-checksumming: off", IpTool.Run("ip", "netns", "exec", pod.Name, "ethtool", "-k", "eth0"), StringComparison.Ordinal);
+        Assert.Equal("true", rig.Ports.FindInterface(port)!.ExternalIds[SriovPortState.TxChecksumOffKey]);
+
+        Assert.True(await rig.Configurator.DetachAsync(port, pod.Path, "eth0", CancellationToken.None));
+        Assert.Contains("tx-checksumming: on", IpTool.Run("ip", "netns", "exec", rig.Node.Name, "ethtool", "-k", rig.Nic.VfNetdev(0)), StringComparison.Ordinal);
+    }
 }
