@@ -19,11 +19,46 @@ public sealed class SriovInterfaceConfigurator(HostNetwork host, OvsPorts ports,
     /// <summary>What a VF's administrative MAC is reset to on release (no MAC enforced by the PF).</summary>
     public static readonly PhysicalAddress ZeroMac = new(new byte[6]);
 
+    // VF attach/detach run one at a time on the node: the in-use check and the plug that records the VF
+    // must not interleave with another container's (they take tens of milliseconds, and are rare).
+    private readonly SemaphoreSlim gate = new(1, 1);
+
     public SriovTopology Topology => topology;
 
     public async Task<SriovAttachment> AttachAsync(SriovAttachRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AttachCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Gives back the VF plugged as port <paramref name="portName"/>: VF netdev to the host under its
+    /// original name and MAC, VF MAC reset through the PF, representor down under its kernel name, port
+    /// removed last (so a failed DEL can be retried from the same record). False when no SR-IOV port has that name.
+    /// </summary>
+    public async Task<bool> DetachAsync(string portName, string? podNetns, string ifName, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await DetachCoreAsync(portName, podNetns, ifName, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<SriovAttachment> AttachCoreAsync(SriovAttachRequest request, CancellationToken cancellationToken)
+    {
         var pod = request.Pod;
         var portName = request.Port.Name;
         if (portName != pod.HostName)
@@ -32,7 +67,7 @@ public sealed class SriovInterfaceConfigurator(HostNetwork host, OvsPorts ports,
         }
 
         // A retried ADD of the same container starts from a clean node.
-        await DetachAsync(portName, pod.NetnsPath, pod.IfName, cancellationToken).ConfigureAwait(false);
+        await DetachCoreAsync(portName, pod.NetnsPath, pod.IfName, cancellationToken).ConfigureAwait(false);
         var vf = topology.Locate(request.VfPci);
         RefuseIfInUse(vf);
         var mode = await eswitch.ReadModeAsync(vf.PfPciAddress, cancellationToken).ConfigureAwait(false);
@@ -115,12 +150,7 @@ public sealed class SriovInterfaceConfigurator(HostNetwork host, OvsPorts ports,
         }
     }
 
-    /// <summary>
-    /// Gives back the VF plugged as port <paramref name="portName"/>: VF netdev to the host under its
-    /// original name and MAC, VF MAC reset through the PF, representor down under its kernel name, port
-    /// removed last (so a failed DEL can be retried from the same record). False when no SR-IOV port has that name.
-    /// </summary>
-    public async Task<bool> DetachAsync(string portName, string? podNetns, string ifName, CancellationToken cancellationToken)
+    private async Task<bool> DetachCoreAsync(string portName, string? podNetns, string ifName, CancellationToken cancellationToken)
     {
         var iface = ports.FindInterface(portName);
         if (iface is null || SriovPortState.FromExternalIds(iface.ExternalIds) is not { } state)

@@ -281,4 +281,34 @@ public sealed class SriovInterfaceConfiguratorTests(OpenVSwitchOvsdbFixture db) 
         Assert.True(await rig.Configurator.DetachAsync(port, pod.Path, "eth0", CancellationToken.None));
         Assert.Contains("tx-checksumming: on", IpTool.Run("ip", "netns", "exec", rig.Node.Name, "ethtool", "-k", rig.Nic.VfNetdev(0)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TwoConcurrentAddsForOneVfLetExactlyOneWin()
+    {
+        await using var rig = await SriovRig.StartAsync(db, vfCount: 1);
+        var (podA, podB) = (rig.NewPod(), rig.NewPod());
+        var attempts = new[]
+        {
+            Task.Run(() => rig.Configurator.AttachAsync(SriovRig.Request(0, podA, rig.Nic.Prefix + "a_h", "0a:00:00:10:00:0a", "10.16.0.10/16"), CancellationToken.None)),
+            Task.Run(() => rig.Configurator.AttachAsync(SriovRig.Request(0, podB, rig.Nic.Prefix + "b_h", "0a:00:00:10:00:0b", "10.16.0.11/16"), CancellationToken.None)),
+        };
+        var outcomes = await Task.WhenAll(attempts.Select(async t =>
+        {
+            try
+            {
+                return (await t).RepresentorPort;
+            }
+            catch (SriovException e)
+            {
+                return "refused: " + e.Message;
+            }
+        }));
+
+        var winner = Assert.Single(outcomes, o => !o.StartsWith("refused", StringComparison.Ordinal));
+        Assert.Single(outcomes, o => o.Contains("in use", StringComparison.Ordinal));
+        var winnerPod = winner == rig.Nic.Prefix + "a_h" ? podA : podB;
+        Assert.NotNull(await SriovRig.PodLinkAsync(winnerPod, "eth0"));
+        Assert.True(await rig.Configurator.DetachAsync(winner, winnerPod.Path, "eth0", CancellationToken.None));
+        await rig.AssertPristineAsync(1);
+    }
 }
