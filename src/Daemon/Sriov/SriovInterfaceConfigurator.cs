@@ -125,9 +125,15 @@ public sealed class SriovInterfaceConfigurator(HostNetwork host, OvsPorts ports,
                 await MoveVfIntoPodAsync(vf.Netdev!, pod, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
+            // Also when cancelled (the binary gave up, the daemon is stopping): the VF and representor go back now.
             var rollback = await RollBackAsync(state, portName, pod).ConfigureAwait(false);
+            if (e is OperationCanceledException && rollback is null)
+            {
+                throw;
+            }
+
             var reason = e is SriovException ? e.Message : $"deviceID {vf.PciAddress}: attaching VF {vf.Netdev ?? vf.PciAddress} (representor {vf.Representor}) as {pod.IfName} failed: {e.Message}";
             throw new SriovException(rollback is null ? reason : reason + "; rolling back also failed: " + rollback.Message, e);
         }

@@ -311,4 +311,32 @@ public sealed class SriovInterfaceConfiguratorTests(OpenVSwitchOvsdbFixture db) 
         Assert.True(await rig.Configurator.DetachAsync(winner, winnerPod.Path, "eth0", CancellationToken.None));
         await rig.AssertPristineAsync(1);
     }
+
+    /// <summary>A cancelled ADD (the binary gave up) is rolled back like a failed one, even half way.</summary>
+    [Fact]
+    public async Task ACancelledAddIsRolledBack()
+    {
+        using var cancel = new CancellationTokenSource();
+        var macs = new CancellingVfMacSetter(cancel);
+        await using var rig = await SriovRig.StartAsync(db, vfCount: 1, vfMac: macs);
+        var pod = rig.NewPod();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            rig.Configurator.AttachAsync(SriovRig.Request(0, pod, rig.Nic.Prefix + "_h", "0a:00:00:10:00:05", "10.16.0.5/16"), cancel.Token));
+        Assert.Null(await SriovRig.PodLinkAsync(pod, "eth0"));
+        Assert.Equal("00:00:00:00:00:00", macs.Calls[^1].Mac);
+        await rig.AssertPristineAsync(1);
+    }
+
+    /// <summary>Accepts the MAC, then cancels the ADD as it goes on (the representor rename is the next step).</summary>
+    private sealed class CancellingVfMacSetter(CancellationTokenSource cancel) : IVfMacSetter
+    {
+        public List<(string Pf, int Vf, string Mac)> Calls { get; } = [];
+
+        public Task SetAsync(string pfNetdev, int vfIndex, System.Net.NetworkInformation.PhysicalAddress mac, CancellationToken cancellationToken)
+        {
+            Calls.Add((pfNetdev, vfIndex, MacFormat.Format(mac)));
+            cancel.Cancel();
+            return Task.CompletedTask;
+        }
+    }
 }
