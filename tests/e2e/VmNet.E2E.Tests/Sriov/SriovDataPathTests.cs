@@ -24,7 +24,7 @@ public sealed class SriovDataPathTests(DaemonRigFixture fixture) : IClassFixture
 
     public async Task InitializeAsync()
     {
-        nic = new EmulatedSwitchdevNic(fixture.Node1.Netns, vfCount: 3);
+        nic = new EmulatedSwitchdevNic(fixture.Node1.Netns, vfCount: 4);
         await fixture.StopDaemonAsync(fixture.Node1);
         await StartSriovDaemonAsync();
     }
@@ -164,6 +164,26 @@ public sealed class SriovDataPathTests(DaemonRigFixture fixture) : IClassFixture
         Assert.True(del.ExitCode == 0, del.Stdout + del.Stderr);
         Assert.Equal("DOWN", await LinkFieldAsync(nic.Representor(2), "operstate"));
         Assert.DoesNotContain(vm.HostVeth, (await fixture.Node1.VsctlAsync(["list-ports", "br-int"])).Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>CNI GC of an attachment the runtime no longer lists gives its VF back, as DEL does.</summary>
+    [Fact]
+    public async Task GcGivesBackTheVfOfAnUnlistedAttachment()
+    {
+        var pod = await CniPod.NewAsync(fixture, fixture.Node1, "gc");
+        await pod.PlayControllerAsync(fixture);
+        var add = await pod.AddAsync(fixture, NetConf(deviceId: EmulatedSwitchdevNic.VfPci(3)));
+        Assert.True(add.ExitCode == 0, add.Stdout + add.Stderr);
+        Assert.False((await fixture.Node1.ExecAsync("ip", ["link", "show", nic.VfNetdev(3)])).Succeeded);
+
+        var netconf = $$"""{"cniVersion":"1.1.0","name":"kube-ovn","type":"kube-ovn","server_socket":"{{fixture.SocketPath(fixture.Node1)}}","cni.dev/valid-attachments":[]}""";
+        var gc = await CniBinary.RunAsync("GC", "", null, "", "", "", netconf, Timeouts.Token());
+        Assert.True(gc.ExitCode == 0, gc.Stdout + gc.Stderr);
+
+        Assert.False((await pod.ExecAsync("ip", "link", "show", "eth0")).Succeeded);
+        Assert.True((await fixture.Node1.ExecAsync("ip", ["link", "show", nic.VfNetdev(3)])).Succeeded);
+        Assert.Equal("DOWN", await LinkFieldAsync(nic.Representor(3), "operstate"));
+        Assert.DoesNotContain(pod.HostVeth, (await fixture.Node1.VsctlAsync(["list-ports", "br-int"])).Stdout, StringComparison.Ordinal);
     }
 
     private async Task StartSriovDaemonAsync()
