@@ -26,24 +26,33 @@ internal sealed class EmulatedSwitchdevNic : IDisposable
         NodeNetns = nodeNetns;
         Root = Directory.CreateTempSubdirectory("vmnet-sysfs-").FullName;
         PfNetdev = Prefix + "p0";
-        Ip("-n", nodeNetns, "link", "add", PfNetdev, "type", "veth", "peer", "name", Prefix + "w0");
-        AddNetdev(PfPci, PfNetdev, "p0");
-        Directory.CreateDirectory(Path.Combine(Root, "bus/pci/drivers/mlx5_core"));
-        for (var i = 0; i < vfCount; i++)
+        try
         {
-            var vf = VfNetdev(i);
-            var rep = Representor(i);
-            Ip("-n", nodeNetns, "link", "add", vf, "type", "veth", "peer", "name", rep);
-            var pci = VfPci(i);
-            Directory.CreateDirectory(Device(pci));
-            Link(Path.Combine(Device(pci), "physfn"), "../" + PfPci);
-            Link(Path.Combine(Device(PfPci), "virtfn" + i.ToString(CultureInfo.InvariantCulture)), "../" + pci);
-            Link(Path.Combine(Device(pci), "driver"), "../../../bus/pci/drivers/mlx5_core");
-            AddNetdev(pci, vf, physPortName: null);
-            if (withRepresentor?.Invoke(i) ?? true)
+            Ip("-n", nodeNetns, "link", "add", PfNetdev, "type", "veth", "peer", "name", Prefix + "w0");
+            AddNetdev(PfPci, PfNetdev, "p0");
+            Directory.CreateDirectory(Path.Combine(Root, "bus/pci/drivers/mlx5_core"));
+            for (var i = 0; i < vfCount; i++)
             {
-                AddNetdev(PfPci, rep, "pf0vf" + i.ToString(CultureInfo.InvariantCulture));
+                var vf = VfNetdev(i);
+                var rep = Representor(i);
+                Ip("-n", nodeNetns, "link", "add", vf, "type", "veth", "peer", "name", rep);
+                var pci = VfPci(i);
+                Directory.CreateDirectory(Device(pci));
+                Link(Path.Combine(Device(pci), "physfn"), "../" + PfPci);
+                Link(Path.Combine(Device(PfPci), "virtfn" + i.ToString(CultureInfo.InvariantCulture)), "../" + pci);
+                Link(Path.Combine(Device(pci), "driver"), "../../../bus/pci/drivers/mlx5_core");
+                AddNetdev(pci, vf, physPortName: null);
+                if (withRepresentor?.Invoke(i) ?? true)
+                {
+                    AddNetdev(PfPci, rep, "pf0vf" + i.ToString(CultureInfo.InvariantCulture));
+                }
             }
+        }
+        catch
+        {
+            // A half-built NIC is removed: links in the node netns and the sysfs tree.
+            Dispose();
+            throw;
         }
     }
 
