@@ -339,4 +339,32 @@ public sealed class SriovInterfaceConfiguratorTests(OpenVSwitchOvsdbFixture db) 
             return Task.CompletedTask;
         }
     }
+
+    /// <summary>The daemon died half way through ADD (port recorded, representor renamed, VF not yet moved): DEL after a restart finishes the job.</summary>
+    [Fact]
+    public async Task DelAfterADaemonCrashHalfWayThroughAddRestoresTheNode()
+    {
+        await using var rig = await SriovRig.StartAsync(db, vfCount: 1);
+        var pod = rig.NewPod();
+        var port = rig.Nic.Prefix + "_h";
+        var record = new SriovPortState
+        {
+            VfPci = EmulatedSwitchdevNic.VfPci(0),
+            VfNetdev = rig.Nic.VfNetdev(0),
+            PfNetdev = rig.Nic.PfNetdev,
+            VfIndex = 0,
+            Representor = rig.Nic.Representor(0),
+            VfInPod = true,
+        };
+        var request = SriovRig.Request(0, pod, port, "0a:00:00:10:00:05", "10.16.0.5/16");
+        await rig.Ports.AddAsync(request.Port with { ExternalIds = new Dictionary<string, string>(request.Port.ExternalIds.Concat(record.ToExternalIds())) }, CancellationToken.None);
+        IpTool.Run("ip", "-n", rig.Node.Name, "link", "set", rig.Nic.Representor(0), "name", port);
+
+        var macs = new RecordingVfMacSetter();
+        await rig.RestartDaemonAsync(db, new FixedEswitchModes("switchdev"), macs);
+        Assert.True(await rig.Configurator.DetachAsync(port, pod.Path, "eth0", CancellationToken.None));
+
+        Assert.Equal((rig.Nic.PfNetdev, 0, "00:00:00:00:00:00"), Assert.Single(macs.Calls));
+        await rig.AssertPristineAsync(1);
+    }
 }
