@@ -101,21 +101,19 @@ public sealed class SriovInterfaceConfigurator(HostNetwork host, OvsPorts ports,
             VfInPod = vfInPod,
             TxChecksumOff = vfInPod && request.DisableTxChecksum,
         };
-        var ids = new Dictionary<string, string>(request.Port.ExternalIds, StringComparer.Ordinal);
-        foreach (var (key, value) in state.ToExternalIds())
-        {
-            ids[key] = value;
-        }
-
-        // The record goes into OVS before anything changes on the node, so a crash at any later point leaves
-        // what DEL needs; vswitchd opens the port once the representor carries its name.
-        await ports.AddAsync(request.Port with { ExternalIds = ids }, cancellationToken).ConfigureAwait(false);
         try
         {
             await SetVfMacAsync(vf.PfNetdev, vf.VfIndex, pod.Mac, vf.PciAddress, cancellationToken).ConfigureAwait(false);
 
             // The representor carries the port name, as a veth host end does: stable across restarts and unique per container.
             await host.Links.SetLinkAsync(vf.Representor, new LinkChanges { Up = false, NewName = portName == vf.Representor ? null : portName }, cancellationToken).ConfigureAwait(false);
+            var ids = new Dictionary<string, string>(request.Port.ExternalIds, StringComparer.Ordinal);
+            foreach (var (key, value) in state.ToExternalIds())
+            {
+                ids[key] = value;
+            }
+
+            await ports.AddAsync(request.Port with { ExternalIds = ids }, cancellationToken).ConfigureAwait(false);
             await host.Links.SetLinkAsync(portName, new LinkChanges { Mtu = pod.Mtu, Up = true }, cancellationToken).ConfigureAwait(false);
             if (vfInPod)
             {
