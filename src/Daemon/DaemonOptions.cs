@@ -50,6 +50,12 @@ public sealed record DaemonOptions
     /// <summary>OVS datapath type of br-int: "system" (kernel) or "netdev" (userspace).</summary>
     public string DatapathType { get; init; } = "system";
 
+    /// <summary>OVS hardware offload (Kube-OVN's HW_OFFLOAD): <c>other_config:hw-offload=true</c>, and a switchdev PF is required.</summary>
+    public bool HwOffload { get; init; }
+
+    /// <summary>Where sysfs is mounted; SR-IOV VFs, PFs and representors are found under it.</summary>
+    public string SysfsRoot { get; init; } = "/sys";
+
     public TimeSpan AnnotationTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan OvnInstalledTimeout { get; init; } = TimeSpan.FromSeconds(30);

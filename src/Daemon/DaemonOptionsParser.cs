@@ -20,6 +20,8 @@ public static class DaemonOptionsParser
           --host-netns NETNS         namespace of the node's host side (simulated nodes)
           --datapath-type system|netdev  br-int datapath (default system)
           --bridge NAME              integration bridge (default br-int)
+          --hw-offload true|false    OVS hardware offload with SR-IOV switchdev VFs (default: env HW_OFFLOAD, else false)
+          --sysfs-root PATH          sysfs mount (default /sys)
         """;
 
     public static DaemonOptions Parse(IReadOnlyList<string> args)
@@ -56,6 +58,8 @@ public static class DaemonOptionsParser
             HostNetns = Take("host-netns"),
             DatapathType = Take("datapath-type") ?? defaults.DatapathType,
             IntegrationBridge = Take("bridge") ?? defaults.IntegrationBridge,
+            HwOffload = Bool(Take("hw-offload") ?? Environment.GetEnvironmentVariable("HW_OFFLOAD"), "hw-offload"),
+            SysfsRoot = Take("sysfs-root") ?? defaults.SysfsRoot,
         };
         if (values.Count > 0)
         {
@@ -89,6 +93,11 @@ public static class DaemonOptionsParser
         value is null ? null
         : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
         : throw new DaemonOptionsException($"--{name} '{value}' is not a whole number");
+
+    private static bool Bool(string? value, string name) =>
+        value is null or "" ? false
+        : bool.TryParse(value, out var b) ? b
+        : throw new DaemonOptionsException($"--{name} '{value}' is not true or false");
 }
 
 /// <summary>A command-line option is missing or malformed.</summary>

@@ -42,20 +42,34 @@ public sealed partial class CniHandler
         try
         {
             // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
+            // An SR-IOV port's record says what to give back first (VF out of the old netns, representor renamed back).
+            await sriov.DetachAsync(hostName, request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
             await RemoveStalePortAsync(hostName, cancellationToken).ConfigureAwait(false);
             phases.Mark("allocation");
-            await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
-            phases.Mark("veth");
-            await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
-            phases.Mark("plug");
-            if (UserspaceDatapath && network.Qos.EgressRateMbps > 0)
+
+            // SR-IOV (deviceID given): the VF replaces the veth's pod end and its representor the host end.
+            var podSideConfigured = true;
+            if (request.DeviceId is { Length: > 0 })
+            {
+                podSideConfigured = (await sriov.AttachAsync(request, spec, PortSpec(request, network, hostName, portName), cancellationToken).ConfigureAwait(false)).VfInPod;
+                phases.Mark("vf");
+            }
+            else
+            {
+                await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
+                phases.Mark("veth");
+                await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
+                phases.Mark("plug");
+            }
+
+            if (podSideConfigured && UserspaceDatapath && network.Qos.EgressRateMbps > 0)
             {
                 await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
             }
 
             await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
             phases.Mark("ovn-installed");
-            if (!network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
+            if (podSideConfigured && !network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
             {
                 await CheckGatewayAsync(request, spec, network, cancellationToken).ConfigureAwait(false);
                 phases.Mark("gateway");
@@ -65,7 +79,7 @@ public sealed partial class CniHandler
         {
             // Nothing half-configured stays behind, also when the binary gave up or the daemon is stopping:
             // the next ADD (or DEL) starts from a clean node.
-            await RollBackAsync(hostName, CancellationToken.None).ConfigureAwait(false);
+            await RollBackAsync(hostName, request.NetNs, request.IfName, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
@@ -136,6 +150,18 @@ public sealed partial class CniHandler
 
     private async Task PlugAsync(DaemonRequest request, PodNetwork network, string hostName, string portName, CancellationToken cancellationToken)
     {
+        try
+        {
+            await ports.AddAsync(PortSpec(request, network, hostName, portName), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OvsdbException or InvalidOperationException)
+        {
+            throw CniFailure.SetupFailed($"plugging {hostName} into {options.IntegrationBridge} as {portName} failed: {e.Message}", e);
+        }
+    }
+
+    private OvsPortSpec PortSpec(DaemonRequest request, PodNetwork network, string hostName, string portName)
+    {
         var ids = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [OvsExternalIds.Vendor] = OvsExternalIds.VendorValue,
@@ -151,16 +177,7 @@ public sealed partial class CniHandler
             ids[OvsExternalIds.Ip] = string.Join(",", network.Addresses.Select(a => a.Address));
         }
 
-        try
-        {
-            await ports.AddAsync(
-                new OvsPortSpec { Name = hostName, IfaceId = portName, ExternalIds = ids, Qos = network.Qos, PoliceOnOvs = !UserspaceDatapath },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OvsdbException or InvalidOperationException)
-        {
-            throw CniFailure.SetupFailed($"plugging {hostName} into {options.IntegrationBridge} as {portName} failed: {e.Message}", e);
-        }
+        return new OvsPortSpec { Name = hostName, IfaceId = portName, ExternalIds = ids, Qos = network.Qos, PoliceOnOvs = !UserspaceDatapath };
     }
 
     private async Task WaitInstalledAsync(string hostName, string portName, CancellationToken cancellationToken)
@@ -208,14 +225,19 @@ public sealed partial class CniHandler
         }
     }
 
-    private async Task RollBackAsync(string hostName, CancellationToken cancellationToken)
+    private async Task RollBackAsync(string hostName, string netns, string ifName, CancellationToken cancellationToken)
     {
         try
         {
+            if (await sriov.DetachAsync(hostName, netns, ifName, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
             await ports.RemoveAsync(hostName, cancellationToken).ConfigureAwait(false);
             await interfaces.DeleteAsync(hostName, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or ObjectDisposedException or OperationCanceledException or CniFailure)
         {
             logger.LogWarning(e, "rolling back {HostName} after a failed ADD left something behind", hostName);
         }

@@ -36,7 +36,12 @@ public sealed partial class CniHandler
             Addresses = expected.Addresses,
             Routes = [],
         };
-        if (await interfaces.VerifyAsync(spec, cancellationToken).ConfigureAwait(false) is { } problem)
+        // A VF left for a VM has no pod interface: only its representor is ours to check.
+        var vfForVm = VmNet.Daemon.Sriov.SriovPortState.FromExternalIds(iface.ExternalIds) is { VfInPod: false };
+        var problem = vfForVm
+            ? await host.Links.TryGetLinkAsync(hostName, cancellationToken).ConfigureAwait(false) is null ? $"VF representor {hostName} does not exist" : null
+            : await interfaces.VerifyAsync(spec, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
             throw new CniFailure(CniErrorCodes.InterfaceSetupFailed, problem);
         }

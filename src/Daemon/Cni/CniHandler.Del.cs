@@ -22,7 +22,7 @@ public sealed partial class CniHandler
         }
 
         using var held = await locks.AcquireAsync(LockKey(request.ContainerId, request.IfName), cancellationToken).ConfigureAwait(false);
-        await RemoveAttachmentAsync(VethNames.HostSide(request.ContainerId, request.IfName), cancellationToken).ConfigureAwait(false);
+        await RemoveAttachmentAsync(VethNames.HostSide(request.ContainerId, request.IfName), request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("DEL {Namespace}/{Pod} {IfName} container {ContainerId}", request.PodNamespace, request.PodName, request.IfName, request.ContainerId);
     }
 
@@ -41,13 +41,19 @@ public sealed partial class CniHandler
             }
 
             using var held = await locks.AcquireAsync(LockKey(container, ifName), cancellationToken).ConfigureAwait(false);
-            await RemoveAttachmentAsync(iface.Name, cancellationToken).ConfigureAwait(false);
+            await RemoveAttachmentAsync(iface.Name, iface.ExternalIds.GetValueOrDefault(OvsExternalIds.PodNetns), ifName, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("GC removed {HostName} of container {ContainerId} {IfName}", iface.Name, container, ifName);
         }
     }
 
-    private async Task RemoveAttachmentAsync(string hostName, CancellationToken cancellationToken)
+    private async Task RemoveAttachmentAsync(string hostName, string? netns, string ifName, CancellationToken cancellationToken)
     {
+        // A VF representor is given back (VF to the host, names and MAC restored), never deleted.
+        if (await sriov.DetachAsync(hostName, netns, ifName, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         try
         {
             await ports.RemoveAsync(hostName, cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,7 @@ public sealed partial class CniHandler(
     HostNetwork host,
     OvsPorts ports,
     NodeStatus status,
+    VmNet.Daemon.Sriov.SriovPodAttachments sriov,
     ILogger<CniHandler> logger)
 {
     private readonly ContainerLocks locks = new();

@@ -8,6 +8,7 @@ using VmNet.Daemon.Cni;
 using VmNet.Daemon.Node;
 using VmNet.Daemon.Ovs;
 using VmNet.Daemon.Pods;
+using VmNet.Daemon.Sriov;
 using VmNet.Kube;
 using VmNet.Ovsdb.Client;
 
@@ -40,7 +41,8 @@ public sealed class DaemonHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<DaemonHost> StartAsync(DaemonOptions options, IKubeClient kube, Serilog.ILogger? log, CancellationToken cancellationToken)
+    /// <param name="configureServices">Replaces services after the defaults, e.g. the SR-IOV eswitch reader and VF MAC setter on emulated NICs.</param>
+    public static async Task<DaemonHost> StartAsync(DaemonOptions options, IKubeClient kube, Serilog.ILogger? log, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(kube);
@@ -61,7 +63,7 @@ public sealed class DaemonHost : IAsyncDisposable
             }
 
             host = await HostNetwork.OpenAsync(options.HostNetns, cancellationToken).ConfigureAwait(false);
-            var app = Build(options, kube, log, ovs, southbound, host);
+            var app = Build(options, kube, log, ovs, southbound, host, configureServices);
             var daemon = new DaemonHost(options, app, ovs, southbound, host) { loggerFactory = loggerFactory };
             PrepareSocketPath(options.SocketPath);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -120,7 +122,7 @@ public sealed class DaemonHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
 
-    private static WebApplication Build(DaemonOptions options, IKubeClient kube, Serilog.ILogger log, OvsdbClient ovs, SouthboundConnection? southbound, HostNetwork host)
+    private static WebApplication Build(DaemonOptions options, IKubeClient kube, Serilog.ILogger log, OvsdbClient ovs, SouthboundConnection? southbound, HostNetwork host, Action<IServiceCollection>? configureServices)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders().AddSerilog(log);
@@ -133,6 +135,8 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Services.AddSingleton(new NodeStatus(ovs, southbound, options.IntegrationBridge));
         builder.Services.AddSingleton(new ChassisRegistration(ovs, options));
         builder.Services.AddSingleton(sp => new JoinPort(ovs, host, options));
+        builder.Services.AddSriov(ovs, options);
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddSingleton<CniHandler>();
         builder.Services.AddHostedService<NodeSetupService>();
         builder.Services.AddHostedService<PodQosWatcher>();

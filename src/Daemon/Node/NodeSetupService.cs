@@ -16,6 +16,7 @@ public sealed class NodeSetupService(
     ChassisRegistration registration,
     JoinPort joinPort,
     NodeStatus status,
+    VmNet.Daemon.Sriov.HwOffloadSetup hwOffload,
     IKubeClient kube,
     DaemonOptions options,
     ILogger<NodeSetupService> logger) : BackgroundService
@@ -26,6 +27,7 @@ public sealed class NodeSetupService(
     {
         systemId = await registration.RegisterAsync(cancellationToken).ConfigureAwait(false);
         await registration.EnsureBridgeAsync(cancellationToken).ConfigureAwait(false);
+        await hwOffload.EnsureAsync(cancellationToken).ConfigureAwait(false);
         status.SystemId = systemId;
         logger.LogInformation(
             "node {Node}: chassis {SystemId} registered in OVS (encap {Encap} {EncapIp}, datapath {Datapath}), {Bridge} ready",
