@@ -19,6 +19,9 @@ public sealed class DpdkRigFixture : IAsyncLifetime
     public const string VmPort = "vm1";
     public const string VmMac = "0a:00:00:10:00:15";
     public const string VmIp = "10.16.0.21";
+    public const string MigratingPort = "vm2";
+    public const string MigratingMac = "0a:00:00:10:00:16";
+    public const string MigratingIp = "10.16.0.22";
     public const string Pod1Ip = "10.16.0.11";
     public const string Pod2Ip = "10.16.0.12";
     public const int Mtu = 1400;
@@ -65,6 +68,7 @@ public sealed class DpdkRigFixture : IAsyncLifetime
                 "--", "lsp-add", Switch, "pod1", "--", "lsp-set-addresses", "pod1", "0a:00:00:10:00:0b " + Pod1Ip,
                 "--", "lsp-add", Switch, "pod2", "--", "lsp-set-addresses", "pod2", "0a:00:00:10:00:0c " + Pod2Ip,
                 "--", "lsp-add", Switch, VmPort, "--", "lsp-set-addresses", VmPort, VmMac + " " + VmIp,
+                "--", "lsp-add", Switch, MigratingPort, "--", "lsp-set-addresses", MigratingPort, MigratingMac + " " + MigratingIp,
             ]);
             Pod1 = await Rig.AddPodAsync(Rig.Nodes[0], Rig.PodOptions("pod1", "pod1", "0a:00:00:10:00:0b", Pod1Ip + "/16", null));
             Pod2 = await Rig.AddPodAsync(Rig.Nodes[1], Rig.PodOptions("pod2", "pod2", "0a:00:00:10:00:0c", Pod2Ip + "/16", null));
@@ -98,7 +102,7 @@ public sealed class DpdkRigFixture : IAsyncLifetime
         return dir;
     }
 
-    public VhostUserAttachRequest Request(string podUid, string portName, string? volume = "vhostuser-sockets", string? socket = "sock") => new()
+    public VhostUserAttachRequest Request(string podUid, string portName, string? volume = "vhostuser-sockets", string? socket = "sock", string ifaceId = VmPort, string mac = VmMac) => new()
     {
         PodNamespace = "default",
         PodName = "virt-launcher-" + podUid,
@@ -106,8 +110,8 @@ public sealed class DpdkRigFixture : IAsyncLifetime
         ContainerId = runId.Value + podUid,
         IfName = "net1",
         PortName = portName,
-        IfaceId = VmPort,
-        Mac = VmMac,
+        IfaceId = ifaceId,
+        Mac = mac,
         Mtu = Mtu,
         SocketVolumeName = volume,
         SocketName = socket,
