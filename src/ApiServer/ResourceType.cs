@@ -36,11 +36,17 @@ public sealed record ResourceType
 
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = [];
 
+    /// <summary>The storage version's openAPIV3Schema of a CRD (pruning and defaults when enabled).</summary>
+    public System.Text.Json.JsonElement? OpenApiSchema { get; init; }
+
     /// <summary>True when objects were defined through a CustomResourceDefinition (affects generation and create rules).</summary>
     public bool IsCustom { get; init; }
 
     /// <summary>Whether DELETE answers with the deleted object (pods, custom resources) or a Status.</summary>
     public bool ReturnsDeletedObject { get; init; }
+
+    /// <summary>PUT of a missing object creates it (leases and endpoints on the real server); otherwise 404.</summary>
+    public bool AllowCreateOnUpdate { get; init; }
 
     public string? SingularName { get; init; }
 
