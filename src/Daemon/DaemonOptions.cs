@@ -50,6 +50,12 @@ public sealed record DaemonOptions
     /// <summary>OVS datapath type of br-int: "system" (kernel) or "netdev" (userspace).</summary>
     public string DatapathType { get; init; } = "system";
 
+    /// <summary>kubelet's pods directory: vhost-user sockets live in pods' emptyDir volumes below it (Dpdk/README.md).</summary>
+    public string KubeletPodsDirectory { get; init; } = "/var/lib/kubelet/pods";
+
+    /// <summary>Short directory OVS opens vhost-user sockets through (sun_path is 108 bytes).</summary>
+    public string VhostUserShareRoot { get; init; } = VmNet.Daemon.Dpdk.VhostUserSocket.DefaultShareRoot;
+
     public TimeSpan AnnotationTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan OvnInstalledTimeout { get; init; } = TimeSpan.FromSeconds(30);

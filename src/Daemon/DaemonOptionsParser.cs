@@ -20,6 +20,8 @@ public static class DaemonOptionsParser
           --host-netns NETNS         namespace of the node's host side (simulated nodes)
           --datapath-type system|netdev  br-int datapath (default system)
           --bridge NAME              integration bridge (default br-int)
+          --kubelet-pods DIR         kubelet pods directory (default /var/lib/kubelet/pods; vhost-user volumes)
+          --vhost-user-share DIR     short directory OVS opens vhost-user sockets through (default /run/openvswitch/vhost_sockets)
         """;
 
     public static DaemonOptions Parse(IReadOnlyList<string> args)
@@ -56,6 +58,8 @@ public static class DaemonOptionsParser
             HostNetns = Take("host-netns"),
             DatapathType = Take("datapath-type") ?? defaults.DatapathType,
             IntegrationBridge = Take("bridge") ?? defaults.IntegrationBridge,
+            KubeletPodsDirectory = Take("kubelet-pods") ?? defaults.KubeletPodsDirectory,
+            VhostUserShareRoot = Take("vhost-user-share") ?? defaults.VhostUserShareRoot,
         };
         if (values.Count > 0)
         {

@@ -59,6 +59,18 @@ public sealed class VhostUserAttachment(VhostUserPorts ports, string kubeletPods
         return new CniInterface { Name = request.IfName, Mac = request.Mac, Mtu = request.Mtu, SocketPath = socket.VolumeSocketPath };
     }
 
+    /// <summary>Removes the port only if it is a vhost-user port (the shared DEL path also sees veth ports); true when it was one.</summary>
+    public async Task<bool> DelIfVhostUserAsync(string portName, CancellationToken cancellationToken)
+    {
+        if (ports.FindInterface(portName)?.Type != DpdkCapability.VhostUserClientType)
+        {
+            return false;
+        }
+
+        await DelAsync(portName, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>
     /// Removes the port and its share link; succeeds when they are already gone. The socket file belongs to QEMU
     /// and the volume to kubelet.

@@ -12,6 +12,10 @@ namespace VmNet.Daemon.Node;
 /// </summary>
 public sealed class ChassisRegistration(OvsdbClient ovs, DaemonOptions options)
 {
+    /// <summary>Whether this node's OVS can serve vhost-user NICs (reported on the Node, Dpdk/README.md).</summary>
+    public VmNet.Daemon.Dpdk.DpdkCapability DpdkCapability() =>
+        ovs.Cache.Rows<OpenVSwitch>().FirstOrDefault() is { } root ? VmNet.Daemon.Dpdk.DpdkCapability.FromRow(root) : VmNet.Daemon.Dpdk.DpdkCapability.None;
+
     /// <summary>Writes the chassis keys and returns the system-id (chassis name) in effect.</summary>
     public async Task<string> RegisterAsync(CancellationToken cancellationToken)
     {

@@ -62,7 +62,13 @@ public sealed class NodeSetupService(
 
     private async Task AnnotateChassisAsync(CancellationToken cancellationToken)
     {
-        var patch = KubePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [NodeAnnotations.Chassis] = systemId } } });
+        var annotations = new JsonObject { [NodeAnnotations.Chassis] = systemId };
+        foreach (var (key, value) in registration.DpdkCapability().ToAnnotations())
+        {
+            annotations[key] = value;
+        }
+
+        var patch = KubePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = annotations } });
         for (var attempt = 1; ; attempt++)
         {
             try
