@@ -21,6 +21,7 @@ public static class DaemonOptionsParser
           --datapath-type system|netdev  br-int datapath (default system)
           --bridge NAME              integration bridge (default br-int)
           --kubelet-pods DIR         kubelet pods directory (default /var/lib/kubelet/pods; vhost-user volumes)
+          --pmd-maxsleep US          PMD sleep bound on OVS-DPDK nodes, 0..10000 us (default 1000; 0 busy-polls a core)
           --vhost-user-share DIR     short directory OVS opens vhost-user sockets through (default /run/openvswitch/vhost_sockets)
         """;
 
@@ -60,6 +61,7 @@ public static class DaemonOptionsParser
             IntegrationBridge = Take("bridge") ?? defaults.IntegrationBridge,
             KubeletPodsDirectory = Take("kubelet-pods") ?? defaults.KubeletPodsDirectory,
             VhostUserShareRoot = Take("vhost-user-share") ?? defaults.VhostUserShareRoot,
+            PmdMaxSleepMicros = Int(Take("pmd-maxsleep"), "pmd-maxsleep") ?? defaults.PmdMaxSleepMicros,
         };
         if (values.Count > 0)
         {
@@ -71,7 +73,12 @@ public static class DaemonOptionsParser
             throw new DaemonOptionsException($"--encap-type '{options.EncapType}' is not geneve or vxlan");
         }
 
-        if (options.DatapathType is not ("system" or "netdev"))
+        if (options.PmdMaxSleepMicros is < 0 or > VmNet.Dpdk.DpdkSettings.MaxPmdSleepMicros)
+        {
+            throw new DaemonOptionsException($"--pmd-maxsleep {options.PmdMaxSleepMicros} is outside 0..{VmNet.Dpdk.DpdkSettings.MaxPmdSleepMicros} us");
+        }
+
+                if (options.DatapathType is not ("system" or "netdev"))
         {
             throw new DaemonOptionsException($"--datapath-type '{options.DatapathType}' is not system or netdev");
         }

@@ -26,6 +26,7 @@ public sealed class NodeSetupService(
     {
         systemId = await registration.RegisterAsync(cancellationToken).ConfigureAwait(false);
         await registration.EnsureBridgeAsync(cancellationToken).ConfigureAwait(false);
+        await registration.ApplyDpdkAsync(cancellationToken).ConfigureAwait(false);
         status.SystemId = systemId;
         logger.LogInformation(
             "node {Node}: chassis {SystemId} registered in OVS (encap {Encap} {EncapIp}, datapath {Datapath}), {Bridge} ready",

@@ -49,3 +49,23 @@ public sealed class DpdkSettingsTests
     public void BadFilePrefixIsRejected(string prefix) =>
         Assert.Throws<ArgumentException>(() => new DpdkSettings { FilePrefix = prefix }.Validate());
 }
+
+public sealed class DaemonDpdkOptionsTests
+{
+    [Fact]
+    public void PmdMaxSleepDefaultsToSleepingAndIsParsed()
+    {
+        Assert.Equal(1000, DaemonOptionsParser.Parse(["--node-name", "n1"]).PmdMaxSleepMicros);
+        var options = DaemonOptionsParser.Parse(["--node-name", "n1", "--pmd-maxsleep", "250", "--kubelet-pods", "/k/pods", "--vhost-user-share", "/run/x"]);
+        Assert.Equal(250, options.PmdMaxSleepMicros);
+        Assert.Equal("/k/pods", options.KubeletPodsDirectory);
+        Assert.Equal("/run/x", options.VhostUserShareRoot);
+    }
+
+    [Fact]
+    public void PmdMaxSleepOutOfRangeIsRejected()
+    {
+        var e = Assert.Throws<DaemonOptionsException>(() => DaemonOptionsParser.Parse(["--node-name", "n1", "--pmd-maxsleep", "20000"]));
+        Assert.Contains("--pmd-maxsleep 20000", e.Message, StringComparison.Ordinal);
+    }
+}

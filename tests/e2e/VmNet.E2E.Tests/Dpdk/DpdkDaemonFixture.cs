@@ -28,6 +28,9 @@ public sealed class DpdkDaemonFixture : IAsyncLifetime
 
     public KubeClient Kube { get; private set; } = null!;
 
+    /// <summary>Differs from the rig's start-up value (1000) so the test sees the daemon applied it.</summary>
+    public const int DaemonPmdMaxSleep = 2000;
+
     public string KubeletPods => Path.Combine(Rig.Directory, "kubelet", "pods");
 
     public string SocketPath(OvsNode node) => $"/tmp/vmnet-{runId.Value}-{node.Name}.sock";
@@ -60,6 +63,7 @@ public sealed class DpdkDaemonFixture : IAsyncLifetime
                         DatapathType = "netdev",
                         KubeletPodsDirectory = KubeletPods,
                         VhostUserShareRoot = Path.Combine(Rig.Directory, "vs"),
+                        PmdMaxSleepMicros = DaemonPmdMaxSleep,
                         AnnotationTimeout = TimeSpan.FromSeconds(8),
                         OvnInstalledTimeout = TimeSpan.FromSeconds(20),
                     },

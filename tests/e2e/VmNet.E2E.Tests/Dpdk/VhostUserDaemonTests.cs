@@ -115,5 +115,7 @@ public sealed class VhostUserDaemonTests(DpdkDaemonFixture fixture, ITestOutputH
 
         Assert.Equal("true", annotations?[DpdkNodeAnnotations.VhostUser]);
         Assert.StartsWith("DPDK ", annotations?[DpdkNodeAnnotations.Version], StringComparison.Ordinal);
+        var sleep = (await fixture.Rig.Nodes[0].VsctlAsync(["get", "Open_vSwitch", ".", "other_config:pmd-maxsleep"])).Stdout.Trim().Trim('"');
+        Assert.Equal(DpdkDaemonFixture.DaemonPmdMaxSleep.ToString(System.Globalization.CultureInfo.InvariantCulture), sleep);
     }
 }
