@@ -105,15 +105,20 @@ public sealed class VhostUserNicTests(DpdkRigFixture fixture, ITestOutputHelper 
             var clock = Stopwatch.StartNew();
             var restarted = await VswitchdRestart.RestartAsync(node, fixture.Rig.Manifest, CancellationToken.None);
             fixture.Track(restarted);
-            using (var again = new CancellationTokenSource(ConnectTimeout))
+            // Reconnection is proven by traffic: after a restart OVS 3.1 sometimes leaves link_state=down (and our
+            // monitor even status=disconnected) although the vhost device was re-added and forwards; seen in 1-2 of 4 runs.
+            CommandResult ping;
+            do
             {
-                // The ping below is the proof of reconnection: the cached link_state may still be the old process's "up".
-                await attachment.Ports.WaitConnectedAsync(port, again.Token);
+                ping = await fixture.Pod2.PingAsync(DpdkRigFixture.VmIp, 1, ["-W", "1"]);
             }
+            while (ping.ExitCode != 0 && clock.Elapsed < ConnectTimeout);
 
             Assert.True(peer.IsRunning);
+            AssertPingOk(ping, "after restart");
             AssertPingOk(await fixture.Pod2.PingAsync(DpdkRigFixture.VmIp, 3, ["-i", "0.2"]), "after restart");
-            output.WriteLine($"vswitchd restarted (pid {restarted.Pid}); link up and pinged across geneve {clock.ElapsedMilliseconds} ms after the stop");
+            var state = attachment.Ports.State(port)!;
+            output.WriteLine($"vswitchd restarted (pid {restarted.Pid}); pinged across geneve {clock.ElapsedMilliseconds} ms after the stop; OVS now says link_state={state.LinkState} status={state.Status}");
         }
         finally
         {
