@@ -34,6 +34,15 @@ public sealed record MigrationActivationDecision(MigrationActivation Activation,
 /// </summary>
 public static class VhostUserActivation
 {
+    /// <summary>The backend a NAD's netconf gives its NICs: vhost-user when any vhost_user_socket_* key is set.</summary>
+    public static VmNicBackend BackendOf(VmNet.Cni.NetConf conf)
+    {
+        ArgumentNullException.ThrowIfNull(conf);
+        return string.IsNullOrEmpty(conf.VhostUserSocketVolumeName) && string.IsNullOrEmpty(conf.VhostUserSocketName) && string.IsNullOrEmpty(conf.VhostUserSocketConsumption)
+            ? VmNicBackend.Tap
+            : VmNicBackend.VhostUser;
+    }
+
     /// <param name="backend">The VM NIC's backend.</param>
     /// <param name="guestAnnounceOff">True only when the virtio-net device is known to have guest_announce=off; null = unknown.</param>
     public static MigrationActivationDecision Decide(VmNicBackend backend, bool? guestAnnounceOff) => backend switch

@@ -18,6 +18,16 @@ public sealed class VhostUserActivationTests
     }
 
     [Fact]
+    public void NetConfWithVhostUserKeysIsAVhostUserBackend()
+    {
+        var dpdk = VmNet.Cni.NetConfParser.Parse("{\"cniVersion\":\"1.0.0\",\"name\":\"d\",\"type\":\"kube-ovn\",\"vhost_user_socket_volume_name\":\"vhostuser-sockets\",\"vhost_user_socket_name\":\"sock\"}"u8);
+        var plain = VmNet.Cni.NetConfParser.Parse("{\"cniVersion\":\"1.0.0\",\"name\":\"p\",\"type\":\"kube-ovn\"}"u8);
+        Assert.Equal(VmNicBackend.VhostUser, VhostUserActivation.BackendOf(dpdk));
+        Assert.Equal(VmNicBackend.Tap, VhostUserActivation.BackendOf(plain));
+        Assert.Equal(MigrationActivation.None, VhostUserActivation.Decide(VhostUserActivation.BackendOf(dpdk), null).Activation);
+    }
+
+    [Fact]
     public void UnknownBackendIsAnError() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => VhostUserActivation.Decide((VmNicBackend)42, null));
 }
