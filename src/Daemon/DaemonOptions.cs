@@ -56,6 +56,15 @@ public sealed record DaemonOptions
     /// <summary>Where sysfs is mounted; SR-IOV VFs, PFs and representors are found under it.</summary>
     public string SysfsRoot { get; init; } = "/sys";
 
+    /// <summary>kubelet's pods directory: vhost-user sockets live in pods' emptyDir volumes below it (Dpdk/README.md).</summary>
+    public string KubeletPodsDirectory { get; init; } = "/var/lib/kubelet/pods";
+
+    /// <summary>Short directory OVS opens vhost-user sockets through (sun_path is 108 bytes).</summary>
+    public string VhostUserShareRoot { get; init; } = VmNet.Daemon.Dpdk.VhostUserSocket.DefaultShareRoot;
+
+    /// <summary>PMD load-based sleep bound on OVS-DPDK nodes (other_config:pmd-maxsleep); OVS's 0 busy-polls a core.</summary>
+    public int PmdMaxSleepMicros { get; init; } = new VmNet.Dpdk.DpdkSettings().PmdMaxSleepMicros;
+
     public TimeSpan AnnotationTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan OvnInstalledTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -22,6 +22,9 @@ public static class DaemonOptionsParser
           --bridge NAME              integration bridge (default br-int)
           --hw-offload true|false    OVS hardware offload with SR-IOV switchdev VFs (default: env HW_OFFLOAD, else false)
           --sysfs-root PATH          sysfs mount (default /sys)
+          --kubelet-pods DIR         kubelet pods directory (default /var/lib/kubelet/pods; vhost-user volumes)
+          --pmd-maxsleep US          PMD sleep bound on OVS-DPDK nodes, 0..10000 us (default 1000; 0 busy-polls a core)
+          --vhost-user-share DIR     short directory OVS opens vhost-user sockets through (default /run/openvswitch/vhost_sockets)
         """;
 
     public static DaemonOptions Parse(IReadOnlyList<string> args)
@@ -60,6 +63,9 @@ public static class DaemonOptionsParser
             IntegrationBridge = Take("bridge") ?? defaults.IntegrationBridge,
             HwOffload = Bool(Take("hw-offload") ?? Environment.GetEnvironmentVariable("HW_OFFLOAD"), "hw-offload"),
             SysfsRoot = Take("sysfs-root") ?? defaults.SysfsRoot,
+            KubeletPodsDirectory = Take("kubelet-pods") ?? defaults.KubeletPodsDirectory,
+            VhostUserShareRoot = Take("vhost-user-share") ?? defaults.VhostUserShareRoot,
+            PmdMaxSleepMicros = Int(Take("pmd-maxsleep"), "pmd-maxsleep") ?? defaults.PmdMaxSleepMicros,
         };
         if (values.Count > 0)
         {
@@ -71,7 +77,12 @@ public static class DaemonOptionsParser
             throw new DaemonOptionsException($"--encap-type '{options.EncapType}' is not geneve or vxlan");
         }
 
-        if (options.DatapathType is not ("system" or "netdev"))
+        if (options.PmdMaxSleepMicros is < 0 or > VmNet.Dpdk.DpdkSettings.MaxPmdSleepMicros)
+        {
+            throw new DaemonOptionsException($"--pmd-maxsleep {options.PmdMaxSleepMicros} is outside 0..{VmNet.Dpdk.DpdkSettings.MaxPmdSleepMicros} us");
+        }
+
+                if (options.DatapathType is not ("system" or "netdev"))
         {
             throw new DaemonOptionsException($"--datapath-type '{options.DatapathType}' is not system or netdev");
         }

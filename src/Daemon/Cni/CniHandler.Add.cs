@@ -25,6 +25,11 @@ public sealed partial class CniHandler
             return ResultBuilder.IpamOnly(network);
         }
 
+        if (IsVhostUser(request))
+        {
+            return await AddVhostUserAsync(request, pod, network, cancellationToken).ConfigureAwait(false);
+        }
+
         var hostName = VethNames.HostSide(request.ContainerId, request.IfName);
         var portName = PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, request.Provider);
         var spec = new PodInterfaceSpec

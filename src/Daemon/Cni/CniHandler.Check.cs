@@ -22,6 +22,12 @@ public sealed partial class CniHandler
         }
 
         using var held = await locks.AcquireAsync(LockKey(request.ContainerId, request.IfName), cancellationToken).ConfigureAwait(false);
+        if (IsVhostUser(request))
+        {
+            await CheckVhostUserAsync(request, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var hostName = VethNames.HostSide(request.ContainerId, request.IfName);
         var iface = ports.FindInterface(hostName)
             ?? throw new CniFailure(CniErrorCodes.InterfaceSetupFailed, $"OVS port {hostName} of container {request.ContainerId} {request.IfName} does not exist", HttpStatusCode.InternalServerError);

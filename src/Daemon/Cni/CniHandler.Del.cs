@@ -56,6 +56,11 @@ public sealed partial class CniHandler
 
         try
         {
+            if (await VhostUser.DelIfVhostUserAsync(hostName, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
             await ports.RemoveAsync(hostName, cancellationToken).ConfigureAwait(false);
             await interfaces.DeleteAsync(hostName, cancellationToken).ConfigureAwait(false);
         }

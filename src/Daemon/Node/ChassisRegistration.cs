@@ -12,6 +12,14 @@ namespace VmNet.Daemon.Node;
 /// </summary>
 public sealed class ChassisRegistration(OvsdbClient ovs, DaemonOptions options)
 {
+    /// <summary>Whether this node's OVS can serve vhost-user NICs (reported on the Node, Dpdk/README.md).</summary>
+    public VmNet.Daemon.Dpdk.DpdkCapability DpdkCapability() =>
+        ovs.Cache.Rows<OpenVSwitch>().FirstOrDefault() is { } root ? VmNet.Daemon.Dpdk.DpdkCapability.FromRow(root) : VmNet.Daemon.Dpdk.DpdkCapability.None;
+
+    /// <summary>pmd-maxsleep on an OVS-DPDK node (no-op elsewhere); true when this node runs DPDK.</summary>
+    public Task<bool> ApplyDpdkAsync(CancellationToken cancellationToken) =>
+        VmNet.Daemon.Dpdk.DpdkNodeSetup.ApplyPmdMaxSleepAsync(ovs, options.PmdMaxSleepMicros, cancellationToken);
+
     /// <summary>Writes the chassis keys and returns the system-id (chassis name) in effect.</summary>
     public async Task<string> RegisterAsync(CancellationToken cancellationToken)
     {

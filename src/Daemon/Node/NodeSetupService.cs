@@ -28,6 +28,7 @@ public sealed class NodeSetupService(
         systemId = await registration.RegisterAsync(cancellationToken).ConfigureAwait(false);
         await registration.EnsureBridgeAsync(cancellationToken).ConfigureAwait(false);
         await hwOffload.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await registration.ApplyDpdkAsync(cancellationToken).ConfigureAwait(false);
         status.SystemId = systemId;
         logger.LogInformation(
             "node {Node}: chassis {SystemId} registered in OVS (encap {Encap} {EncapIp}, datapath {Datapath}), {Bridge} ready",
@@ -64,7 +65,13 @@ public sealed class NodeSetupService(
 
     private async Task AnnotateChassisAsync(CancellationToken cancellationToken)
     {
-        var patch = KubePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [NodeAnnotations.Chassis] = systemId } } });
+        var annotations = new JsonObject { [NodeAnnotations.Chassis] = systemId };
+        foreach (var (key, value) in registration.DpdkCapability().ToAnnotations())
+        {
+            annotations[key] = value;
+        }
+
+        var patch = KubePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = annotations } });
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -63,6 +63,10 @@ public sealed class OvsNode : IAsyncDisposable
                 "external_ids:ovn-encap-type=" + options.Encap.OvsName(),
                 "external_ids:ovn-encap-ip=" + options.EncapIp,
                 "external_ids:ovn-bridge-datapath-type=netdev").ConfigureAwait(false);
+            if (options.OtherConfig is { Count: > 0 } otherConfig)
+            {
+                await Vsctl(["--no-wait", "set", "Open_vSwitch", ".", .. otherConfig.Select(p => $"other_config:{p.Key}=\"{p.Value}\"")]).ConfigureAwait(false);
+            }
 
             // ovs-vswitchd must run inside the node netns: it opens the veths there (AF_PACKET), creates
             // the tap devices of internal ports there and routes tunnel packets with that netns' table.
@@ -73,7 +77,7 @@ public sealed class OvsNode : IAsyncDisposable
                 "ip",
                 [
                     "netns", "exec", options.Netns, "env", "OVS_RUNDIR=" + dir,
-                    "ovs-vswitchd", ovsdb.UnixConnection,
+                    options.VswitchdBinary, ovsdb.UnixConnection,
                     "--pidfile=" + vswitchdPid, "--unixctl=" + Path.Combine(dir, "ovs-vswitchd.ctl"),
                     "--log-file=" + vswitchdLog, "--detach", "--no-chdir",
                 ],

@@ -25,6 +25,12 @@ public sealed record OvsNodeOptions
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>The ovs-vswitchd executable (e.g. the DPDK build by full path; see Dpdk/DpdkNode).</summary>
+    public string VswitchdBinary { get; init; } = "ovs-vswitchd";
+
+    /// <summary>Open_vSwitch other_config written before ovs-vswitchd starts (DPDK settings are read at start).</summary>
+    public IReadOnlyDictionary<string, string>? OtherConfig { get; init; }
+
     /// <summary>The tunnel endpoint IP without prefix.</summary>
     public string EncapIp => UnderlayAddress.Split('/')[0];
 }

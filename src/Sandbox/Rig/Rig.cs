@@ -92,19 +92,17 @@ public sealed class Rig : IAsyncDisposable
             for (var i = 0; i < options.NodeCount; i++)
             {
                 var index = i + 1;
-                nodeTasks.Add(OvsNode.StartAsync(
-                    new OvsNodeOptions
-                    {
-                        Name = options.NodeName(index),
-                        Netns = netns[i],
-                        Directory = Path.Combine(manifest.Directory, options.NodeName(index)),
-                        UnderlayInterface = underlay.NodeInterfaces[i],
-                        UnderlayAddress = options.NodeUnderlayIp(index) + "/24",
-                        SouthboundConnection = central.SouthboundConnection,
-                        Encap = options.Encap,
-                    },
-                    manifest,
-                    cancellationToken));
+                var nodeOptions = new OvsNodeOptions
+                {
+                    Name = options.NodeName(index),
+                    Netns = netns[i],
+                    Directory = Path.Combine(manifest.Directory, options.NodeName(index)),
+                    UnderlayInterface = underlay.NodeInterfaces[i],
+                    UnderlayAddress = options.NodeUnderlayIp(index) + "/24",
+                    SouthboundConnection = central.SouthboundConnection,
+                    Encap = options.Encap,
+                };
+                nodeTasks.Add(OvsNode.StartAsync(options.ConfigureNode?.Invoke(nodeOptions) ?? nodeOptions, manifest, cancellationToken));
             }
 
             var nodes = await Task.WhenAll(nodeTasks).ConfigureAwait(false);

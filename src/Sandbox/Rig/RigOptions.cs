@@ -32,6 +32,9 @@ public sealed record RigOptions
     /// <summary>Bound for each wait (chassis registration, hv sync, port up).</summary>
     public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Adjusts each node's options before it starts (e.g. the DPDK variant, Dpdk/DpdkNode).</summary>
+    public Func<OvsNodeOptions, OvsNodeOptions>? ConfigureNode { get; init; }
+
     public string EffectiveDirectory => Directory ?? RunId.DefaultDirectory;
 
     public string EffectiveUnderlayPrefix =>

@@ -1,0 +1,119 @@
+using System.Globalization;
+using VmNet.Ovsdb.Client;
+using VmNet.Ovsdb.Operations;
+using VmNet.Ovsdb.Values;
+using VmNet.Ovsdb.Vswitch;
+
+namespace VmNet.Daemon.Dpdk;
+
+/// <summary>
+/// vhost-user NICs on br-int through our OVSDB client. OVS is the vhost-user client
+/// (<c>dpdkvhostuserclient</c>): QEMU creates the socket and keeps listening, so the port survives
+/// restarts of either side (OVS reconnects every second). Unlike veth ports, ports with the same iface-id are
+/// NOT removed: during a same-node live migration the source and target launcher pods both have one.
+/// </summary>
+public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName)
+{
+    public const string VhostServerPathOption = "vhost-server-path";
+
+    /// <summary>Interface external_ids key ovn-controller binds the port by (the LSP name).</summary>
+    public const string IfaceIdKey = "iface-id";
+
+    public OvsdbClient Client => ovs;
+
+    /// <summary>What this node's OVS can do, from the monitored Open_vSwitch row.</summary>
+    public DpdkCapability Capability() =>
+        ovs.Cache.Rows<OpenVSwitch>().FirstOrDefault() is { } row ? DpdkCapability.FromRow(row) : DpdkCapability.None;
+
+    /// <summary>
+    /// Creates the port (replacing one of the same name) and waits until ovs-vswitchd has applied it; if vswitchd
+    /// rejected it (Interface error column) the port is removed again and the error is thrown.
+    /// </summary>
+    public async Task AddAsync(VhostUserPortSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (Capability().MissingReason() is { } reason)
+        {
+            throw new VhostUserException("node", $"vhost-user NIC {spec.Name} requested but {reason}") { IsBadRequest = false };
+        }
+
+        var bridge = Bridge();
+        var ops = new List<OvsdbOperation>();
+        foreach (var stale in ovs.Cache.FindByName<Port>(spec.Name))
+        {
+            ops.Add(Ops.RemoveFromSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", stale.Uuid));
+        }
+
+        var externalIds = new Dictionary<string, string>(spec.ExternalIds, StringComparer.Ordinal) { [IfaceIdKey] = spec.IfaceId };
+        ops.Add(new InsertOperation(Interface.Table, new Dictionary<string, object?>
+        {
+            ["name"] = spec.Name,
+            ["type"] = DpdkCapability.VhostUserClientType,
+            ["options"] = OvsdbMap.Of(new Dictionary<string, string> { [VhostServerPathOption] = spec.SocketPath }),
+            ["mtu_request"] = (long)spec.Mtu,
+            ["external_ids"] = OvsdbMap.Of(externalIds),
+        }, "iface"));
+        ops.Add(new InsertOperation(Port.Table, new Dictionary<string, object?> { ["name"] = spec.Name, ["interfaces"] = OvsdbSet.Of(new NamedUuid("iface")) }, "port"));
+        ops.Add(Ops.AddToSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", new NamedUuid("port")));
+        await TransactAndSyncAsync(ops, cancellationToken).ConfigureAwait(false);
+
+        if (FindInterface(spec.Name) is { Error: { Length: > 0 } error })
+        {
+            await RemoveAsync(spec.Name, CancellationToken.None).ConfigureAwait(false);
+            throw new VhostUserException("node", $"ovs-vswitchd rejected vhost-user port {spec.Name}: {error}") { IsBadRequest = false };
+        }
+    }
+
+    /// <summary>Removes the port; false when there was none. Waits for vswitchd so a re-ADD starts clean.</summary>
+    public async Task<bool> RemoveAsync(string name, CancellationToken cancellationToken)
+    {
+        var ports = ovs.Cache.FindByName<Port>(name);
+        if (ports.Count == 0)
+        {
+            return false;
+        }
+
+        var bridge = Bridge();
+        await TransactAndSyncAsync(ports.Select(p => (OvsdbOperation)Ops.RemoveFromSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", p.Uuid)).ToList(), cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public Interface? FindInterface(string name) => ovs.Cache.FindByName<Interface>(name).FirstOrDefault();
+
+    /// <summary>The NIC's state as OVS reports it; null when there is no such interface.</summary>
+    public VhostUserNicState? State(string name) =>
+        FindInterface(name) is { } i ? new VhostUserNicState(i.Name, i.LinkState, i.Status.GetValueOrDefault("status"), i.Error) : null;
+
+    /// <summary>Completes when the VM side has started the device (OVS link_state=up), which is what "NIC connected" means here.</summary>
+    public async Task<VhostUserNicState> WaitConnectedAsync(string name, CancellationToken cancellationToken)
+    {
+        await ovs.Cache.WaitForRowAsync(Interface.Table, r => r.Name == name && r.GetOptionalString("link_state") == "up", cancellationToken).ConfigureAwait(false);
+        return State(name)!;
+    }
+
+    /// <summary>Completes when the VM side has gone (link down) or the port was removed.</summary>
+    public async Task WaitDisconnectedAsync(string name, CancellationToken cancellationToken)
+    {
+        if (FindInterface(name) is null)
+        {
+            return;
+        }
+
+        await ovs.Cache.WaitForRowAsync(Interface.Table, r => r.Name == name && r.GetOptionalString("link_state") != "up", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task TransactAndSyncAsync(List<OvsdbOperation> ops, CancellationToken cancellationToken)
+    {
+        // Bumping next_cfg and waiting for cur_cfg is what `ovs-vsctl` does: it returns once vswitchd applied the change.
+        var root = ovs.Cache.Rows<OpenVSwitch>().FirstOrDefault() ?? throw new InvalidOperationException("OVS database has no Open_vSwitch row");
+        ops.Add(new MutateOperation(OpenVSwitch.Table, [Condition.Uuid(root.Uuid)], [Mutation.Add("next_cfg", 1)]));
+        ops.Add(new SelectOperation(OpenVSwitch.Table, [Condition.Uuid(root.Uuid)], ["next_cfg"]));
+        var result = await ovs.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
+        var target = Convert.ToInt64(result.Results[^1].Rows![0]["next_cfg"], CultureInfo.InvariantCulture);
+        await ovs.Cache.WaitForRowAsync(OpenVSwitch.Table, r => r.GetInteger("cur_cfg") >= target, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Bridge Bridge() =>
+        ovs.Cache.FindByName<Bridge>(bridgeName).FirstOrDefault()
+            ?? throw new InvalidOperationException($"OVS bridge {bridgeName} does not exist");
+}
