@@ -80,8 +80,8 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
                 await ResponseWriter.WriteObjectAsync(context, 201, type, version, created, ct);
                 break;
             case "update":
-                var updated = store.ReplaceStored(type, target.Namespace, target.Name!, await ReadBodyAsync(context, ct), isStatus);
-                await ResponseWriter.WriteObjectAsync(context, 200, type, version, updated, ct);
+                var updated = store.ReplaceStored(type, target.Namespace, target.Name!, await ReadBodyAsync(context, ct), isStatus, out var createdByPut);
+                await ResponseWriter.WriteObjectAsync(context, createdByPut ? 201 : 200, type, version, updated, ct);
                 break;
             case "patch":
                 var kind = PatchKindFor(context.Request.ContentType ?? string.Empty);

@@ -3,7 +3,12 @@ namespace VmNet.ApiServer;
 /// <summary>Settings of <see cref="KubeApiServer"/>.</summary>
 public sealed class ApiServerOptions
 {
-    /// <summary>TCP port on 127.0.0.1; 0 lets the OS choose (kept across restarts).</summary>
+    /// <summary>
+    /// Address to listen on. 127.0.0.1 for tests; the sandbox may pick an address its node namespaces can reach.
+    /// </summary>
+    public System.Net.IPAddress ListenAddress { get; set; } = System.Net.IPAddress.Loopback;
+
+    /// <summary>TCP port; 0 lets the OS choose (kept across restarts).</summary>
     public int Port { get; set; }
 
     /// <summary>How many events the watch history keeps before older resourceVersions answer 410 Expired.</summary>

@@ -9,14 +9,14 @@ internal static class BuiltInResources
         yield return Core("namespaces", "Namespace", hasStatus: true, shortNames: ["ns"], namespaced: false);
         yield return Core("nodes", "Node", hasStatus: true, shortNames: ["no"], namespaced: false);
         yield return Core("services", "Service", hasStatus: true, shortNames: ["svc"]) with { Categories = ["all"] };
-        yield return Core("endpoints", "Endpoints", shortNames: ["ep"]) with { SingularName = "endpoints" };
+        yield return Core("endpoints", "Endpoints", shortNames: ["ep"]) with { SingularName = "endpoints", AllowCreateOnUpdate = true };
         yield return Core("events", "Event", shortNames: ["ev"]);
         yield return Core("configmaps", "ConfigMap", shortNames: ["cm"]);
         yield return Core("secrets", "Secret");
         yield return Core("serviceaccounts", "ServiceAccount", shortNames: ["sa"]);
         yield return Group("discovery.k8s.io", "endpointslices", "EndpointSlice");
         yield return Group("networking.k8s.io", "networkpolicies", "NetworkPolicy", shortNames: ["netpol"]) with { SingularName = "networkpolicy" };
-        yield return Group("coordination.k8s.io", "leases", "Lease");
+        yield return Group("coordination.k8s.io", "leases", "Lease") with { AllowCreateOnUpdate = true };
         yield return Group("apiextensions.k8s.io", "customresourcedefinitions", "CustomResourceDefinition", hasStatus: true, shortNames: ["crd", "crds"], namespaced: false)
             with { SingularName = "customresourcedefinition" };
     }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace VmNet.ApiServer;
 
 /// <summary>
-/// An in-process Kubernetes API server on 127.0.0.1 (Kestrel). Start it, point a client at
+/// An in-process Kubernetes API server (Kestrel, 127.0.0.1 unless configured). Start it, point a client at
 /// <see cref="BaseAddress"/>, register resources (or create CustomResourceDefinitions), and use
 /// <see cref="Store"/> and <see cref="Controls"/> for direct access and fault injection in tests.
 /// The store survives <see cref="RestartAsync"/>.
@@ -32,7 +32,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         Resources = new ResourceRegistry();
         Store = new ObjectStore(Resources, _options);
         Controls = new ApiServerControls();
-        _handler = new ApiHandler(Store, Resources, Controls, _options, () => $"127.0.0.1:{_port}");
+        _handler = new ApiHandler(Store, Resources, Controls, _options, () => BaseAddress.Authority);
     }
 
     public ResourceRegistry Resources { get; }
@@ -43,10 +43,16 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     public bool IsRunning => _app is not null;
 
-    /// <summary>http(s)://127.0.0.1:port/ once started.</summary>
+    /// <summary>http(s)://address:port/ once started.</summary>
     public Uri BaseAddress => _port == 0
         ? throw new InvalidOperationException("the API server has not been started")
-        : new Uri($"{(_options.UseHttps ? "https" : "http")}://127.0.0.1:{_port}/");
+        : new Uri($"{(_options.UseHttps ? "https" : "http")}://{new IPEndPoint(ClientAddress, _port)}/");
+
+    // A wildcard listener is reached through loopback by local clients.
+    private IPAddress ClientAddress =>
+        _options.ListenAddress.Equals(IPAddress.Any) ? IPAddress.Loopback
+        : _options.ListenAddress.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+        : _options.ListenAddress;
 
     /// <summary>The serving certificate in HTTPS mode (also the CA clients must trust).</summary>
     public X509Certificate2? Certificate => _certificate;
@@ -63,7 +69,7 @@ public sealed class KubeApiServer : IAsyncDisposable
 
         if (_options.UseHttps)
         {
-            _certificate ??= SelfSignedCertificate.Create();
+            _certificate ??= SelfSignedCertificate.Create(_options.ListenAddress);
         }
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -72,7 +78,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
-            k.Listen(IPAddress.Loopback, _port, listen =>
+            k.Listen(_options.ListenAddress, _port, listen =>
             {
                 if (_certificate is not null)
                 {

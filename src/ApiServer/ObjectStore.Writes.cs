@@ -75,7 +75,17 @@ public sealed partial class ObjectStore
 
         var effectiveNs = NamespaceFor(type, ns, meta);
         var bucket = BucketFor(type);
-        var old = bucket.Objects.GetValueOrDefault(StoredObject.KeyOf(effectiveNs, name)) ?? throw KubeApiException.NotFound(type, name);
+        var old = bucket.Objects.GetValueOrDefault(StoredObject.KeyOf(effectiveNs, name));
+        if (old is null)
+        {
+            if (type.AllowCreateOnUpdate && !statusOnly)
+            {
+                return CreateLocked(type, effectiveNs, node);
+            }
+
+            throw KubeApiException.NotFound(type, name);
+        }
+
         var bodyRv = meta.GetString("resourceVersion");
         if (!string.IsNullOrEmpty(bodyRv) && bodyRv != ObjectMeta.RvString(old.ResourceVersion))
         {

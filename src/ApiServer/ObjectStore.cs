@@ -146,10 +146,12 @@ public sealed partial class ObjectStore
         }
     }
 
-    internal StoredObject ReplaceStored(ResourceType type, string? ns, string name, JsonObject obj, bool statusOnly)
+    /// <summary>PUT; <paramref name="created"/> tells whether it created a missing object (AllowCreateOnUpdate).</summary>
+    internal StoredObject ReplaceStored(ResourceType type, string? ns, string name, JsonObject obj, bool statusOnly, out bool created)
     {
         lock (_gate)
         {
+            created = !BucketFor(type).Objects.ContainsKey(KeyFor(type, ns ?? obj.Metadata().GetString("namespace") ?? "default", name));
             return ReplaceLocked(type, ns, name, obj, statusOnly);
         }
     }

@@ -42,6 +42,9 @@ public sealed record ResourceType
     /// <summary>Whether DELETE answers with the deleted object (pods, custom resources) or a Status.</summary>
     public bool ReturnsDeletedObject { get; init; }
 
+    /// <summary>PUT of a missing object creates it (leases and endpoints on the real server); otherwise 404.</summary>
+    public bool AllowCreateOnUpdate { get; init; }
+
     public string? SingularName { get; init; }
 
     public string Singular => SingularName ?? Kind.ToLowerInvariant();

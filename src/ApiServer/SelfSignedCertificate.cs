@@ -4,10 +4,10 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace VmNet.ApiServer;
 
-/// <summary>A self-signed serving certificate for 127.0.0.1/localhost that doubles as its own CA for kubeconfig.</summary>
+/// <summary>A self-signed serving certificate for 127.0.0.1/localhost (and the listen address) that doubles as its own CA for kubeconfig.</summary>
 internal static class SelfSignedCertificate
 {
-    public static X509Certificate2 Create()
+    public static X509Certificate2 Create(IPAddress listenAddress)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=vmnet-apiserver", key, HashAlgorithmName.SHA256);
@@ -16,6 +16,11 @@ internal static class SelfSignedCertificate
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
         var san = new SubjectAlternativeNameBuilder();
         san.AddIpAddress(IPAddress.Loopback);
+        if (!listenAddress.Equals(IPAddress.Loopback) && !listenAddress.Equals(IPAddress.Any))
+        {
+            san.AddIpAddress(listenAddress);
+        }
+
         san.AddDnsName("localhost");
         request.CertificateExtensions.Add(san.Build());
         var now = DateTimeOffset.UtcNow;

@@ -200,6 +200,22 @@ public class CrudTests
     }
 
     [Fact]
+    public async Task LeasePutCreatesWhenMissing()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        var lease = new JsonObject
+        {
+            ["apiVersion"] = "coordination.k8s.io/v1",
+            ["kind"] = "Lease",
+            ["metadata"] = new JsonObject { ["name"] = "leader" },
+            ["spec"] = new JsonObject { ["holderIdentity"] = "me", ["leaseDurationSeconds"] = 15 },
+        };
+        var (code, created) = await f.PutAsync("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/leader", lease);
+        Assert.Equal(HttpStatusCode.Created, code);
+        Assert.Equal("kube-system", (string?)created["metadata"]!["namespace"]);
+    }
+
+    [Fact]
     public async Task UnknownPathsAre404AndCollectionCreateWithoutNamespaceIs405()
     {
         await using var f = await ServerFixture.StartAsync();
