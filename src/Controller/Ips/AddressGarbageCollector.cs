@@ -5,7 +5,7 @@ using VmNet.Controller.VirtualMachines;
 using VmNet.Ipam;
 using VmNet.KubeVirt;
 using VmNet.Ovsdb.Northbound;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 
 namespace VmNet.Controller.Ips;
 

@@ -4,6 +4,7 @@ using VmNet.Controller.Pods;
 using VmNet.Controller.Runtime.Events;
 using VmNet.Controller.Runtime.Queue;
 using VmNet.Ipam;
+using VmNet.Kube;
 using VmNet.Kube.Models;
 
 namespace VmNet.Controller.Ips;
@@ -75,7 +76,7 @@ public sealed class IpReconciler(AddressingContext context) : IReconciler
             }
             catch (IpamException ex)
             {
-                context.Events.Warning(ObjectReferences.For(ip), ReservationFailedReason, ex.Message);
+                context.Events.Warning(ip.ToObjectReference(), ReservationFailedReason, ex.Message);
                 return ReconcileResult.RequeueAfter(TimeSpan.FromMinutes(1));
             }
         }

@@ -3,7 +3,7 @@ using VmNet.Ipam;
 using VmNet.Ovsdb.Client;
 using VmNet.Ovsdb.Northbound;
 using VmNet.Ovsdb.Operations;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 using VmNet.Ovsdb.Values;
 
 namespace VmNet.Controller.Pods;

@@ -10,7 +10,7 @@ using VmNet.Ipam;
 using VmNet.Kube;
 using VmNet.Kube.Models;
 using VmNet.KubeVirt;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 
 namespace VmNet.Controller.Pods;
 
@@ -145,7 +145,7 @@ public sealed class PodAddressingReconciler(AddressingContext context) : IReconc
     private void Reject(V1Pod pod, PodFacts facts, Resolution.Rejected rejected)
     {
         context.Logger.LogWarning("pod {Ns}/{Name}: {Message}", facts.Namespace, facts.Name, rejected.Message);
-        context.Events.Warning(ObjectReferences.For(pod), AcquireFailedReason, rejected.Message);
+        context.Events.Warning(pod.ToObjectReference(), AcquireFailedReason, rejected.Message);
         if (facts.Vm is { } vm)
         {
             context.Events.Warning(

@@ -3,7 +3,7 @@ using VmNet.Controller.Ips;
 using VmNet.Kube;
 using VmNet.Kube.Models;
 using VmNet.Ovsdb.Northbound;
-using VmNet.Ovsdb.Ownership;
+using VmNet.Ovsdb;
 using Xunit.Abstractions;
 
 namespace VmNet.Controller.Tests.Addressing;
