@@ -4,7 +4,8 @@
 set -euo pipefail
 PKGS=(openvswitch-switch ovn-central ovn-host iproute2 ethtool iputils-ping iperf3 python3
       containernetworking-plugins isc-dhcp-client busybox-static procps psmisc kmod
-      gcc libc6-dev)  # gcc + libc6-dev: linker for the NativeAOT CNI plugin (`make cni`)
+      gcc libc6-dev   # gcc + libc6-dev: linker for the NativeAOT CNI plugin (`make cni`)
+      qemu-system-x86)  # live-migration e2e/bench; the guest kernel .deb is fetched by GuestImage (apt-get download)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

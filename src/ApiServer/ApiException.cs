@@ -118,6 +118,21 @@ public sealed class KubeApiException : Exception
         return new KubeApiException(422, "Invalid", $"{type.Kind} \"{name ?? string.Empty}\" is invalid: {field}: {detail}", details);
     }
 
+    /// <summary>422 Invalid listing several field errors, joined as the real server's aggregate message does.</summary>
+    public static KubeApiException Invalid(ResourceType type, string? name, IReadOnlyList<(string Field, string Reason, string Detail)> causes)
+    {
+        var details = DetailsFor(type, name, useKind: true);
+        details["causes"] = new JsonArray(causes.Select(c => (JsonNode?)new JsonObject
+        {
+            ["reason"] = c.Reason,
+            ["message"] = c.Detail,
+            ["field"] = c.Field,
+        }).ToArray());
+        var list = string.Join(", ", causes.Select(c => $"{c.Field}: {c.Detail}"));
+        var summary = causes.Count == 1 ? list : $"[{list}]";
+        return new KubeApiException(422, "Invalid", $"{type.Kind}.{type.Group} \"{name ?? string.Empty}\" is invalid: {summary}", details);
+    }
+
     /// <summary>422 with reason Invalid and no causes, as the server reports a JSON patch that cannot be applied.</summary>
     public static KubeApiException UnprocessablePatch(string message) =>
         new(422, "Invalid", message);

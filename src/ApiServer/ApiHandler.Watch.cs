@@ -117,6 +117,4 @@ internal sealed partial class ApiHandler
             store.Bookmark(watcher);
         }
     }
-
-    internal static byte[] Serialize(System.Text.Json.Nodes.JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, JsonNodeContext.Default.JsonNode);
 }

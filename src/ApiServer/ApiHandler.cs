@@ -34,6 +34,11 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
         {
             // Client went away or the server is stopping; nothing to answer.
         }
+        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+        {
+            // A bug here must still reach the client as the Status a real server sends for internal errors.
+            await ResponseWriter.WriteErrorAsync(context, KubeApiException.Internal($"{e.GetType().Name}: {e.Message}"), ct);
+        }
     }
 
     private async Task HandleResourceAsync(HttpContext context, CancellationToken serverStopping, CancellationToken ct)
@@ -52,6 +57,11 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
         var resourceName = isStatus ? type.Plural + "/status" : type.Plural;
         var info = new ApiRequestInfo(verb, resourceName, target.Namespace, target.Name);
         controls.Count(info);
+        if (controls.TakeDelay(info) is { } delay && delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, options.TimeProvider, ct);
+        }
+
         if (controls.TakeFault(info) is { } fault)
         {
             throw fault;
@@ -76,24 +86,24 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
                 await WatchAsync(context, type, version, target.Namespace, target.Name, serverStopping, ct);
                 break;
             case "create":
-                var created = store.CreateStored(type, target.Namespace, await ReadBodyAsync(context, ct));
+                var created = store.CreateStored(type, target.Namespace, await ReadBodyAsync(context, ct), DryRun(query));
                 await ResponseWriter.WriteObjectAsync(context, 201, type, version, created, ct);
                 break;
             case "update":
-                var updated = store.ReplaceStored(type, target.Namespace, target.Name!, await ReadBodyAsync(context, ct), isStatus, out var createdByPut);
+                var updated = store.ReplaceStored(type, target.Namespace, target.Name!, await ReadBodyAsync(context, ct), isStatus, out var createdByPut, DryRun(query));
                 await ResponseWriter.WriteObjectAsync(context, createdByPut ? 201 : 200, type, version, updated, ct);
                 break;
             case "patch":
                 var kind = PatchKindFor(context.Request.ContentType ?? string.Empty);
                 using (var reader = new StreamReader(context.Request.Body))
                 {
-                    var patched = store.PatchStored(type, target.Namespace, target.Name!, kind, await reader.ReadToEndAsync(ct), isStatus);
+                    var patched = store.PatchStored(type, target.Namespace, target.Name!, kind, await reader.ReadToEndAsync(ct), isStatus, DryRun(query));
                     await ResponseWriter.WriteObjectAsync(context, 200, type, version, patched, ct);
                 }
 
                 break;
             case "delete":
-                var outcome = store.DeleteStored(type, target.Namespace, target.Name!, await ReadDeleteOptionsAsync(context, ct));
+                var outcome = store.DeleteStored(type, target.Namespace, target.Name!, await ReadDeleteOptionsAsync(context, ct), DryRun(query));
                 await WriteDeleteResultAsync(context, type, version, outcome, ct);
                 break;
             case "deletecollection":
@@ -119,6 +129,13 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
         };
     }
 
+    private static bool DryRun(IQueryCollection query) => query["dryRun"].ToString() switch
+    {
+        "" => false,
+        "All" => true,
+        var other => throw KubeApiException.BadRequest($"dryRun: Unsupported value: \"{other}\": supported values: \"All\""),
+    };
+
     private static bool IsTrue(string? value) => value is "1" or "true" or "True";
 
     private static PatchKind PatchKindFor(string contentType)
@@ -135,6 +152,19 @@ internal sealed partial class ApiHandler(ObjectStore store, ResourceRegistry reg
 
     private static async Task<JsonObject> ReadBodyAsync(HttpContext context, CancellationToken ct)
     {
+        var mediaType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim();
+        if (mediaType == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, ct);
+            return ProtobufObjects.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        }
+
+        if (mediaType is not ("application/json" or ""))
+        {
+            throw new KubeApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json (got \"{mediaType}\")");
+        }
+
         try
         {
             var node = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: ct);

@@ -13,6 +13,16 @@ public sealed class ApiServerControls
     private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
     private readonly Lock _faultGate = new();
     private readonly List<Fault> _faults = [];
+    private readonly List<Delay> _delays = [];
+
+    private sealed class Delay(TimeSpan duration, int remaining, Func<ApiRequestInfo, bool> match)
+    {
+        public TimeSpan Duration { get; } = duration;
+
+        public int Remaining { get; set; } = remaining;
+
+        public Func<ApiRequestInfo, bool> Match { get; } = match;
+    }
 
     private sealed class Fault(int statusCode, int remaining, int retryAfterSeconds, Func<ApiRequestInfo, bool> match)
     {
@@ -39,11 +49,42 @@ public sealed class ApiServerControls
     public void ThrottleNextRequests(int count, int retryAfterSeconds = 1, Func<ApiRequestInfo, bool>? match = null) =>
         FailNextRequests(count, 429, retryAfterSeconds, match);
 
+    /// <summary>The next <paramref name="count"/> matching requests are held for <paramref name="delay"/> before being served.</summary>
+    public void DelayNextRequests(int count, TimeSpan delay, Func<ApiRequestInfo, bool>? match = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_faultGate)
+        {
+            _delays.Add(new Delay(delay, count, match ?? (_ => true)));
+        }
+    }
+
+    /// <summary>Removes pending faults and delays.</summary>
     public void ClearFaults()
     {
         lock (_faultGate)
         {
             _faults.Clear();
+            _delays.Clear();
+        }
+    }
+
+    internal TimeSpan TakeDelay(ApiRequestInfo request)
+    {
+        lock (_faultGate)
+        {
+            var delay = _delays.FirstOrDefault(d => d.Match(request));
+            if (delay is null)
+            {
+                return TimeSpan.Zero;
+            }
+
+            if (--delay.Remaining == 0)
+            {
+                _delays.Remove(delay);
+            }
+
+            return delay.Duration;
         }
     }
 

@@ -26,6 +26,12 @@ public sealed class ApiServerOptions
     /// <summary>Reject namespaced objects whose namespace does not exist (404), as the real server does.</summary>
     public bool RequireNamespace { get; set; } = true;
 
+    /// <summary>
+    /// Prune undeclared fields and apply defaults from a CRD's openAPIV3Schema on writes, as the real server
+    /// always does. Off by default: tests that register CRDs with partial schemas keep every field.
+    /// </summary>
+    public bool ApplyCrdSchemas { get; set; }
+
     /// <summary>Namespaces present at start.</summary>
     public IReadOnlyList<string> InitialNamespaces { get; set; } = ["default", "kube-system", "kube-public", "kube-node-lease"];
 

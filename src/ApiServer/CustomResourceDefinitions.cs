@@ -84,6 +84,9 @@ internal static class CustomResourceDefinitions
                 ShortNames = (names["shortNames"] as JsonArray)?.Select(s => (string?)s ?? string.Empty).ToList() ?? [],
                 Categories = (names["categories"] as JsonArray)?.Select(s => (string?)s ?? string.Empty).ToList() ?? [],
                 PrinterColumns = columns,
+                OpenApiSchema = storageVersion["schema"]?["openAPIV3Schema"] is JsonObject schema
+                    ? System.Text.Json.JsonSerializer.Deserialize(schema.ToJsonString(), JsonNodeContext.Default.JsonElement)
+                    : null,
                 IsCustom = true,
                 ReturnsDeletedObject = true,
             },

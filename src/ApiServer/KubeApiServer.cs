@@ -78,6 +78,10 @@ public sealed class KubeApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+
+            // Go clients multiplex every watch over one HTTP/2 connection; Kestrel's default of 100 streams
+            // would stall informers long before the real server's limit would.
+            k.Limits.Http2.MaxStreamsPerConnection = 1000;
             k.Listen(_options.ListenAddress, _port, listen =>
             {
                 if (_certificate is not null)

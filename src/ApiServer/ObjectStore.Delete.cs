@@ -16,13 +16,8 @@ public sealed partial class ObjectStore
         }
     }
 
-    internal DeleteOutcome DeleteStored(ResourceType type, string? ns, string name, DeleteOptions options)
-    {
-        lock (_gate)
-        {
-            return DeleteLocked(type, ns, name, options);
-        }
-    }
+    internal DeleteOutcome DeleteStored(ResourceType type, string? ns, string name, DeleteOptions options, bool dryRun = false) =>
+        Write(dryRun, () => DeleteLocked(type, ns, name, options));
 
     private DeleteOutcome DeleteLocked(ResourceType type, string? ns, string name, DeleteOptions options)
     {
@@ -95,6 +90,11 @@ public sealed partial class ObjectStore
     private StoredObject RemoveLocked(Bucket bucket, ResourceType type, StoredObject old, JsonObject finalState)
     {
         var removed = Commit(bucket, finalState, old, WatchEventType.Deleted);
+        if (_dryRun)
+        {
+            return removed;
+        }
+
         AfterRemove(type, removed);
         CollectDependentsOf(removed.Uid);
         foreach (var owner in removed.Owners)
@@ -270,7 +270,7 @@ public sealed partial class ObjectStore
         }
 
         var finished = FinishNamespace(old.Name);
-        return finished ?? new DeleteOutcome(bucket.Objects.GetValueOrDefault(old.Key) ?? current, false);
+        return finished ?? new DeleteOutcome(_dryRun ? current : bucket.Objects.GetValueOrDefault(old.Key) ?? current, false);
     }
 
     private DeleteOutcome? FinishNamespace(string ns)

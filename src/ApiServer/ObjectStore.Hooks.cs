@@ -10,6 +10,20 @@ public sealed partial class ObjectStore
     private static readonly GroupResource ServicesResource = new(string.Empty, "services");
     private readonly ServiceIpAllocator _serviceIps = new();
 
+    /// <summary>Prunes, defaults and validates an incoming custom object by its CRD schema (when enabled), before any comparison.</summary>
+    private void ApplySchema(ResourceType type, JsonObject node)
+    {
+        if (_options.ApplyCrdSchemas && type.IsCustom && _registry.Find(type.GroupResource)?.OpenApiSchema is { } schema)
+        {
+            StructuralSchema.Apply(node, schema);
+            var errors = SchemaValidator.Validate(node, schema);
+            if (errors.Count > 0)
+            {
+                throw KubeApiException.Invalid(type, node.Metadata().GetString("name"), errors);
+            }
+        }
+    }
+
     private void BeforeWrite(ResourceType type, JsonObject node, StoredObject? old)
     {
         var resource = type.GroupResource;
@@ -23,7 +37,7 @@ public sealed partial class ObjectStore
         }
         else if (resource == ServicesResource)
         {
-            _serviceIps.Assign(node, old);
+            _serviceIps.Assign(node, old, reserve: !_dryRun);
         }
         else if (resource == CrdResource)
         {
@@ -44,7 +58,7 @@ public sealed partial class ObjectStore
 
     private void AfterWrite(ResourceType type, StoredObject stored)
     {
-        if (type.GroupResource == CrdResource && !stored.IsDeleting)
+        if (type.GroupResource == CrdResource && !stored.IsDeleting && !_dryRun)
         {
             foreach (var t in CustomResourceDefinitions.ToResourceTypes(stored.ToNode(), type))
             {

@@ -134,7 +134,6 @@ public sealed partial class ObjectStore
                     }
                 }
 
-                watcher.LastResourceVersion = _revision;
                 if (options.SendInitialEvents)
                 {
                     watcher.Write(WatchEventType.Bookmark, BookmarkJson(type, _revision, initialEventsEnd: true));
@@ -153,8 +152,6 @@ public sealed partial class ObjectStore
                 {
                     watcher.Offer(e);
                 }
-
-                watcher.LastResourceVersion = Math.Max(from.Value, _revision);
             }
 
             bucket.Watchers.Add(watcher);
@@ -183,7 +180,6 @@ public sealed partial class ObjectStore
                 return;
             }
 
-            watcher.LastResourceVersion = _revision;
             watcher.Write(WatchEventType.Bookmark, BookmarkJson(watcher.Type, _revision, initialEventsEnd: false));
         }
     }

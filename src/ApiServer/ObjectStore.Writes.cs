@@ -14,6 +14,7 @@ public sealed partial class ObjectStore
     private StoredObject CreateLocked(ResourceType type, string? ns, JsonObject node)
     {
         CheckKind(type, node);
+        ApplySchema(type, node);
         var meta = node.Metadata();
         var effectiveNs = NamespaceFor(type, ns, meta);
         var name = meta.GetString("name");
@@ -66,6 +67,7 @@ public sealed partial class ObjectStore
     private StoredObject ReplaceLocked(ResourceType type, string? ns, string name, JsonObject node, bool statusOnly)
     {
         CheckKind(type, node);
+        ApplySchema(type, node);
         var meta = node.Metadata();
         var bodyName = meta.GetString("name") ?? string.Empty;
         if (bodyName != name)
@@ -215,7 +217,8 @@ public sealed partial class ObjectStore
         var kind = node.GetString("kind");
         if (!string.IsNullOrEmpty(kind) && kind != type.Kind)
         {
-            throw KubeApiException.BadRequest($"the kind in the body ({kind}) does not match the resource {type.QualifiedName} (kind {type.Kind})");
+            var version = ResourceRegistry.SplitApiVersion(node.GetString("apiVersion") ?? type.StorageVersion).Version;
+            throw KubeApiException.BadRequest($"{kind} in version \"{version}\" cannot be handled as a {type.Kind}: the kind in the body does not match the resource {type.QualifiedName}");
         }
 
         var apiVersion = node.GetString("apiVersion");

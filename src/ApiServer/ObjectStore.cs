@@ -19,6 +19,7 @@ public sealed partial class ObjectStore
     private readonly Dictionary<string, int> _namespaceCounts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (GroupResource Resource, string Key)> _byUid = new(StringComparer.Ordinal);
     private long _revision;
+    private bool _dryRun;
 
     private sealed class Bucket(GroupResource resource)
     {
@@ -55,7 +56,7 @@ public sealed partial class ObjectStore
         }
     }
 
-    /// <summary>The newest resourceVersion no longer in the watch history (410 Expired at or below... before it).</summary>
+    /// <summary>The newest resourceVersion no longer in the watch history; watches from older ones get 410 Expired.</summary>
     public long CompactedResourceVersion
     {
         get
@@ -138,29 +139,39 @@ public sealed partial class ObjectStore
         }
     }
 
-    internal StoredObject CreateStored(ResourceType type, string? ns, JsonObject obj)
-    {
-        lock (_gate)
-        {
-            return CreateLocked(type, ns, obj);
-        }
-    }
+    internal StoredObject CreateStored(ResourceType type, string? ns, JsonObject obj, bool dryRun = false) =>
+        Write(dryRun, () => CreateLocked(type, ns, obj));
 
     /// <summary>PUT; <paramref name="created"/> tells whether it created a missing object (AllowCreateOnUpdate).</summary>
-    internal StoredObject ReplaceStored(ResourceType type, string? ns, string name, JsonObject obj, bool statusOnly, out bool created)
+    internal StoredObject ReplaceStored(ResourceType type, string? ns, string name, JsonObject obj, bool statusOnly, out bool created, bool dryRun = false)
     {
         lock (_gate)
         {
             created = !BucketFor(type).Objects.ContainsKey(KeyFor(type, ns ?? obj.Metadata().GetString("namespace") ?? "default", name));
-            return ReplaceLocked(type, ns, name, obj, statusOnly);
+            return Write(dryRun, () => ReplaceLocked(type, ns, name, obj, statusOnly));
         }
     }
 
-    internal StoredObject PatchStored(ResourceType type, string? ns, string name, PatchKind kind, string patch, bool statusOnly)
+    internal StoredObject PatchStored(ResourceType type, string? ns, string name, PatchKind kind, string patch, bool statusOnly, bool dryRun = false) =>
+        Write(dryRun, () => PatchLocked(type, ns, name, kind, patch, statusOnly));
+
+    /// <summary>
+    /// Runs a write under the lock. With <paramref name="dryRun"/> every rule and validation runs, but
+    /// <see cref="Commit"/> persists nothing, bumps no resourceVersion and notifies no watcher (dryRun=All).
+    /// </summary>
+    internal T Write<T>(bool dryRun, Func<T> write)
     {
         lock (_gate)
         {
-            return PatchLocked(type, ns, name, kind, patch, statusOnly);
+            _dryRun = dryRun;
+            try
+            {
+                return write();
+            }
+            finally
+            {
+                _dryRun = false;
+            }
         }
     }
 
@@ -183,6 +194,21 @@ public sealed partial class ObjectStore
     /// <summary>Assigns the next resourceVersion, stores (or removes) the object, indexes it and notifies watchers.</summary>
     private StoredObject Commit(Bucket bucket, JsonObject node, StoredObject? previous, string eventType)
     {
+        if (_dryRun)
+        {
+            // What the write would produce, at the resourceVersion the object has now (none for a create).
+            if (previous is null)
+            {
+                node.Metadata().Remove("resourceVersion");
+            }
+            else
+            {
+                node.Metadata()["resourceVersion"] = ObjectMeta.RvString(previous.ResourceVersion);
+            }
+
+            return StoredObject.From(node);
+        }
+
         var revision = ++_revision;
         node.Metadata()["resourceVersion"] = ObjectMeta.RvString(revision);
         var stored = StoredObject.From(node);

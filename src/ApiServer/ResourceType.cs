@@ -36,6 +36,9 @@ public sealed record ResourceType
 
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = [];
 
+    /// <summary>The storage version's openAPIV3Schema of a CRD (pruning and defaults when enabled).</summary>
+    public System.Text.Json.JsonElement? OpenApiSchema { get; init; }
+
     /// <summary>True when objects were defined through a CustomResourceDefinition (affects generation and create rules).</summary>
     public bool IsCustom { get; init; }
 

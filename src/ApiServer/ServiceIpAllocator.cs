@@ -12,7 +12,8 @@ internal sealed class ServiceIpAllocator
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
     private uint _next = 10;
 
-    public void Assign(JsonObject service, StoredObject? old)
+    /// <summary>Fills clusterIP(s); <paramref name="reserve"/> false (dry run) leaves the pool untouched.</summary>
+    public void Assign(JsonObject service, StoredObject? old, bool reserve = true)
     {
         if (service["spec"] is not JsonObject spec)
         {
@@ -42,15 +43,24 @@ internal sealed class ServiceIpAllocator
 
         if (string.IsNullOrEmpty(requested))
         {
+            var next = _next;
             do
             {
-                var n = _next++;
+                var n = next++;
                 requested = new IPAddress([10, 96, (byte)(n >> 8), (byte)n]).ToString();
             }
             while (_used.Contains(requested) || requested.EndsWith(".0", StringComparison.Ordinal));
+            if (reserve)
+            {
+                _next = next;
+            }
         }
 
-        _used.Add(requested);
+        if (reserve)
+        {
+            _used.Add(requested);
+        }
+
         spec["clusterIP"] = requested;
         spec["clusterIPs"] = new JsonArray(requested);
         spec["type"] ??= "ClusterIP";

@@ -31,7 +31,7 @@ internal static class TableConverter
             meta["remainingItemCount"] = remaining;
         }
 
-        var columns = Columns(type);
+        var columns = BuiltInColumns.For(type);
         var rows = new JsonArray();
         foreach (var item in items)
         {
@@ -59,7 +59,7 @@ internal static class TableConverter
     public static byte[] ToWatchTable(ResourceType type, string version, byte[] json, string includeObject, DateTimeOffset now)
     {
         var node = JsonNode.Parse(json)!.AsObject();
-        var columns = Columns(type);
+        var columns = BuiltInColumns.For(type);
         var table = new JsonObject
         {
             ["kind"] = "Table",
@@ -69,32 +69,6 @@ internal static class TableConverter
             ["rows"] = new JsonArray(RowFromNode(type, version, columns, node, includeObject, now)),
         };
         return JsonSerializer.SerializeToUtf8Bytes(table, JsonNodeContext.Default.JsonObject);
-    }
-
-    private static List<PrinterColumn> Columns(ResourceType type)
-    {
-        var name = new PrinterColumn("Name", "string", ".metadata.name", "Name must be unique within a namespace.", 0, "name");
-        var age = new PrinterColumn("Age", "date", ".metadata.creationTimestamp", "CreationTimestamp is a timestamp representing the server time when this object was created.");
-        if (type.PrinterColumns.Count > 0)
-        {
-            return [name, .. type.PrinterColumns];
-        }
-
-        return type.GroupResource switch
-        {
-            { Group: "", Resource: "pods" } =>
-            [
-                name,
-                new PrinterColumn("Ready", "string", string.Empty, "The aggregate readiness state of this pod for accepting traffic."),
-                new PrinterColumn("Status", "string", ".status.phase", "The aggregate status of the containers in this pod."),
-                new PrinterColumn("Restarts", "string", string.Empty, "The number of times the containers in this pod have been restarted."),
-                age,
-                new PrinterColumn("IP", "string", ".status.podIP", "IP address allocated to the pod.", 1),
-                new PrinterColumn("Node", "string", ".spec.nodeName", "Name of the Node this pod is assigned to.", 1),
-            ],
-            { Group: "", Resource: "namespaces" } => [name, new PrinterColumn("Status", "string", ".status.phase", "The status of the namespace"), age],
-            _ => [name, age],
-        };
     }
 
     private static JsonObject Row(ResourceType type, string version, List<PrinterColumn> columns, StoredObject item, string includeObject, DateTimeOffset now) =>
@@ -132,13 +106,9 @@ internal static class TableConverter
 
     private static JsonNode? Cell(ResourceType type, PrinterColumn column, JsonObject node, DateTimeOffset now)
     {
-        if (type.GroupResource is { Group: "", Resource: "pods" } && column.JsonPath.Length == 0)
+        if (column.JsonPath.Length == 0)
         {
-            var statuses = (node["status"]?["containerStatuses"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
-            var containers = (node["spec"]?["containers"] as JsonArray)?.Count ?? 0;
-            return column.Name == "Ready"
-                ? $"{statuses.Count(s => s["ready"] is JsonValue r && (bool)r)}/{containers}"
-                : statuses.Sum(s => (int?)s["restartCount"] ?? 0).ToString(CultureInfo.InvariantCulture);
+            return BuiltInColumns.Computed(type, column.Name, node);
         }
 
         var value = Resolve(node, column.JsonPath);
@@ -157,7 +127,7 @@ internal static class TableConverter
     }
 
     /// <summary>Follows a simple JSONPath like .spec.cidrBlock or .status.conditions[0].type.</summary>
-    private static JsonNode? Resolve(JsonNode node, string path)
+    internal static JsonNode? Resolve(JsonNode node, string path)
     {
         JsonNode? current = node;
         foreach (var raw in path.TrimStart('.').Split('.', StringSplitOptions.RemoveEmptyEntries))

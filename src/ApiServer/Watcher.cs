@@ -30,9 +30,6 @@ internal sealed class Watcher
 
     public bool Bookmarks { get; }
 
-    /// <summary>Highest resourceVersion offered so far (events or bookmarks).</summary>
-    public long LastResourceVersion { get; set; }
-
     public ChannelReader<WatchFrame> Reader => _frames.Reader;
 
     public bool Matches(StoredObject obj) =>
@@ -41,7 +38,6 @@ internal sealed class Watcher
     /// <summary>Translates a committed event into what this watcher sees, including selector transitions.</summary>
     public void Offer(StoreEvent e)
     {
-        LastResourceVersion = e.ResourceVersion;
         switch (e.Type)
         {
             case WatchEventType.Modified:

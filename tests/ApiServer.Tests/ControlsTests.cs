@@ -40,6 +40,19 @@ public class ControlsTests
     }
 
     [Fact]
+    public async Task DelayedRequestsAreHeldBeforeBeingServed()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        f.Server.Controls.DelayNextRequests(1, TimeSpan.FromMilliseconds(500), r => r.Verb == "list");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.OK, (await f.GetAsync(Cm)).Code);
+        Assert.True(clock.ElapsedMilliseconds >= 450, $"first list took {clock.ElapsedMilliseconds} ms");
+        clock.Restart();
+        await f.GetAsync(Cm);
+        Assert.True(clock.ElapsedMilliseconds < 450, $"second list took {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task RequestCountersCountPerVerbAndResource()
     {
         await using var f = await ServerFixture.StartAsync();

@@ -115,6 +115,42 @@ public class CrudTests
         Assert.Equal("BadRequest", (string?)status["reason"]);
     }
 
+    private static byte[] Field(int number, byte[] payload) => [(byte)((number << 3) | 2), (byte)payload.Length, .. payload];
+
+    private static byte[] Field(int number, string text) => Field(number, Encoding.UTF8.GetBytes(text));
+
+    private static async Task<HttpResponseMessage> PostProtobufAsync(ServerFixture f, string path, string apiVersion, string kind, byte[] raw)
+    {
+        byte[] body = [0x6b, 0x38, 0x73, 0x00, .. Field(1, [.. Field(1, apiVersion), .. Field(2, kind)]), .. Field(2, raw)];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/vnd.kubernetes.protobuf");
+        return await f.Http.PostAsync(path, content);
+    }
+
+    [Fact]
+    public async Task ProtobufConfigMapBodiesAreDecoded()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        byte[] meta = [.. Field(1, "cm"), .. Field(3, "default"), .. Field(11, [.. Field(1, "app"), .. Field(2, "web")])];
+        byte[] raw = [.. Field(1, meta), .. Field(2, [.. Field(1, "a"), .. Field(2, "b")])];
+        using var response = await PostProtobufAsync(f, "/api/v1/namespaces/default/configmaps", "v1", "ConfigMap", raw);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var (_, cm) = await f.GetAsync("/api/v1/namespaces/default/configmaps/cm");
+        Assert.Equal("b", (string?)cm["data"]!["a"]);
+        Assert.Equal("web", (string?)cm["metadata"]!["labels"]!["app"]);
+    }
+
+    [Fact]
+    public async Task ProtobufBodiesOfKindsWithoutASchemaAre415()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        using var response = await PostProtobufAsync(f, "/api/v1/namespaces/default/services", "v1", "Service", [.. Field(1, Field(1, "s")), .. Field(2, Field(3, "None"))]);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        using var yaml = new StringContent("kind: Pod", Encoding.UTF8, "application/yaml");
+        using var yamlResponse = await f.Http.PostAsync("/api/v1/namespaces/default/pods", yaml);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, yamlResponse.StatusCode);
+    }
+
     [Fact]
     public async Task KindOrApiVersionNotMatchingTheEndpointIs400()
     {

@@ -74,6 +74,15 @@ public class KubectlTests
                 metadata: {name: ovn-default}
                 spec: {cidrBlock: 10.16.0.0/16}
                 """;
+            // Generator commands send protobuf bodies.
+            (exit, output) = await RunAsync(kubeconfig, "create namespace demo");
+            Assert.True(exit == 0, output);
+            (exit, output) = await RunAsync(kubeconfig, "-n demo create configmap settings --from-literal=mode=fast");
+            Assert.True(exit == 0, output);
+            (exit, output) = await RunAsync(kubeconfig, "-n demo get configmap settings -o jsonpath={.data.mode}");
+            Assert.True(exit == 0, output);
+            Assert.Equal("fast", output.Trim());
+
             // As with a real cluster, the CRD must exist before kubectl can validate its objects.
             (exit, output) = await RunAsync(kubeconfig, "apply -f -", Crd);
             Assert.True(exit == 0, output);

@@ -153,4 +153,27 @@ public class ListTests
         Assert.Equal("PartialObjectMetadata", (string?)rows[0]!["object"]!["kind"]);
         Assert.Equal("default", (string?)rows[0]!["object"]!["metadata"]!["namespace"]);
     }
+
+    [Fact]
+    public async Task TablesForNodesServicesAndEventsUseTheirUsualColumns()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        const string Table = "application/json;as=Table;v=v1;g=meta.k8s.io";
+        await f.CreateAsync("/api/v1/nodes", JsonNode.Parse("""{"metadata":{"name":"n1"},"status":{"conditions":[{"type":"Ready","status":"True"}]}}""")!.AsObject());
+        var node = (await f.GetAsync("/api/v1/nodes/n1")).Body;
+        node["status"] = JsonNode.Parse("""{"conditions":[{"type":"Ready","status":"True"}],"nodeInfo":{"kubeletVersion":"v1.32.0"}}""");
+        await f.PutAsync("/api/v1/nodes/n1/status", node);
+        var (_, nodes) = await f.SendAsync(HttpMethod.Get, "/api/v1/nodes", accept: Table);
+        Assert.Equal(["n1", "Ready"], nodes["rows"]![0]!["cells"]!.AsArray().Take(2).Select(c => (string?)c));
+
+        await f.CreateAsync("/api/v1/namespaces/default/services", JsonNode.Parse("""{"metadata":{"name":"web"},"spec":{"ports":[{"port":80,"protocol":"TCP"}]}}""")!.AsObject());
+        var (_, services) = await f.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/services", accept: Table);
+        var cells = services["rows"]![0]!["cells"]!.AsArray();
+        Assert.Equal("ClusterIP", (string?)cells[1]);
+        Assert.Equal("80/TCP", (string?)cells[3]);
+
+        await f.CreateAsync("/api/v1/namespaces/default/events", JsonNode.Parse("""{"metadata":{"name":"e1"},"type":"Warning","reason":"Failed","message":"boom","involvedObject":{"kind":"Pod","name":"p"}}""")!.AsObject());
+        var (_, events) = await f.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/events", accept: Table);
+        Assert.Equal(["Warning", "Failed", "pod/p", "boom"], events["rows"]![0]!["cells"]!.AsArray().Skip(1).Select(c => (string?)c));
+    }
 }

@@ -237,6 +237,33 @@ public class WatchTests
         Assert.Equal((HttpStatusCode)422, code);
     }
 
+    [Fact]
+    public async Task WatchInAnotherServedVersionRewritesApiVersion()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        await f.CreateCrdAsync("kubevirt.io", "virtualmachines", "VirtualMachine", namespaced: true, status: true, "v1", "v1alpha3");
+        await using var watch = await WatchClient.OpenAsync(f.Http, $"/apis/kubevirt.io/v1alpha3/namespaces/default/virtualmachines?watch=1&resourceVersion={Rv(f.Server.Store.CurrentResourceVersion)}");
+        await f.CreateAsync("/apis/kubevirt.io/v1/namespaces/default/virtualmachines", ServerFixture.Custom("kubevirt.io/v1", "VirtualMachine", "vm"));
+        var e = await watch.NextAsync();
+        Assert.Equal("kubevirt.io/v1alpha3", (string?)e!["object"]!["apiVersion"]);
+    }
+
+    [Fact]
+    public async Task TableWatchWrapsEachObjectInATableRow()
+    {
+        await using var f = await ServerFixture.StartAsync();
+        await f.CreateAsync(Cm, ServerFixture.ConfigMap("t"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Cm + "?watch=1");
+        request.Headers.TryAddWithoutValidation("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");
+        using var response = await f.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var e = JsonNode.Parse((await reader.ReadLineAsync(cts.Token))!)!;
+        Assert.Equal("ADDED", (string?)e["type"]);
+        Assert.Equal("Table", (string?)e["object"]!["kind"]);
+        Assert.Equal("t", (string?)e["object"]!["rows"]![0]!["cells"]![0]);
+    }
+
     internal static async Task WaitForAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(5);

@@ -144,7 +144,14 @@ public sealed class OvsdbLspBenchmark : IBenchmark
 
     private static async Task<long> HeapHeldByClientAsync(OvsdbServerProcess server, CancellationToken cancellationToken)
     {
+        var stopwatch = Stopwatch.StartNew();
         var client = await ConnectAsync(server, cancellationToken);
+        var rows = client.Cache.Count(LogicalSwitchPort.Table);
+        if (rows == Ports)
+        {
+            BenchReport.Figure("ovsdb_cache_initial_load", rows / stopwatch.Elapsed.TotalSeconds, "rows/s");
+        }
+
         var connected = GC.GetTotalMemory(forceFullCollection: true);
         GC.KeepAlive(client.Cache);
         await client.DisposeAsync();

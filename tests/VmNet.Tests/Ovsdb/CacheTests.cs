@@ -102,6 +102,8 @@ public sealed class CacheTests : IAsyncLifetime
         await Timeouts.UntilAsync(() => _client.Cache.Count(LogicalSwitchPort.Table) == 2, "orphan port gone from the cache");
         Assert.Empty(_client.Cache.FindOrphans(LogicalSwitchPort.Table, "Pod", new HashSet<string> { "default/pod0", "default/pod2" }));
         Assert.Equal(2, _client.Cache.FindOwnedByKind(LogicalSwitchPort.Table, "Pod").Count);
+        Assert.Equal("blue-p2", Assert.Single(_client.Cache.FindOwnedBy<LogicalSwitchPort>(new Ownership("Pod", "default/pod2"))).Name);
+        Assert.Equal("blue-p0", Assert.Single(_client.Cache.FindOrphans<LogicalSwitchPort>("Pod", new HashSet<string> { "default/pod2" })).Name);
     }
 
     [Fact]

@@ -149,4 +149,34 @@ public sealed class ReconnectTests : IAsyncLifetime
         Assert.True(client.Resumes >= 1);
         Assert.Equal(["after", "before", "during"], client.Cache.Rows<LogicalSwitch>().Select(s => s.Name).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task TheFirstConnectionCanWaitForAServerThatStartsLater()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "vmnet-ovsdb-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(directory);
+        var options = OvsdbServerOptions.ForNorthbound(directory);
+        try
+        {
+            var connecting = OvsdbClient.ConnectAsync(
+                new OvsdbClientOptions
+                {
+                    Endpoints = [VmNet.Ovsdb.Wire.OvsdbEndpoint.Unix(Path.Combine(directory, options.Name + ".sock"))],
+                    Database = "OVN_Northbound",
+                    RetryInitialConnection = true,
+                    ReconnectInitialDelay = TimeSpan.FromMilliseconds(50),
+                    ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
+                },
+                Timeouts.Token());
+            await Task.Delay(400);
+            Assert.False(connecting.IsCompleted);
+            await using var late = await OvsdbServerProcess.StartAsync(options);
+            await using var client = await connecting;
+            Assert.True(client.IsConnected);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

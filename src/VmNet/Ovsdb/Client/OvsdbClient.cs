@@ -41,22 +41,7 @@ public sealed partial class OvsdbClient : IAsyncDisposable
         Schema = schema;
         Cache = new OvsdbCache(schema, options.Tables, _logger);
         _monitorCondSinceSupported = options.PreferMonitorCondSince;
-        _reconnectPipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<OvsdbException>().Handle<IOException>(),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.ReconnectInitialDelay,
-                MaxDelay = options.ReconnectMaxDelay,
-                MaxRetryAttempts = int.MaxValue,
-                OnRetry = args =>
-                {
-                    _logger.LogWarning("OVSDB {Database}: reconnect attempt {Attempt} failed ({Error}); next in {Delay}", Database, args.AttemptNumber + 1, args.Outcome.Exception?.Message, args.RetryDelay);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        _reconnectPipeline = BuildRetryPipeline(options, _logger, "reconnect");
     }
 
     public DatabaseSchema Schema { get; }
@@ -76,7 +61,10 @@ public sealed partial class OvsdbClient : IAsyncDisposable
     /// <summary>Reconnects where the server resumed from our last transaction id (monitor_cond_since found it).</summary>
     public long Resumes => Interlocked.Read(ref _resumes);
 
-    /// <summary>Connects, fetches the schema, and fills the cache before returning. The first connection is not retried.</summary>
+    /// <summary>
+    /// Connects, fetches the schema, and fills the cache before returning. The first connection is
+    /// retried with backoff only when <see cref="OvsdbClientOptions.RetryInitialConnection"/> is set.
+    /// </summary>
     public static async Task<OvsdbClient> ConnectAsync(OvsdbClientOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -85,9 +73,22 @@ public sealed partial class OvsdbClient : IAsyncDisposable
             throw new ArgumentException("OvsdbClientOptions.Endpoints is empty", nameof(options));
         }
 
-        var endpoint = options.Endpoints[0];
+        if (!options.RetryInitialConnection)
+        {
+            return await ConnectOnceAsync(options, options.Endpoints[0], cancellationToken).ConfigureAwait(false);
+        }
+
+        var pipeline = BuildRetryPipeline(options, options.Logger ?? NullLogger.Instance, "initial connection");
+        var attempt = 0;
+        return await pipeline.ExecuteAsync(
+            async token => await ConnectOnceAsync(options, options.Endpoints[attempt++ % options.Endpoints.Count], token).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<OvsdbClient> ConnectOnceAsync(OvsdbClientOptions options, Wire.OvsdbEndpoint endpoint, CancellationToken cancellationToken)
+    {
         var session = await OvsdbSession.ConnectAsync(endpoint, options.Ssl, options.ProbeInterval, options.Logger, cancellationToken).ConfigureAwait(false);
-        OvsdbClient client;
+        OvsdbClient? client = null;
         try
         {
             var schema = await session.GetSchemaAsync(options.Database, cancellationToken).ConfigureAwait(false);
@@ -97,6 +98,11 @@ public sealed partial class OvsdbClient : IAsyncDisposable
         catch
         {
             await session.DisposeAsync().ConfigureAwait(false);
+            if (client is not null)
+            {
+                await client.Cache.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
 
@@ -104,6 +110,24 @@ public sealed partial class OvsdbClient : IAsyncDisposable
         client._supervisor = Task.Run(client.SuperviseAsync);
         return client;
     }
+
+    private static ResiliencePipeline BuildRetryPipeline(OvsdbClientOptions options, ILogger logger, string what) =>
+        new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<OvsdbException>().Handle<IOException>(),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.ReconnectInitialDelay,
+                MaxDelay = options.ReconnectMaxDelay,
+                MaxRetryAttempts = int.MaxValue,
+                OnRetry = args =>
+                {
+                    logger.LogWarning("OVSDB {Database}: {What} attempt {Attempt} failed ({Error}); next in {Delay}", options.Database, what, args.AttemptNumber + 1, args.Outcome.Exception?.Message, args.RetryDelay);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
 
     /// <summary>Waits until a connection with a synchronised cache is available.</summary>
     public async Task WaitConnectedAsync(CancellationToken cancellationToken) => await CurrentSessionAsync(cancellationToken).ConfigureAwait(false);

@@ -26,6 +26,9 @@ public sealed class OvsdbClientOptions
 
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>Keep retrying the first connection with the reconnect backoff (e.g. a controller starting before OVN central).</summary>
+    public bool RetryInitialConnection { get; init; }
+
     /// <summary>Use monitor_cond_since (resume from the last transaction id) when the server has it.</summary>
     public bool PreferMonitorCondSince { get; init; } = true;
 

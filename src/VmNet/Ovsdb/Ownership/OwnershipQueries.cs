@@ -1,4 +1,5 @@
 using VmNet.Ovsdb.Cache;
+using VmNet.Ovsdb.Typed;
 
 namespace VmNet.Ovsdb;
 
@@ -25,4 +26,12 @@ public static class OwnershipQueries
         cache.FindOwnedByKind(table, kind)
             .Where(r => r.ExternalId(Ownership.OwnerKey) is not { } key || !liveKeys.Contains(key))
             .ToArray();
+
+    /// <summary>Typed rows owned by exactly this owner.</summary>
+    public static IReadOnlyList<T> FindOwnedBy<T>(this OvsdbCache cache, Ownership owner)
+        where T : IOvsdbTypedRow<T> => cache.FindOwnedBy(T.TableName, owner).Select(T.FromRow).ToArray();
+
+    /// <summary>Typed rows owned by <paramref name="kind"/> whose owner key is not in <paramref name="liveKeys"/>.</summary>
+    public static IReadOnlyList<T> FindOrphans<T>(this OvsdbCache cache, string kind, IReadOnlySet<string> liveKeys)
+        where T : IOvsdbTypedRow<T> => cache.FindOrphans(T.TableName, kind, liveKeys).Select(T.FromRow).ToArray();
 }

@@ -29,7 +29,7 @@ public sealed class OvsdbSession : IAsyncDisposable
     /// <summary>Called on the read loop, in wire order, for each update2/update3 notification.</summary>
     public Action<UpdateNotification>? UpdateHandler { get; set; }
 
-    /// <summary>Called on the read loop when the server reports a lock it granted or stole.</summary>
+    /// <summary>Called on the read loop for other notifications (e.g. the lock methods' <c>locked</c>/<c>stolen</c>).</summary>
     public Action<string, JsonElement>? OtherNotificationHandler { get; set; }
 
     public Task<Exception> Closed => _connection.Closed;

@@ -52,15 +52,16 @@ public static class OvsdbJson
                     ? (json.ValueKind == JsonValueKind.True ? True : False)
                     : throw Mismatch(json, type);
             case JsonValueKind.Array when json.GetArrayLength() == 2 && json[0].ValueKind == JsonValueKind.String:
-                var tag = json[0].GetString();
-                if (tag == "uuid" && type is null or { Type: AtomicType.Uuid })
+                // ValueEquals compares the UTF-8 bytes in place: no string per tag on hot paths.
+                var tag = json[0];
+                if (tag.ValueEquals("uuid"u8) && type is null or { Type: AtomicType.Uuid })
                 {
-                    return json[1].ValueKind == JsonValueKind.String && Guid.TryParse(json[1].GetString(), out var g)
+                    return json[1].ValueKind == JsonValueKind.String && json[1].TryGetGuid(out var g)
                         ? g
                         : throw new OvsdbProtocolException($"invalid uuid atom {json.GetRawText()}");
                 }
 
-                if (tag == "named-uuid" && type is null or { Type: AtomicType.Uuid })
+                if (tag.ValueEquals("named-uuid"u8) && type is null or { Type: AtomicType.Uuid })
                 {
                     return new NamedUuid(json[1].GetString() ?? throw new OvsdbProtocolException($"invalid named-uuid {json.GetRawText()}"));
                 }
@@ -211,8 +212,8 @@ public static class OvsdbJson
     {
         if (json.ValueKind == JsonValueKind.Array && json.GetArrayLength() == 2 && json[0].ValueKind == JsonValueKind.String)
         {
-            var tag = json[0].GetString();
-            if (tag == "set")
+            var tag = json[0];
+            if (tag.ValueEquals("set"u8))
             {
                 var items = json[1];
                 if (items.ValueKind != JsonValueKind.Array)
@@ -236,7 +237,7 @@ public static class OvsdbJson
                 return new OvsdbSet(array);
             }
 
-            if (tag == "map")
+            if (tag.ValueEquals("map"u8))
             {
                 return ReadMap(json[1], keyType, valueType);
             }

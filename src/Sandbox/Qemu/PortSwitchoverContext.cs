@@ -1,0 +1,11 @@
+using VmNet.Sandbox.Rig;
+
+namespace VmNet.Sandbox.Qemu;
+
+/// <summary>Everything a switchover needs about one migration. Chassis names are the nodes' names (system-id).</summary>
+public sealed record PortSwitchoverContext(OvnCentral Central, string LogicalPort, VmAttachment Source, VmAttachment Target)
+{
+    public string SourceChassis => Source.Node.Name;
+
+    public string TargetChassis => Target.Node.Name;
+}
