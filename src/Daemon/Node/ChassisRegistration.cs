@@ -38,7 +38,7 @@ public sealed class ChassisRegistration(OvsdbClient ovs, DaemonOptions options)
         var changed = keys.Where(k => root.ExternalIds.GetValueOrDefault(k.Key) != k.Value).ToDictionary(StringComparer.Ordinal);
         if (changed.Count > 0)
         {
-            await ovs.TransactAsync(Ops.SetMapKeys(OpenVSwitch.Table, root.Uuid, "external_ids", changed).ToList(), cancellationToken).ConfigureAwait(false);
+            await ovs.TransactAsync([Ops.SetMapKeys(OpenVSwitch.Table, root.Uuid, "external_ids", changed)], cancellationToken).ConfigureAwait(false);
         }
 
         return systemId;

@@ -122,7 +122,7 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
                 ["ingress_policing_burst"] = policeOnOvs ? qos.PolicingBurstKbit : 0L,
             }),
         };
-        ops.AddRange(Ops.SetMapKeys(Interface.Table, iface.Uuid, "external_ids", new Dictionary<string, string>
+        ops.Add(Ops.SetMapKeys(Interface.Table, iface.Uuid, "external_ids", new Dictionary<string, string>
         {
             [OvsExternalIds.EgressRate] = qos.EgressRateMbps.ToString(CultureInfo.InvariantCulture),
         }));

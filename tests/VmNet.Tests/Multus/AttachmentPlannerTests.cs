@@ -128,3 +128,39 @@ public class AttachmentPlannerTests
     [InlineData("a.b", false)]
     public void IsOvnProviderMatchesKubeOvn(string provider, bool expected) => Assert.Equal(expected, ProviderNames.IsOvnProvider(provider));
 }
+
+public class PrimaryDefaultRouteTests
+{
+    [Theory]
+    [InlineData(null, null, null, true)]
+    [InlineData("att1", null, null, true)]
+    [InlineData("att1", "true", null, false)]
+    [InlineData("att1", null, "false", false)]
+    [InlineData("att1", "true", "true", true)]
+    [InlineData("""[{"name":"att1","default-route":["10.1.0.1"]}]""", null, null, false)]
+    public void AgreesWithThePlanner(string? networks, string? secondary, string? primary, bool expected)
+    {
+        var annotations = new Dictionary<string, string>();
+        if (networks is not null)
+        {
+            annotations[MultusAnnotations.Networks] = networks;
+        }
+
+        if (secondary is not null)
+        {
+            annotations["att1.default.ovn.kubernetes.io/default_route"] = secondary;
+        }
+
+        if (primary is not null)
+        {
+            annotations["ovn.kubernetes.io/default_route"] = primary;
+        }
+
+        Assert.Equal(expected, PrimaryDefaultRoute.Carries(annotations, "default"));
+        if (!(secondary == "true" && primary == "true"))
+        {
+            var plan = AttachmentPlanner.Plan("default", annotations, (_, _) => new NadConfig(NadKind.Ovn, null));
+            Assert.Equal(expected, plan.ImplicitOvnDefaultRoute);
+        }
+    }
+}
