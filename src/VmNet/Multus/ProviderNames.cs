@@ -30,4 +30,17 @@ public static class ProviderNames
         var fields = provider.Split('.');
         return fields.Length == 4 && fields[2] == Ovn ? string.Join('.', fields[..3]) : provider;
     }
+    /// <summary>
+    /// The provider a CNI call serves: Multus sends the NAD's own provider (<c>&lt;nad&gt;.&lt;ns&gt;.ovn</c>) even when the
+    /// same NAD is attached several times; the pod's keys then use <c>&lt;provider&gt;.&lt;ifName&gt;</c> (facts §2.1), which
+    /// wins when the controller allocated it.
+    /// </summary>
+    public static string ForInterface(string provider, string ifName, IReadOnlyDictionary<string, string>? annotations)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        var perInterface = $"{provider}.{ifName}";
+        return provider != Ovn && IsOvnProvider(provider) && annotations is not null && annotations.ContainsKey($"{perInterface}.kubernetes.io/allocated")
+            ? perInterface
+            : provider;
+    }
 }

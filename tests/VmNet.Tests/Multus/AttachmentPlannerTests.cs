@@ -164,3 +164,16 @@ public class PrimaryDefaultRouteTests
         }
     }
 }
+
+public class ProviderForInterfaceTests
+{
+    [Fact]
+    public void PerInterfaceProviderWinsOnlyWhenAllocated()
+    {
+        var annotations = new Dictionary<string, string> { ["attb.default.ovn.n1.kubernetes.io/allocated"] = "true" };
+        Assert.Equal("attb.default.ovn.n1", ProviderNames.ForInterface("attb.default.ovn", "n1", annotations));
+        Assert.Equal("attb.default.ovn", ProviderNames.ForInterface("attb.default.ovn", "n2", annotations));
+        Assert.Equal("ovn", ProviderNames.ForInterface("ovn", "n1", new Dictionary<string, string> { ["ovn.n1.kubernetes.io/allocated"] = "true" }));
+        Assert.Equal("mv.default", ProviderNames.ForInterface("mv.default", "n1", new Dictionary<string, string> { ["mv.default.n1.kubernetes.io/allocated"] = "true" }));
+    }
+}

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using VmNet.Controller.Attachments;
+using VmNet.Controller.Hosting;
+using VmNet.Controller.Pods;
+using VmNet.E2E.Daemon;
+using VmNet.E2E.Rig;
+using VmNet.Kube;
+using VmNet.Kube.Models;
+using VmNet.Multus;
+using VmNet.Sandbox.Rig;
+
+namespace VmNet.E2E.Multus;
+
+/// <summary>
+/// Multus secondary NICs end to end: our controller (addressing + attachments) allocates, our daemons plug each NIC
+/// the way Multus calls the CNI binary (once per attachment, the NAD's config on stdin), on two rig nodes. A pod
+/// has the default NIC plus three attachments: one on subnet A, two of the same NAD on subnet B.
+/// </summary>
+[Collection(RigCollection.Name)]
+public sealed class MultusDataPathTests(DaemonRigFixture fixture) : IClassFixture<DaemonRigFixture>, IAsyncLifetime
+{
+    private const string Ns = "default";
+    private const string Networks = "atta,attb@n1,attb@n2";
+    private static readonly (string IfName, string NetconfProvider, string Provider)[] Nics =
+    [
+        ("eth0", "ovn", "ovn"),
+        ("net1", "atta.default.ovn", "atta.default.ovn"),
+        ("n1", "attb.default.ovn", "attb.default.ovn.n1"),
+        ("n2", "attb.default.ovn", "attb.default.ovn.n2"),
+    ];
+
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _controller;
+
+    public async Task InitializeAsync()
+    {
+        foreach (var crd in RigCrds.All())
+        {
+            try
+            {
+                await fixture.Kube.CreateAsync(crd);
+            }
+            catch (KubeConflictException)
+            {
+                // Another test class of this rig registered it.
+            }
+        }
+
+        await fixture.Kube.CreateAsync(Subnet("mul-a", "10.201.0.0/24", "atta.default.ovn"));
+        await fixture.Kube.CreateAsync(Subnet("mul-b", "10.202.0.0/24", "attb.default.ovn"));
+        foreach (var nad in new[] { "atta", "attb" })
+        {
+            await fixture.Kube.CreateAsync(new V1NetworkAttachmentDefinition
+            {
+                ApiVersion = "k8s.cni.cncf.io/v1",
+                Kind = "NetworkAttachmentDefinition",
+                Metadata = new V1ObjectMeta { Name = nad, Namespace = Ns },
+                Spec = new V1NetworkAttachmentDefinitionSpec { Config = $$"""{"cniVersion":"1.0.0","type":"kube-ovn","server_socket":"/run/vmnet.sock","provider":"{{nad}}.{{Ns}}.ovn"}""" },
+            });
+        }
+
+        var options = new ControllerOptions
+        {
+            DisableLeaderElection = true,
+            WorkerCount = 4,
+            GcInterval = TimeSpan.FromHours(1),
+            DefaultSubnet = KubeOvnTopology.Switch,
+            DefaultCidr = KubeOvnTopology.Cidr,
+            ClusterRouter = KubeOvnTopology.Router,
+            NorthboundAddress = fixture.Central.NorthboundConnection,
+        };
+        var host = new ControllerHost(options, fixture.Kube, NullLoggerFactory.Instance, modules: [new RigSubnetModule(), new AddressingModule(), new AttachmentsModule()]);
+        _controller = Task.Run(() => host.RunAsync(_stop.Token));
+        var started = await Task.WhenAny(host.Started, _controller).WaitAsync(TimeSpan.FromSeconds(60));
+        if (started == _controller)
+        {
+            await _controller;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await (_controller ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    [Fact]
+    public async Task EveryNicHasItsAddressMacAndRoutesOnlyTheChosenOneTheDefaultAndEachReachesItsPeerAcrossNodes()
+    {
+        var p1 = await PlugAsync("mul1", fixture.Node1);
+        var p2 = await PlugAsync("mul2", fixture.Node2);
+
+        foreach (var pod in new[] { p1, p2 })
+        {
+            var links = JsonDocument.Parse((await ExecAsync(pod.Netns, "ip", "-j", "addr", "show")).Stdout).RootElement;
+            foreach (var (ifName, _, provider) in Nics)
+            {
+                var link = links.EnumerateArray().Single(l => l.GetProperty("ifname").GetString() == ifName);
+                Assert.Equal(pod.Annotations[$"{provider}.kubernetes.io/mac_address"], link.GetProperty("address").GetString());
+                var ip = pod.Annotations[$"{provider}.kubernetes.io/ip_address"];
+                Assert.Contains(link.GetProperty("addr_info").EnumerateArray(), a => a.GetProperty("local").GetString() == ip);
+                var cidr = pod.Annotations[$"{provider}.kubernetes.io/cidr"];
+                Assert.Contains(cidr, (await ExecAsync(pod.Netns, "ip", "route", "show", "dev", ifName)).Stdout, StringComparison.Ordinal);
+            }
+
+            // Only net1 (atta) carries the default route, via its own gateway.
+            var defaults = (await ExecAsync(pod.Netns, "ip", "-4", "route", "show", "default")).Stdout.Trim().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var only = Assert.Single(defaults);
+            Assert.Contains("via 10.201.0.1 dev net1", only, StringComparison.Ordinal);
+        }
+
+        // Each NIC reaches the peer's NIC of the same network on the other node.
+        foreach (var (ifName, _, provider) in Nics)
+        {
+            var target = p2.Annotations[$"{provider}.kubernetes.io/ip_address"];
+            var ping = await ExecAsync(p1.Netns, "ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", ifName, target);
+            Assert.True(ping.ExitCode == 0, $"{ifName} -> {target}: {ping.Stdout}{ping.Stderr}");
+        }
+    }
+
+    private sealed record PluggedPod(string Name, string Netns, IReadOnlyDictionary<string, string> Annotations);
+
+    private async Task<PluggedPod> PlugAsync(string label, OvsNode node)
+    {
+        var name = $"{label}-{fixture.Rig.RunId.Value}";
+        var netns = await fixture.NewNetnsAsync();
+        await fixture.CreatePodAsync(name, node, new Dictionary<string, string>
+        {
+            [MultusAnnotations.Networks] = Networks,
+            ["atta.default.ovn.kubernetes.io/default_route"] = "true",
+        });
+        var annotations = await WaitAllocatedAsync(name);
+        var containerId = (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
+        foreach (var (ifName, netconfProvider, _) in Nics)
+        {
+            // What Multus does: one CNI call per network, the NAD's config (our socket on this node) on stdin.
+            var netconf = $$"""{"cniVersion":"1.0.0","name":"{{netconfProvider}}","type":"kube-ovn","server_socket":"{{fixture.SocketPath(node)}}","provider":"{{netconfProvider}}","daemon_timeout_seconds":90}""";
+            var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, ifName, Ns, name, netconf, Timeouts.Token(120));
+            Assert.True(add.ExitCode == 0, $"ADD {ifName}: {add.Stdout}{add.Stderr}");
+        }
+
+        return new PluggedPod(name, netns, annotations);
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>> WaitAllocatedAsync(string name)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var pod = await fixture.Kube.GetAsync<V1Pod>(Ns, name);
+            var a = pod.Metadata?.Annotations ?? [];
+            if (Nics.All(n => a.GetValueOrDefault($"{n.Provider}.kubernetes.io/allocated") == "true"))
+            {
+                return a;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"pod {name} not allocated: {string.Join(", ", a.Select(p => p.Key + "=" + p.Value))}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static V1Subnet Subnet(string name, string cidr, string provider) => new()
+    {
+        ApiVersion = "kubeovn.io/v1",
+        Kind = "Subnet",
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new V1SubnetSpec { CidrBlock = cidr, Provider = provider, DisableGatewayCheck = true },
+    };
+
+    private static Task<CommandResult> ExecAsync(string netns, string file, params string[] args) =>
+        NetworkNamespace.ExecAsync(netns, file, args, TimeSpan.FromSeconds(60));
+}
