@@ -35,11 +35,11 @@ public sealed class DhclientRun : IDisposable
     }
 
     /// <summary>Asks for a lease (or re-requests the recorded one) on <paramref name="ifName"/>; returns what was recorded.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> AcquireAsync(TestPod pod, string ifName = "eth0")
+    public async Task<IReadOnlyDictionary<string, string>> AcquireAsync(string netns, string ifName = "eth0")
     {
         File.Delete(Record);
-        var result = await pod.ExecAsync("dhclient", ["-1", "-v", "-cf", Config, "-sf", Script, "-lf", Lease, "-pf", Pid, ifName], TimeSpan.FromSeconds(40));
-        await StopAsync(pod, ifName);
+        var result = await NetworkNamespace.ExecAsync(netns, "dhclient", ["-1", "-v", "-cf", Config, "-sf", Script, "-lf", Lease, "-pf", Pid, ifName], TimeSpan.FromSeconds(40));
+        await StopAsync(netns, ifName);
         if (!File.Exists(Record))
         {
             throw new InvalidOperationException($"dhclient got no lease (exit {result.ExitCode}): {result.Stdout}\n{result.Stderr}");
@@ -51,12 +51,12 @@ public sealed class DhclientRun : IDisposable
             .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
     }
 
-    private async Task StopAsync(TestPod pod, string ifName)
+    private async Task StopAsync(string netns, string ifName)
     {
         if (File.Exists(Pid) && int.TryParse(File.ReadAllText(Pid).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out _))
         {
             // -x stops the backgrounded client without releasing the lease (renewal tests re-request it).
-            await pod.ExecAsync("dhclient", ["-x", "-cf", Config, "-sf", Script, "-lf", Lease, "-pf", Pid, ifName], TimeSpan.FromSeconds(10));
+            await NetworkNamespace.ExecAsync(netns, "dhclient", ["-x", "-cf", Config, "-sf", Script, "-lf", Lease, "-pf", Pid, ifName], TimeSpan.FromSeconds(10));
         }
     }
 

@@ -37,7 +37,7 @@ public sealed class OvnDhcpTests(DhcpRigFixture fixture) : IClassFixture<DhcpRig
         using var vm2Client = new DhclientRun();
         foreach (var (vm, ip, client) in new[] { (fixture.Vm1, "10.16.0.31", vm1Client), (fixture.Vm2, "10.16.0.32", vm2Client) })
         {
-            var lease = await client.AcquireAsync(vm);
+            var lease = await client.AcquireAsync(vm.Netns);
             Assert.Equal("BOUND", lease["reason"]);
             Assert.Equal(ip, lease["new_ip_address"]);
             Assert.Equal("255.255.0.0", lease["new_subnet_mask"]);
@@ -53,7 +53,7 @@ public sealed class OvnDhcpTests(DhcpRigFixture fixture) : IClassFixture<DhcpRig
         Assert.Equal(uuid, await rows.EnsureAsync(changed, owner, CancellationToken.None));
         Assert.Equal(serverMac, changed.Options["server_mac"]);
         // Same lease file: the client re-requests its lease (INIT-REBOOT) instead of discovering anew.
-        var renewed = await vm1Client.AcquireAsync(fixture.Vm1);
+        var renewed = await vm1Client.AcquireAsync(fixture.Vm1.Netns);
         Assert.Equal("REBOOT", renewed["reason"]);
         Assert.Equal("10.16.0.31", renewed["new_ip_address"]);
         Assert.Equal("10.16.0.99", renewed["new_domain_name_servers"]);

@@ -1,8 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
-using VmNet.Controller.Attachments;
-using VmNet.Controller.Hosting;
-using VmNet.Controller.Pods;
 using VmNet.E2E.Daemon;
 using VmNet.E2E.Rig;
 using VmNet.Kube;
@@ -30,67 +26,23 @@ public sealed class MultusDataPathTests(DaemonRigFixture fixture) : IClassFixtur
         ("n2", "attb.default.ovn", "attb.default.ovn.n2"),
     ];
 
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _controller;
+    private RigController? _controller;
 
     public async Task InitializeAsync()
     {
-        foreach (var crd in RigCrds.All())
-        {
-            try
-            {
-                await fixture.Kube.CreateAsync(crd);
-            }
-            catch (KubeConflictException)
-            {
-                // Another test class of this rig registered it.
-            }
-        }
-
-        await fixture.Kube.CreateAsync(Subnet("mul-a", "10.201.0.0/24", "atta.default.ovn"));
-        await fixture.Kube.CreateAsync(Subnet("mul-b", "10.202.0.0/24", "attb.default.ovn"));
-        foreach (var nad in new[] { "atta", "attb" })
-        {
-            await fixture.Kube.CreateAsync(new V1NetworkAttachmentDefinition
-            {
-                ApiVersion = "k8s.cni.cncf.io/v1",
-                Kind = "NetworkAttachmentDefinition",
-                Metadata = new V1ObjectMeta { Name = nad, Namespace = Ns },
-                Spec = new V1NetworkAttachmentDefinitionSpec { Config = $$"""{"cniVersion":"1.0.0","type":"kube-ovn","server_socket":"/run/vmnet.sock","provider":"{{nad}}.{{Ns}}.ovn"}""" },
-            });
-        }
-
-        var options = new ControllerOptions
-        {
-            DisableLeaderElection = true,
-            WorkerCount = 4,
-            GcInterval = TimeSpan.FromHours(1),
-            DefaultSubnet = KubeOvnTopology.Switch,
-            DefaultCidr = KubeOvnTopology.Cidr,
-            ClusterRouter = KubeOvnTopology.Router,
-            NorthboundAddress = fixture.Central.NorthboundConnection,
-        };
-        var host = new ControllerHost(options, fixture.Kube, NullLoggerFactory.Instance, modules: [new RigSubnetModule(), new AddressingModule(), new AttachmentsModule()]);
-        _controller = Task.Run(() => host.RunAsync(_stop.Token));
-        var started = await Task.WhenAny(host.Started, _controller).WaitAsync(TimeSpan.FromSeconds(60));
-        if (started == _controller)
-        {
-            await _controller;
-        }
+        _controller = await RigController.StartAsync(fixture);
+        await fixture.Kube.CreateAsync(RigController.Subnet("mul-a", "10.201.0.0/24", "atta.default.ovn"));
+        await fixture.Kube.CreateAsync(RigController.Subnet("mul-b", "10.202.0.0/24", "attb.default.ovn"));
+        await fixture.Kube.CreateAsync(RigController.Nad(Ns, "atta"));
+        await fixture.Kube.CreateAsync(RigController.Nad(Ns, "attb"));
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        try
+        if (_controller is not null)
         {
-            await (_controller ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(30));
+            await _controller.DisposeAsync();
         }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stop.Dispose();
     }
 
     [Fact]
@@ -138,43 +90,18 @@ public sealed class MultusDataPathTests(DaemonRigFixture fixture) : IClassFixtur
             [MultusAnnotations.Networks] = Networks,
             ["atta.default.ovn.kubernetes.io/default_route"] = "true",
         });
-        var annotations = await WaitAllocatedAsync(name);
+        var annotations = await RigController.WaitAllocatedAsync(fixture, Ns, name, Nics.Select(n => n.Provider));
         var containerId = (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
         foreach (var (ifName, netconfProvider, _) in Nics)
         {
             // What Multus does: one CNI call per network, the NAD's config (our socket on this node) on stdin.
-            var netconf = $$"""{"cniVersion":"1.0.0","name":"{{netconfProvider}}","type":"kube-ovn","server_socket":"{{fixture.SocketPath(node)}}","provider":"{{netconfProvider}}","daemon_timeout_seconds":90}""";
+            var netconf = RigController.NetConf(fixture, node, netconfProvider);
             var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, ifName, Ns, name, netconf, Timeouts.Token(120));
             Assert.True(add.ExitCode == 0, $"ADD {ifName}: {add.Stdout}{add.Stderr}");
         }
 
         return new PluggedPod(name, netns, annotations);
     }
-
-    private async Task<IReadOnlyDictionary<string, string>> WaitAllocatedAsync(string name)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var pod = await fixture.Kube.GetAsync<V1Pod>(Ns, name);
-            var a = pod.Metadata?.Annotations ?? [];
-            if (Nics.All(n => a.GetValueOrDefault($"{n.Provider}.kubernetes.io/allocated") == "true"))
-            {
-                return a;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"pod {name} not allocated: {string.Join(", ", a.Select(p => p.Key + "=" + p.Value))}");
-            await Task.Delay(100);
-        }
-    }
-
-    private static V1Subnet Subnet(string name, string cidr, string provider) => new()
-    {
-        ApiVersion = "kubeovn.io/v1",
-        Kind = "Subnet",
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1SubnetSpec { CidrBlock = cidr, Provider = provider, DisableGatewayCheck = true },
-    };
 
     private static Task<CommandResult> ExecAsync(string netns, string file, params string[] args) =>
         NetworkNamespace.ExecAsync(netns, file, args, TimeSpan.FromSeconds(60));
