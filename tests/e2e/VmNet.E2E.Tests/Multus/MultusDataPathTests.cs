@@ -30,11 +30,15 @@ public sealed class MultusDataPathTests(DaemonRigFixture fixture) : IClassFixtur
 
     public async Task InitializeAsync()
     {
+        // xunit makes an instance per test: each test gets a fresh controller (IPAM rebuilt from the IP CRs) over the same rig.
         _controller = await RigController.StartAsync(fixture);
-        await fixture.Kube.CreateAsync(RigController.Subnet("mul-a", "10.201.0.0/24", "atta.default.ovn"));
-        await fixture.Kube.CreateAsync(RigController.Subnet("mul-b", "10.202.0.0/24", "attb.default.ovn"));
-        await fixture.Kube.CreateAsync(RigController.Nad(Ns, "atta"));
-        await fixture.Kube.CreateAsync(RigController.Nad(Ns, "attb"));
+        var broken = RigController.Nad(Ns, "broken");
+        broken.Spec!.Config = """{"cniVersion":"1.0.0","type":"kube-ovn", """;
+        await RigController.CreateOnceAsync(fixture, RigController.Subnet("mul-a", "10.201.0.0/24", "atta.default.ovn"));
+        await RigController.CreateOnceAsync(fixture, RigController.Subnet("mul-b", "10.202.0.0/24", "attb.default.ovn"));
+        await RigController.CreateOnceAsync(fixture, RigController.Nad(Ns, "atta"));
+        await RigController.CreateOnceAsync(fixture, RigController.Nad(Ns, "attb"));
+        await RigController.CreateOnceAsync(fixture, broken);
     }
 
     public async Task DisposeAsync()
@@ -77,6 +81,41 @@ public sealed class MultusDataPathTests(DaemonRigFixture fixture) : IClassFixtur
             var ping = await ExecAsync(p1.Netns, "ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", ifName, target);
             Assert.True(ping.ExitCode == 0, $"{ifName} -> {target}: {ping.Stdout}{ping.Stderr}");
         }
+    }
+
+    [Theory]
+    [InlineData("atta,broken", "is not valid JSON")]
+    [InlineData("atta,missing", "does not exist")]
+    [InlineData("""[{"name":"atta","default-route":["10.201.0.1"]},{"name":"attb","default-route":["10.202.0.1"]}]""", "more than one NIC")]
+    public async Task BadInputIsAnEventOnThePodAndNoAttachmentNicIsSetUp(string networks, string problem)
+    {
+        var name = $"bad-{fixture.NextIndex()}-{fixture.Rig.RunId.Value}";
+        var netns = await fixture.NewNetnsAsync();
+        await fixture.CreatePodAsync(name, fixture.Node1, new Dictionary<string, string> { [MultusAnnotations.Networks] = networks });
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var events = await fixture.Kube.ListAsync<CoreV1Event>(Ns);
+            if (events.Items.Any(e => e.Type == "Warning" && e.InvolvedObject?.Name == name && e.Reason == "AttachNetworkFailed" && e.Message?.Contains(problem, StringComparison.Ordinal) == true))
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no AttachNetworkFailed event mentioning '{problem}' on {name}");
+            await Task.Delay(100);
+        }
+
+        // Multus' call for the first attachment fails with the missing allocation named, and leaves nothing behind.
+        var containerId = (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
+        var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, "net1", Ns, name, RigController.NetConf(fixture, fixture.Node1, "atta.default.ovn"), Timeouts.Token(120));
+        Assert.NotEqual(0, add.ExitCode);
+        Assert.Contains("atta.default.ovn.kubernetes.io/allocated", add.Stdout + add.Stderr, StringComparison.Ordinal);
+        var links = (await ExecAsync(netns, "ip", "-o", "link", "show")).Stdout;
+        Assert.DoesNotContain("net1", links, StringComparison.Ordinal);
+        var pod = await fixture.Kube.GetAsync<V1Pod>(Ns, name);
+        Assert.DoesNotContain(pod.Metadata!.Annotations!.Keys, k => k.StartsWith("atta.default.ovn.kubernetes.io/", StringComparison.Ordinal) && !k.EndsWith("default_route", StringComparison.Ordinal));
+        Assert.Empty((await fixture.Central.NbctlAsync(["--bare", "--columns=name", "find", "Logical_Switch_Port", $"name={name}.default.atta.default.ovn"])).Stdout.Trim());
     }
 
     private sealed record PluggedPod(string Name, string Netns, IReadOnlyDictionary<string, string> Annotations);

@@ -56,6 +56,20 @@ public sealed class RigController : IAsyncDisposable
         return controller;
     }
 
+    /// <summary>Creates the object unless an earlier test on this rig did.</summary>
+    public static async Task CreateOnceAsync<T>(DaemonRigFixture fixture, T obj)
+        where T : class, IKubeResourceObject
+    {
+        try
+        {
+            await fixture.Kube.CreateAsync(obj);
+        }
+        catch (KubeConflictException)
+        {
+            // Already there.
+        }
+    }
+
     public static V1Subnet Subnet(string name, string cidr, string provider) => new()
     {
         ApiVersion = "kubeovn.io/v1",
