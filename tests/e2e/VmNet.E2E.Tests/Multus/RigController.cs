@@ -39,6 +39,7 @@ public sealed class RigController : IAsyncDisposable
             DisableLeaderElection = true,
             WorkerCount = 4,
             GcInterval = TimeSpan.FromHours(1),
+            KubeVirtDiscoveryInterval = TimeSpan.FromMilliseconds(200),
             DefaultSubnet = KubeOvnTopology.Switch,
             DefaultCidr = KubeOvnTopology.Cidr,
             ClusterRouter = KubeOvnTopology.Router,

@@ -63,6 +63,9 @@ public static class RigCrds
         Crd("kubeovn.io", "ips", "IP", "Cluster"),
         Crd("kubeovn.io", "vpcs", "Vpc", "Cluster"),
         Crd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"),
+        Crd("kubevirt.io", "virtualmachines", "VirtualMachine", "Namespaced"),
+        Crd("kubevirt.io", "virtualmachineinstances", "VirtualMachineInstance", "Namespaced"),
+        Crd("kubevirt.io", "virtualmachineinstancemigrations", "VirtualMachineInstanceMigration", "Namespaced"),
     ];
 
     private static V1CustomResourceDefinition Crd(string group, string plural, string kind, string scope) => new()
