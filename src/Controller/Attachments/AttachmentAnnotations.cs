@@ -28,8 +28,8 @@ public static class AttachmentAnnotations
             var keys = AllocationAnnotations.Build(allocated.Allocation, allocated.Prepared.Subnet, current, vmName, routed && attachment.HasPort);
             if (!attachment.HasPort)
             {
-                // IPAM-only: an address, no OVN port (facts §2.2: logical_switch removed for non-OVN networks).
-                keys[AnnotationKeys.For(AnnotationKeys.LogicalSwitch, attachment.Provider)] = null;
+                // IPAM-only: an address, no OVN port. Kube-OVN drops logical_switch here (facts §2.2); we keep it
+                // because our daemon's IPAM-only ADD reads the allocation through the same complete key set.
                 foreach (var name in OvnOnlyNames)
                 {
                     keys.Remove(AnnotationKeys.For(name, attachment.Provider));

@@ -53,9 +53,10 @@ public sealed class PodDhcpReconciler(ControllerContext context) : IReconciler
         var ns = pod.Metadata!.Namespace ?? string.Empty;
         foreach (var provider in annotations.Where(a => a.Key.EndsWith(AllocatedSuffix, StringComparison.Ordinal) && a.Value == "true").Select(a => a.Key[..^AllocatedSuffix.Length]))
         {
-            if (!annotations.TryGetValue($"{provider}.kubernetes.io/logical_switch", out var subnetName) || string.IsNullOrEmpty(subnetName))
+            if (!VmNet.Multus.ProviderNames.IsOvnProvider(VmNet.Multus.ProviderNames.SubnetProviderOf(provider))
+                || !annotations.TryGetValue($"{provider}.kubernetes.io/logical_switch", out var subnetName) || string.IsNullOrEmpty(subnetName))
             {
-                continue; // IPAM-only attachment: no OVN port.
+                continue; // IPAM-only attachment: no OVN port to serve DHCP on.
             }
 
             var owner = annotations.GetValueOrDefault($"{provider}.kubernetes.io/virtualmachine") is { Length: > 0 } vm ? vm : pod.Metadata.Name!;

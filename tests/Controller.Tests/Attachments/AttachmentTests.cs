@@ -73,7 +73,9 @@ public sealed class AttachmentTests : IAsyncLifetime
         var pod = await _h.WaitAllocatedAsync(Ns, "p2", "mv.default");
         var a = pod.Metadata!.Annotations!;
         Assert.StartsWith("10.103.0.", a["mv.default.kubernetes.io/ip_address"], StringComparison.Ordinal);
-        Assert.False(a.ContainsKey("mv.default.kubernetes.io/logical_switch"));
+        Assert.Equal("sub-m", a["mv.default.kubernetes.io/logical_switch"]);
+        Assert.False(a.ContainsKey("mv.default.kubernetes.io/pod_nic_type"));
+        Assert.False(a.ContainsKey("mv.default.kubernetes.io/routed"));
         Assert.NotNull(await _h.GetIpAsync("p2.default.mv.default"));
         Assert.Null(await _h.LspColumnAsync("p2.default.mv.default", "name"));
     }
