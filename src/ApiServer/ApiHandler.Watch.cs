@@ -12,6 +12,10 @@ internal sealed partial class ApiHandler
     private static readonly byte[] FramePrefix = Encoding.UTF8.GetBytes("{\"type\":\"");
     private static readonly byte[] FrameMiddle = Encoding.UTF8.GetBytes("\",\"object\":");
     private static readonly byte[] FrameSuffix = Encoding.UTF8.GetBytes("}\n");
+    private static readonly Dictionary<string, byte[]> TypeBytes = new[]
+    {
+        WatchEventType.Added, WatchEventType.Modified, WatchEventType.Deleted, WatchEventType.Bookmark, WatchEventType.Error,
+    }.ToDictionary(t => t, t => Encoding.UTF8.GetBytes(t), StringComparer.Ordinal);
 
     /// <summary>Streams newline-delimited WatchEvents until the client leaves, timeoutSeconds passes, or the watch is dropped.</summary>
     private async Task WatchAsync(HttpContext context, ResourceType type, string version, string? ns, string? name, CancellationToken serverStopping, CancellationToken ct)
@@ -85,7 +89,7 @@ internal sealed partial class ApiHandler
                         : table && frame.Type != WatchEventType.Bookmark ? TableConverter.ToWatchTable(type, version, frame.Object, includeObject, options.TimeProvider.GetUtcNow())
                         : ResponseWriter.ForVersion(type, version, frame.Object);
                     pipe.Write(FramePrefix.AsSpan());
-                    pipe.Write(Encoding.UTF8.GetBytes(frame.Type).AsSpan());
+                    pipe.Write(TypeBytes[frame.Type].AsSpan());
                     pipe.Write(FrameMiddle.AsSpan());
                     pipe.Write(body.AsSpan());
                     pipe.Write(FrameSuffix.AsSpan());

@@ -51,7 +51,7 @@ public sealed class ControllerContext
         NodeInformer = Informers.For<V1Node>(kube, options: InformerOptions<V1Node>("nodes"));
         PodInformer = Informers.For<V1Pod>(kube, options: InformerOptions<V1Pod>("pods"));
         NadInformer = Informers.For<V1NetworkAttachmentDefinition>(kube, options: InformerOptions<V1NetworkAttachmentDefinition>("network-attachment-definitions"));
-        Subnets = new SubnetCatalog(SubnetInformer, NamespaceInformer, Ipam, Northbound.Cache, Options);
+        Subnets = new SubnetCatalog(SubnetInformer, NamespaceInformer, VpcInformer, Ipam, Northbound.Cache, Options);
         KubeVirt = new KubeVirtInformers(this);
     }
 

@@ -80,6 +80,14 @@ public sealed class ControllerHost
             throw new InvalidOperationException($"controller startup failed: {failure.Message}", failure);
         }
 
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            // Like client-go's OnStoppedLeading: a replica that lost its lease exits and restarts as a candidate.
+            var lost = new InvalidOperationException($"{_options.PodName} lost leadership of lease {_options.PodNamespace}/{_options.LeaseName}");
+            _started.TrySetException(lost);
+            throw lost;
+        }
+
         _started.TrySetCanceled(cancellationToken);
     }
 
@@ -125,8 +133,9 @@ public sealed class ControllerHost
     {
         var tasks = new List<Task>();
         tasks.AddRange(registry.Controllers.Select(c => c.RunAsync(cancellationToken)));
-        tasks.AddRange(registry.BackgroundTasks.Select(b => RunBackgroundAsync(b.Name, b.Run, cancellationToken)));
-        tasks.Add(RunBackgroundAsync("kubevirt-discovery", context.KubeVirt.DiscoverAsync, cancellationToken));
+        // Each loop on its own task: one that runs synchronously for long must not hold back the others.
+        tasks.AddRange(registry.BackgroundTasks.Select(b => Task.Run(() => RunBackgroundAsync(b.Name, b.Run, cancellationToken), CancellationToken.None)));
+        tasks.Add(Task.Run(() => RunBackgroundAsync("kubevirt-discovery", context.KubeVirt.DiscoverAsync, cancellationToken), CancellationToken.None));
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);

@@ -92,7 +92,16 @@ public sealed class KubeVirtInformers
 
         foreach (var callback in callbacks)
         {
-            callback(set);
+            try
+            {
+                callback(set);
+            }
+#pragma warning disable CA1031 // One module's failing hook must not keep the others (or the informers) from starting.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                logger.LogError(ex, "a KubeVirt informer hook failed");
+            }
         }
 
         _context.Informers.Start(cancellationToken);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using VmNet.Kube;
 
 namespace VmNet.Controller.Hosting;
 
@@ -14,7 +15,22 @@ internal sealed class StartupPipeline(ControllerContext context, ControllerRegis
 
         context.Informers.Start(cancellationToken);
         logger.LogInformation("waiting for informer caches");
-        await context.Informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
+        if (await context.Kube.IsServedAsync(KubeResources.NetworkAttachmentDefinitions, cancellationToken).ConfigureAwait(false))
+        {
+            await context.Informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // Without Multus the NAD informer cannot list; it keeps retrying and syncs once the CRD appears.
+            logger.LogWarning("network-attachment-definitions.k8s.cni.cncf.io is not served: attachment networks wait until it is installed");
+            await Task.WhenAll(
+                context.SubnetInformer.WaitForCacheSyncAsync(cancellationToken),
+                context.VpcInformer.WaitForCacheSyncAsync(cancellationToken),
+                context.IpInformer.WaitForCacheSyncAsync(cancellationToken),
+                context.NamespaceInformer.WaitForCacheSyncAsync(cancellationToken),
+                context.NodeInformer.WaitForCacheSyncAsync(cancellationToken),
+                context.PodInformer.WaitForCacheSyncAsync(cancellationToken)).ConfigureAwait(false);
+        }
 
         await DefaultResources.EnsureAsync(context, cancellationToken).ConfigureAwait(false);
 

@@ -17,6 +17,9 @@ public enum SubnetChoice
     /// <summary>A Subnet listing the pod's namespace in <c>spec.namespaces</c>.</summary>
     NamespaceBinding,
 
+    /// <summary>The <c>spec.defaultSubnet</c> of a Vpc listing the pod's namespace in <c>spec.namespaces</c>.</summary>
+    VpcDefault,
+
     /// <summary>The namespace's <c>ovn.kubernetes.io/logical_switch</c> annotation (first entry).</summary>
     NamespaceAnnotation,
 
@@ -52,19 +55,22 @@ public sealed class SubnetCatalog
 {
     private readonly ISharedInformer<V1Subnet> _subnets;
     private readonly ISharedInformer<V1Namespace> _namespaces;
+    private readonly ISharedInformer<V1Vpc> _vpcs;
     private readonly IpamRegistry _ipam;
     private readonly OvsdbCache _northbound;
     private readonly ControllerOptions _options;
+    // Value: whether the subnet has (and so must show) a Logical_Switch; IPAM-only attachment subnets have none.
     private readonly ConcurrentDictionary<string, bool> _ready = new(StringComparer.Ordinal);
     private readonly Lock _signalGate = new();
     private readonly List<Action<SubnetDisplacement>> _displacementHandlers = [];
     private readonly List<Action<string>> _usageHandlers = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    internal SubnetCatalog(ISharedInformer<V1Subnet> subnets, ISharedInformer<V1Namespace> namespaces, IpamRegistry ipam, OvsdbCache northbound, ControllerOptions options)
+    internal SubnetCatalog(ISharedInformer<V1Subnet> subnets, ISharedInformer<V1Namespace> namespaces, ISharedInformer<V1Vpc> vpcs, IpamRegistry ipam, OvsdbCache northbound, ControllerOptions options)
     {
         _subnets = subnets;
         _namespaces = namespaces;
+        _vpcs = vpcs;
         _ipam = ipam;
         _northbound = northbound;
         _options = options;
@@ -94,8 +100,9 @@ public sealed class SubnetCatalog
     /// <summary>
     /// Picks the subnet for one NIC of <paramref name="pod"/>, Kube-OVN's order: the pod's
     /// <c>&lt;provider&gt;.kubernetes.io/logical_switch</c> annotation; for the primary network (<c>ovn</c>) a
-    /// Subnet listing the namespace in <c>spec.namespaces</c> (first by name), then the namespace's
-    /// <c>ovn.kubernetes.io/logical_switch</c> annotation, then <see cref="ControllerOptions.DefaultSubnet"/>;
+    /// Subnet listing the namespace in <c>spec.namespaces</c> (first by name), then the <c>spec.defaultSubnet</c>
+    /// of a Vpc listing the namespace, then the namespace's <c>ovn.kubernetes.io/logical_switch</c>
+    /// annotation, then <see cref="ControllerOptions.DefaultSubnet"/>;
     /// for an attachment provider (<c>&lt;nad&gt;.&lt;ns&gt;.ovn[.&lt;iface&gt;]</c>) the Subnet whose
     /// <c>spec.provider</c> equals it (interface suffix stripped). The subnet may not exist or be ready yet:
     /// check with <see cref="WaitReadyAsync"/>.
@@ -131,6 +138,18 @@ public sealed class SubnetCatalog
             return new SubnetSelection(bound, SubnetChoice.NamespaceBinding);
         }
 
+        var vpcDefault = _vpcs.Indexer.List()
+            .Where(v => v.Metadata?.DeletionTimestamp is null
+                && !string.IsNullOrEmpty(v.Spec?.DefaultSubnet)
+                && v.Spec.Namespaces?.Contains(ns, StringComparer.Ordinal) == true)
+            .OrderBy(v => v.Metadata!.Name, StringComparer.Ordinal)
+            .Select(v => v.Spec!.DefaultSubnet!)
+            .FirstOrDefault();
+        if (vpcDefault is not null)
+        {
+            return new SubnetSelection(vpcDefault, SubnetChoice.VpcDefault);
+        }
+
         var nsObject = _namespaces.Indexer.Get(null, ns);
         if (nsObject?.Metadata?.Annotations is { } nsAnnotations
             && nsAnnotations.TryGetValue(LogicalSwitchAnnotation(ControllerOptions.OvnProvider), out var nsSwitch)
@@ -154,10 +173,10 @@ public sealed class SubnetCatalog
 
     /// <summary>True when <paramref name="name"/> may be allocated from now (see the class summary).</summary>
     public bool IsReady(string name) =>
-        _ready.ContainsKey(name)
+        _ready.TryGetValue(name, out var hasSwitch)
         && _ipam.FindSubnet(name) is not null
         && Get(name) is { Metadata.DeletionTimestamp: null }
-        && _northbound.FindOwnedBy(LogicalSwitch.Table, SubnetOwnership(name)).Count > 0;
+        && (!hasSwitch || _northbound.FindOwnedBy(LogicalSwitch.Table, SubnetOwnership(name)).Count > 0);
 
     /// <summary>
     /// Waits until <paramref name="name"/> is ready and returns its IPAM. Bound the wait with
@@ -224,9 +243,9 @@ public sealed class SubnetCatalog
         }
     }
 
-    internal void MarkReady(string name)
+    internal void MarkReady(string name, bool hasSwitch)
     {
-        _ready[name] = true;
+        _ready[name] = hasSwitch;
         Signal();
     }
 

@@ -47,7 +47,8 @@ public sealed class TopologyModule : IControllerModule
         }));
 
         // Someone deleting or editing our rows in OVN directly: reconcile the owner back.
-        context.Northbound.Cache.Subscribe(change => RequeueOwner(change.Old ?? change.New, subnets, vpcs));
+        // A new router also releases the subnets that were waiting for it.
+        context.Northbound.Cache.Subscribe(change => RequeueOwner(context, change, subnets, vpcs));
         registry.AddBackground("northbound-gc", _gc.RunPeriodicAsync);
     }
 
@@ -57,9 +58,12 @@ public sealed class TopologyModule : IControllerModule
         var logger = context.CreateLogger("VmNet.Controller.Topology");
         var northbound = new SubnetNorthbound(context);
         var admitted = 0;
+        // Subnets the previous leader accepted keep their space first (creation times have one-second
+        // granularity, so they alone cannot tell which of two overlapping subnets won).
         foreach (var subnet in context.Subnets.List()
             .Where(s => s.Metadata?.DeletionTimestamp is null)
-            .OrderBy(s => s.Metadata!.CreationTimestamp ?? DateTimeOffset.MaxValue)
+            .OrderBy(s => KubeOvnConditions.IsTrue(s.Status?.Conditions, KubeOvnConditions.Validated) ? 0 : 1)
+            .ThenBy(s => s.Metadata!.CreationTimestamp ?? DateTimeOffset.MaxValue)
             .ThenBy(s => s.Metadata!.Name, StringComparer.Ordinal))
         {
             try
@@ -106,8 +110,9 @@ public sealed class TopologyModule : IControllerModule
         }
     }
 
-    private static void RequeueOwner(VmNet.Ovsdb.Cache.OvsdbRow? row, ResourceController subnets, ResourceController vpcs)
+    private static void RequeueOwner(ControllerContext context, VmNet.Ovsdb.Cache.RowChange change, ResourceController subnets, ResourceController vpcs)
     {
+        var row = change.Old ?? change.New;
         if (row is null || Ownership.FromRow(row) is not { } owner)
         {
             return;
@@ -120,6 +125,13 @@ public sealed class TopologyModule : IControllerModule
         else if (owner.Kind == OwnerKinds.Vpc && row.Table.Name == LogicalRouter.Table)
         {
             vpcs.Enqueue(owner.Key);
+            if (change.Old is null)
+            {
+                foreach (var subnet in SubnetsOfVpc(context, owner.Key))
+                {
+                    subnets.Enqueue(subnet);
+                }
+            }
         }
     }
 }

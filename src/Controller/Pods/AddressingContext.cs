@@ -23,7 +23,8 @@ public sealed class AddressingContext
         Host = host;
         StepHook = stepHook ?? AddressingSteps.None;
         Logger = host.CreateLogger("VmNet.Controller.Addressing");
-        Ports = new LogicalPortWriter(host.Northbound, StepHook);
+        Batcher = new NorthboundBatcher(host.Northbound);
+        Ports = new LogicalPortWriter(host.Northbound, Batcher, StepHook);
         IpWriter = new IpWriter(host.Kube, StepHook);
     }
 
@@ -57,6 +58,9 @@ public sealed class AddressingContext
     public AddressingStepHook StepHook { get; }
 
     public ILogger Logger { get; }
+
+    /// <summary>Commits port changes of concurrent reconciles together (run by the module as a background task).</summary>
+    public NorthboundBatcher Batcher { get; }
 
     public LogicalPortWriter Ports { get; }
 

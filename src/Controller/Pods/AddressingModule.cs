@@ -79,6 +79,7 @@ public sealed class AddressingModule : IControllerModule
             }
         });
         registry.AddBackground("address-gc", token => RunGcAsync(addressing, token));
+        registry.AddBackground("northbound-batcher", addressing.Batcher.RunAsync);
     }
 
     public async Task InitializeAsync(ControllerContext context, CancellationToken cancellationToken)
@@ -124,10 +125,22 @@ public sealed class AddressingModule : IControllerModule
 
     private static async Task RunGcAsync(AddressingContext addressing, CancellationToken cancellationToken)
     {
+        // A pass right after start marks what died while no controller ran; the next one sweeps it.
         var gc = new AddressGarbageCollector(addressing);
+        var first = true;
         while (true)
         {
-            await Task.Delay(addressing.Options.GcInterval, addressing.Host.Time, cancellationToken).ConfigureAwait(false);
+            if (!first)
+            {
+                if (addressing.Options.GcInterval <= TimeSpan.Zero)
+                {
+                    return; // --gc-interval=0: no periodic passes.
+                }
+
+                await Task.Delay(addressing.Options.GcInterval, addressing.Host.Time, cancellationToken).ConfigureAwait(false);
+            }
+
+            first = false;
             try
             {
                 await gc.RunPassAsync(cancellationToken).ConfigureAwait(false);

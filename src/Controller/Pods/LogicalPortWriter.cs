@@ -20,7 +20,7 @@ public sealed class LogicalSwitchMissingException(string subnet)
 /// transaction (insert + attach to the switch's <c>ports</c> together). Reads the client's cache, so an
 /// unchanged port costs no round trip. Other columns (e.g. migration <c>options</c>) are never touched.
 /// </summary>
-public sealed class LogicalPortWriter(OvsdbClient northbound, AddressingStepHook stepHook)
+public sealed class LogicalPortWriter(OvsdbClient northbound, NorthboundBatcher batcher, AddressingStepHook stepHook)
 {
     public const string PodExternalId = "pod";
     public const string SwitchExternalId = "ls";
@@ -112,7 +112,7 @@ public sealed class LogicalPortWriter(OvsdbClient northbound, AddressingStepHook
     private async Task TransactAsync(string step, IReadOnlyList<OvsdbOperation> ops, CancellationToken cancellationToken)
     {
         await stepHook(step, cancellationToken).ConfigureAwait(false);
-        await northbound.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
+        await batcher.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
     }
 
     private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> existing, Dictionary<string, string> ours)

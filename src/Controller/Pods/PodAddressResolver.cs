@@ -59,7 +59,7 @@ public sealed class PodAddressResolver(AddressingContext context)
         var existing = context.Ipam.FindByNic(facts.PortName);
         if (existing is not null)
         {
-            var stale = StaleReason(existing, subnetName, request);
+            var stale = StaleReason(existing, subnetName, request, AllocationAnnotations.IsAllocated(annotations));
             return stale is null ? new Resolution.Allocated(existing, subnet, request, Fresh: false) : new Resolution.MustRelease(existing, stale);
         }
 
@@ -89,11 +89,12 @@ public sealed class PodAddressResolver(AddressingContext context)
                 {
                     return new Resolution.Allocated(ipam.Allocate(baseRequest with { StaticIps = request.StaticIps }), subnet, request, Fresh: true);
                 }
-                catch (AddressConflictException) when (alreadyAnnotated && request.IpPool is null)
+                catch (IpamException ex) when (alreadyAnnotated && request.IpPool is null && ex is AddressConflictException or AddressOutOfRangeException)
                 {
-                    // The annotation is our own earlier allocation, lost (IP CR deleted, rebuild conflict) and
-                    // taken since: a fresh address beats two owners of one.
-                    return new Resolution.Allocated(ipam.Allocate(baseRequest with { StaticMac = null }), subnet, request, Fresh: true);
+                    // The annotation is our own earlier allocation, lost (IP CR deleted, rebuild conflict, subnet
+                    // CIDR changed) and taken or gone since: a fresh address beats two owners of one.
+                    var mac = ex is AddressConflictException ? null : request.StaticMac;
+                    return new Resolution.Allocated(ipam.Allocate(baseRequest with { StaticMac = mac }), subnet, request, Fresh: true);
                 }
             }
 
@@ -123,11 +124,17 @@ public sealed class PodAddressResolver(AddressingContext context)
         return at < 0 ? ex.Message : ex.Message[(at + 2)..];
     }
 
-    private static string? StaleReason(Allocation existing, string subnetName, AddressRequest request)
+    private static string? StaleReason(Allocation existing, string subnetName, AddressRequest request, bool podAllocated)
     {
         if (existing.Subnet != subnetName)
         {
             return $"subnet changed from {existing.Subnet} to {subnetName}";
+        }
+
+        // On an allocated pod the ip/mac annotations are what we wrote; only a new pod (VM restart) asks anew.
+        if (podAllocated)
+        {
+            return null;
         }
 
         if (request.HasStaticIp && !request.StaticIps.ToHashSet(StringComparer.Ordinal).SetEquals(existing.Addresses.Select(a => a.ToString())))

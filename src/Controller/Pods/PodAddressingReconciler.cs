@@ -80,6 +80,7 @@ public sealed class PodAddressingReconciler(AddressingContext context) : IReconc
     {
         var allocation = resolved.Allocation;
         var nodeName = pod.Spec?.NodeName;
+        var recordedNode = RecordsNode(pod, facts) ? nodeName : null;
         if (resolved.Fresh || existingIp is null)
         {
             // A new allocation is always persisted through the API (not the possibly stale cache): POST, or the
@@ -98,9 +99,9 @@ public sealed class PodAddressingReconciler(AddressingContext context) : IReconc
             }
         }
 
-        if (!IpResources.Matches(existingIp, allocation, facts.Namespace, facts.OwnerName, nodeName) && !IpResources.IsDeleting(existingIp))
+        if (!IpResources.Matches(existingIp, allocation, facts.Namespace, facts.OwnerName, recordedNode) && !IpResources.IsDeleting(existingIp))
         {
-            var node = string.IsNullOrEmpty(nodeName) ? existingIp.Spec?.NodeName : nodeName;
+            var node = string.IsNullOrEmpty(recordedNode) ? existingIp.Spec?.NodeName : recordedNode;
             await context.IpWriter.PatchAsync(
                 facts.PortName,
                 IpResources.BuildSpec(allocation, facts.Namespace, facts.OwnerName, node, pod.Metadata?.Uid),
@@ -120,6 +121,22 @@ public sealed class PodAddressingReconciler(AddressingContext context) : IReconc
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Whether this pod's node goes into the IP CR. While a VM migrates, its CR follows the migration target;
+    /// the source launcher must not write its node back (Kube-OVN #7414).
+    /// </summary>
+    private bool RecordsNode(V1Pod pod, PodFacts facts)
+    {
+        if (facts.Vm is not { IsMigrationTarget: false } vm)
+        {
+            return true;
+        }
+
+        return !context.Pods.Indexer.ByIndex(VirtualMachines.VmStateReader.PodsByVmIndex, vm.OwnerKey)
+            .Any(other => other.Metadata?.Name != pod.Metadata?.Name && PodFacts.IsAlive(other) && other.Metadata?.DeletionTimestamp is null
+                && PodFacts.VmOf(other)?.IsMigrationTarget == true);
     }
 
     private async Task PatchAnnotationsAsync(V1Pod pod, Dictionary<string, string?> changes, CancellationToken cancellationToken)

@@ -31,7 +31,24 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
 
     public string Name => ControllerName;
 
+    /// <summary>Set by the module: re-queues another subnet (used after a deletion frees address space).</summary>
+    internal Action<string>? Requeue { get; set; }
+
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReconcileCoreAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeConflictException ex)
+        {
+            // Our cached copy was stale; the newer version is on its way through the informer and requeues the key.
+            _logger.LogDebug("subnet {Key}: stale read ({Message}); waiting for the newer version", key, ex.Message);
+            return ReconcileResult.Success;
+        }
+    }
+
+    private async Task<ReconcileResult> ReconcileCoreAsync(string key, CancellationToken cancellationToken)
     {
         var subnet = context.Subnets.Get(key);
         if (subnet is null || subnet.Metadata?.DeletionTimestamp is not null)
@@ -122,8 +139,13 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
                 return ReconcileResult.Requeue;
             }
         }
+        else if (await _northbound.DeleteAsync(key, cancellationToken).ConfigureAwait(false) > 0)
+        {
+            // No longer an OVN subnet (e.g. provider changed to an IPAM-only attachment): its switch goes.
+            _logger.LogInformation("subnet {Subnet}: provider {Provider} needs no Northbound rows; removed them", key, validated.Provider);
+        }
 
-        context.Subnets.MarkReady(key);
+        context.Subnets.MarkReady(key, hasSwitch: router is not null);
         await _status.WriteReadyAsync(subnet, cancellationToken).ConfigureAwait(false);
         enqueueVpc(validated.Vpc);
         return ReconcileResult.Success;
@@ -183,9 +205,6 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
             }
         }
     }
-
-    /// <summary>Set by the module: re-queues another subnet (used after a deletion frees address space).</summary>
-    internal Action<string>? Requeue { get; set; }
 
     private string NewMac(string subnet) =>
         Macs.Generate(m => context.Ipam.FindSubnet(subnet)?.MacOwner(m) is not null, subnet).ToString();

@@ -30,6 +30,20 @@ public sealed class VpcReconciler(ControllerContext context) : IReconciler
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReconcileCoreAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeConflictException ex)
+        {
+            // Our cached copy was stale; the newer version is on its way through the informer and requeues the key.
+            _logger.LogDebug("vpc {Key}: stale read ({Message}); waiting for the newer version", key, ex.Message);
+            return ReconcileResult.Success;
+        }
+    }
+
+    private async Task<ReconcileResult> ReconcileCoreAsync(string key, CancellationToken cancellationToken)
+    {
         var vpc = context.VpcInformer.Indexer.Get(null, key);
         var owned = OwnedRouters(key);
         if (vpc is null || vpc.Metadata?.DeletionTimestamp is not null)

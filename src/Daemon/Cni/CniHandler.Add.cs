@@ -61,9 +61,10 @@ public sealed partial class CniHandler
                 phases.Mark("gateway");
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch
         {
-            // Nothing half-configured stays behind: the next ADD (or DEL) starts from a clean node.
+            // Nothing half-configured stays behind, also when the binary gave up or the daemon is stopping:
+            // the next ADD (or DEL) starts from a clean node.
             await RollBackAsync(hostName, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
@@ -226,7 +227,7 @@ public sealed partial class CniHandler
             await ports.RemoveAsync(hostName, cancellationToken).ConfigureAwait(false);
             await interfaces.DeleteAsync(hostName, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException)
+        catch (Exception e) when (e is OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
         {
             logger.LogWarning(e, "rolling back {HostName} after a failed ADD left something behind", hostName);
         }

@@ -22,11 +22,12 @@ public sealed class DaemonHost : IAsyncDisposable
     private static readonly string[] VswitchTables = ["Open_vSwitch", "Bridge", "Port", "Interface", "QoS", "Queue"];
     private readonly WebApplication app;
     private readonly OvsdbClient ovs;
-    private readonly OvsdbClient? southbound;
+    private readonly SouthboundConnection? southbound;
     private readonly HostNetwork host;
+    private ILoggerFactory? loggerFactory;
     private bool stopped;
 
-    private DaemonHost(DaemonOptions options, WebApplication app, OvsdbClient ovs, OvsdbClient? southbound, HostNetwork host)
+    private DaemonHost(DaemonOptions options, WebApplication app, OvsdbClient ovs, SouthboundConnection? southbound, HostNetwork host)
     {
         Options = options;
         this.app = app;
@@ -44,24 +45,24 @@ public sealed class DaemonHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(kube);
         log ??= Log.Logger;
-        using var loggerFactory = new LoggerFactory().AddSerilog(log);
+        // Owned by the host: the Southbound connection logs from its background task for the daemon's lifetime.
+        var loggerFactory = new LoggerFactory().AddSerilog(log);
         var ovs = await OvsdbClient.ConnectAsync(
             new OvsdbClientOptions { Endpoints = OvsdbClientOptions.ParseRemotes(options.OvsDatabase), Database = "Open_vSwitch", Tables = VswitchTables },
             cancellationToken).ConfigureAwait(false);
-        OvsdbClient? southbound = null;
+        SouthboundConnection? southbound = null;
         HostNetwork? host = null;
         try
         {
             if ((options.SouthboundStatusRemote ?? options.SouthboundRemote) is { } sb)
             {
-                southbound = await OvsdbClient.ConnectAsync(
-                    new OvsdbClientOptions { Endpoints = OvsdbClientOptions.ParseRemotes(sb), Database = "OVN_Southbound", Tables = ["Chassis"] },
-                    cancellationToken).ConfigureAwait(false);
+                southbound = new SouthboundConnection(sb, loggerFactory.CreateLogger<SouthboundConnection>());
+                southbound.Start();
             }
 
             host = await HostNetwork.OpenAsync(options.HostNetns, cancellationToken).ConfigureAwait(false);
             var app = Build(options, kube, log, ovs, southbound, host);
-            var daemon = new DaemonHost(options, app, ovs, southbound, host);
+            var daemon = new DaemonHost(options, app, ovs, southbound, host) { loggerFactory = loggerFactory };
             PrepareSocketPath(options.SocketPath);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
@@ -84,6 +85,7 @@ public sealed class DaemonHost : IAsyncDisposable
             }
 
             await ovs.DisposeAsync().ConfigureAwait(false);
+            loggerFactory.Dispose();
             throw;
         }
     }
@@ -111,13 +113,14 @@ public sealed class DaemonHost : IAsyncDisposable
             }
 
             await ovs.DisposeAsync().ConfigureAwait(false);
+            loggerFactory?.Dispose();
             File.Delete(Options.SocketPath);
         }
     }
 
     public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
 
-    private static WebApplication Build(DaemonOptions options, IKubeClient kube, Serilog.ILogger log, OvsdbClient ovs, OvsdbClient? southbound, HostNetwork host)
+    private static WebApplication Build(DaemonOptions options, IKubeClient kube, Serilog.ILogger log, OvsdbClient ovs, SouthboundConnection? southbound, HostNetwork host)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders().AddSerilog(log);

@@ -4,7 +4,7 @@ using VmNet.Ovsdb.Vswitch;
 namespace VmNet.Daemon.Node;
 
 /// <summary>Readiness for STATUS: OVS connected with br-int present, and this chassis registered in the Southbound DB.</summary>
-public sealed class NodeStatus(OvsdbClient ovs, OvsdbClient? southbound, string bridgeName)
+public sealed class NodeStatus(OvsdbClient ovs, SouthboundConnection? southboundConnection, string bridgeName)
 {
     /// <summary>The system-id (chassis name) once node setup has registered it.</summary>
     public string? SystemId { get; set; }
@@ -27,12 +27,12 @@ public sealed class NodeStatus(OvsdbClient ovs, OvsdbClient? southbound, string 
             return "chassis not registered in Open_vSwitch yet (node setup not done)";
         }
 
-        if (southbound is null)
+        if (southboundConnection is null)
         {
             return null;
         }
 
-        if (!southbound.IsConnected)
+        if (southboundConnection.Client is not { IsConnected: true } southbound)
         {
             return "not connected to the OVN Southbound database";
         }

@@ -168,4 +168,47 @@ public sealed class PodAddressingTests : IAsyncLifetime
         await AddressingHarness.WaitUntilAsync(async () => await _h.GetIpAsync("reserved.default") is null, what: "reservation deleted");
         await AddressingHarness.WaitUntilAsync(() => Task.FromResult(_h.Context!.Ipam.FindByNic("reserved.default") is null), what: "reservation released");
     }
+
+    [Fact]
+    public async Task DualStackPodGetsBothFamiliesInAnnotationsIpCrAndPort()
+    {
+        await _h.Client.CreateAsync(KubeTestObjects.Subnet("dual", "10.30.0.0/24,fd00:30::/120"));
+        await AddressingHarness.WaitUntilAsync(() => Task.FromResult(_h.Context!.Ipam.FindSubnet("dual") is not null), what: "subnet registered");
+        await _h.Client.CreateAsync(KubeTestObjects.Pod("default", "ds", annotations: new() { ["ovn.kubernetes.io/logical_switch"] = "dual" }));
+        var pod = await _h.WaitAddressedAsync("default", "ds");
+        var a = pod.Metadata!.Annotations!;
+        Assert.Equal("10.30.0.2,fd00:30::2", a["ovn.kubernetes.io/ip_address"]);
+        Assert.Equal("10.30.0.0/24,fd00:30::/120", a["ovn.kubernetes.io/cidr"]);
+        Assert.Equal("10.30.0.1,fd00:30::1", a["ovn.kubernetes.io/gateway"]);
+        var ip = await _h.GetIpAsync("ds.default");
+        Assert.Equal(("10.30.0.2", "fd00:30::2"), (ip!.Spec!.V4IpAddress, ip.Spec.V6IpAddress));
+        Assert.Equal($"[\"{a["ovn.kubernetes.io/mac_address"]} 10.30.0.2 fd00:30::2\"]", await _h.LspColumnAsync("ds.default", "addresses"));
+    }
+
+    [Fact]
+    public async Task PodDeletedWhileTheControllerIsDownIsCollectedOnTheSecondGcPass()
+    {
+        await _h.Client.CreateAsync(KubeTestObjects.Pod("default", "ghost"));
+        await _h.Client.CreateAsync(KubeTestObjects.Pod("default", "alive"));
+        await _h.WaitAddressedAsync("default", "ghost");
+        await _h.WaitAddressedAsync("default", "alive");
+        await _h.StopControllerAsync();
+        await _h.Client.DeleteAsync<V1Pod>("default", "ghost");
+        await _h.StartControllerAsync();
+
+        // The rebuild keeps the address held: nothing else may take it before the GC released it.
+        Assert.NotNull(_h.Context!.Ipam.FindByNic("ghost.default"));
+        var gc = _h.Module!.GarbageCollector!;
+        var first = await gc.RunPassAsync(CancellationToken.None);
+        Assert.Equal(1, first.MarkedIps);
+        Assert.Equal(0, first.DeletedIps);
+        Assert.NotNull(await _h.GetIpAsync("ghost.default"));
+        var second = await gc.RunPassAsync(CancellationToken.None);
+        Assert.Equal(1, second.DeletedIps);
+        await AddressingHarness.WaitUntilAsync(async () => await _h.GetIpAsync("ghost.default") is null, what: "IP CR collected");
+        await AddressingHarness.WaitUntilAsync(async () => await _h.LspColumnAsync("ghost.default", "name") is null, what: "LSP collected");
+        await AddressingHarness.WaitUntilAsync(() => Task.FromResult(_h.Context!.Ipam.FindByNic("ghost.default") is null), what: "IPAM released");
+        Assert.NotNull(await _h.GetIpAsync("alive.default"));
+        Assert.NotNull(await _h.LspColumnAsync("alive.default", "name"));
+    }
 }

@@ -214,6 +214,12 @@ public sealed class VmAddressingTests : IAsyncLifetime
         await _h.Client.CreateAsync(KubeTestObjects.Launcher("default", "vm10", "virt-launcher-vm10-dst", "node-2",
             new() { ["kubevirt.io/migrationJobName"] = "mig-1", ["ovn.kubernetes.io/ip_address"] = source.Ip }, vmi.Metadata!.Uid));
         Assert.Equal(source, await AddressOfAsync("default", "virt-launcher-vm10-dst"));
+        await AddressingHarness.WaitUntilAsync(async () => (await _h.GetIpAsync("vm10.default"))!.Spec!.NodeName == "node-2", what: "IP CR follows the target");
+
+        // A change on the source launcher while the target lives must not pull the CR back to the source node.
+        await _h.Client.PatchAsync<V1Pod>("default", "virt-launcher-vm10-src", KubePatch.Merge("{\"metadata\":{\"annotations\":{\"test/touch\":\"1\"}}}"));
+        await Task.Delay(300);
+        Assert.Equal("node-2", (await _h.GetIpAsync("vm10.default"))!.Spec!.NodeName);
         await _h.Client.DeleteAsync<V1Pod>("default", "virt-launcher-vm10-src");
         await Task.Delay(300);
         Assert.Equal(source.Ip, (await _h.GetIpAsync("vm10.default"))!.Spec!.IpAddress);
@@ -244,5 +250,29 @@ public sealed class VmAddressingTests : IAsyncLifetime
             return await _h.GetIpAsync("vm11.default") is null;
         }, what: "GC removed the deleted VM's IP CR");
         await AddressingHarness.WaitUntilAsync(async () => await _h.LspColumnAsync("vm11.default", "name") is null, what: "LSP gone");
+    }
+
+    [Fact]
+    public async Task TemplateSubnetChangeWhileStoppedReleasesAndTheNextStartUsesTheNewSubnet()
+    {
+        await _h.Client.CreateAsync(KubeTestObjects.Subnet("tmpl-net", "172.28.0.0/24"));
+        await AddressingHarness.WaitUntilAsync(() => Task.FromResult(_h.Context!.Ipam.FindSubnet("tmpl-net") is not null), what: "subnet registered");
+        await _h.Client.CreateAsync(KubeTestObjects.Vm("default", "vm12"));
+        await _h.StartVmAsync("default", "vm12", "virt-launcher-vm12-aaaaa");
+        var first = await AddressOfAsync("default", "virt-launcher-vm12-aaaaa");
+        await _h.StopVmAsync("default", "vm12");
+        await Task.Delay(200);
+        Assert.NotNull(await _h.GetIpAsync("vm12.default"));
+
+        await _h.Client.PatchAsync<V1VirtualMachine>("default", "vm12", KubePatch.Merge(
+            "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"ovn.kubernetes.io/logical_switch\":\"tmpl-net\"}}}}}"));
+        await AddressingHarness.WaitUntilAsync(async () => await _h.GetIpAsync("vm12.default") is null, what: "old address released");
+        Assert.Null(_h.Context!.Ipam.FindByNic("vm12.default"));
+
+        await _h.StartVmAsync("default", "vm12", "virt-launcher-vm12-bbbbb");
+        var second = await AddressOfAsync("default", "virt-launcher-vm12-bbbbb");
+        Assert.StartsWith("172.28.0.", second.Ip);
+        Assert.NotEqual(first.Ip, second.Ip);
+        Assert.Equal("tmpl-net", (await _h.GetIpAsync("vm12.default"))!.Spec!.Subnet);
     }
 }

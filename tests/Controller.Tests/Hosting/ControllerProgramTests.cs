@@ -23,7 +23,7 @@ public sealed class ControllerProgramTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { dll, "--kubeconfig", kubeconfig, "--ovn-nb-addr", harness.Central.NorthboundUnix, "--pod-name=ctl-proc", "--pod-namespace", "kube-system", "--worker-num=2", "--gc-interval=0" })
+        foreach (var arg in new[] { dll, "--kubeconfig", kubeconfig, "--ovn-nb-addr", harness.Central.NorthboundUnix, "--pod-name=ctl-proc", "--pod-namespace", "kube-system", "--worker-num=2", "--gc-interval=300" })
         {
             start.ArgumentList.Add(arg);
         }

@@ -11,7 +11,7 @@ namespace VmNet.Controller.Tests.Topology;
 /// <summary>Installs the chart's CRD manifests (YAML, typed scalars kept) plus the Multus NAD CRD into a test API server.</summary>
 internal static class CrdInstaller
 {
-    public static async Task InstallAsync(IKubeClient client, CancellationToken cancellationToken = default)
+    public static async Task InstallAsync(IKubeClient client, bool withNetworkAttachmentDefinitions = true, CancellationToken cancellationToken = default)
     {
         var directory = Path.Combine(RepositoryRoot(), "charts", "vmnet", "crds");
         foreach (var file in Directory.GetFiles(directory, "*.yaml").Order(StringComparer.Ordinal))
@@ -28,6 +28,11 @@ internal static class CrdInstaller
                 var crd = KubeJson.Deserialize<V1CustomResourceDefinition>(json)!;
                 await client.CreateAsync(crd, cancellationToken);
             }
+        }
+
+        if (!withNetworkAttachmentDefinitions)
+        {
+            return;
         }
 
         await client.CreateAsync(PreservingCrd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"), cancellationToken);

@@ -73,4 +73,33 @@ public sealed class DefaultTopologyTests
         Assert.Equal("10.16.0.0/16", ipam.Definition.CidrBlock);
         Assert.Equal(defaultLrp.String("mac"), ipam.Definition.GatewayMac?.ToString());
     }
+
+    [Fact]
+    public async Task FlagsShapeTheDefaultTopology()
+    {
+        await using var harness = await TopologyHarness.StartAsync();
+        var options = harness.Options() with
+        {
+            ClusterRouter = "cluster-rtr",
+            DefaultSubnet = "pods",
+            DefaultCidr = "10.17.0.0/16,fd00:10:17::/112",
+            DefaultExcludeIps = "10.17.0.2..10.17.0.9",
+            NodeSwitch = "nodes",
+            NodeSwitchCidr = "100.70.0.0/16",
+        };
+        await harness.StartControllerAsync(options);
+
+        var pods = await harness.WaitSubnetConditionAsync("pods", KubeOvnConditions.Ready, "True");
+        await harness.WaitSubnetConditionAsync("nodes", KubeOvnConditions.Ready, "True");
+        Assert.True(pods.Spec!.Default);
+        Assert.Equal("Dual", pods.Spec.Protocol);
+        Assert.Equal("cluster-rtr", pods.Spec.Vpc);
+        Assert.Equal(["10.17.0.1", "10.17.0.2..10.17.0.9", "fd00:10:17::1"], pods.Spec.ExcludeIps);
+        Assert.Equal(65533m - 8m, pods.Status!.V4availableIPs);
+        var lrp = await harness.FindAsync("Logical_Router_Port", "cluster-rtr-pods");
+        Assert.Equal(["10.17.0.1/16", "fd00:10:17::1/112"], lrp!.Set("networks").Order(StringComparer.Ordinal));
+        var join = await harness.FindAsync("Logical_Router_Port", "cluster-rtr-nodes");
+        Assert.Equal(["100.70.0.1/16"], join!.Set("networks"));
+        Assert.Null(await harness.FindAsync("Logical_Router", "ovn-cluster"));
+    }
 }

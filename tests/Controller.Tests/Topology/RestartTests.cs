@@ -16,6 +16,10 @@ public sealed class RestartTests
             await harness.WaitSubnetConditionAsync(name, KubeOvnConditions.Ready, "True");
         }
 
+        // "loser" overlaps "red" and is rejected; a restart must not swap the winner.
+        await harness.CreateSubnetAsync("loser", "10.80.0.128/25");
+        await harness.WaitSubnetConditionAsync("loser", KubeOvnConditions.Validated, "False");
+
         var before = await SnapshotAsync(harness);
         var redMac = first.Context.Ipam.FindSubnet("red")!.Definition.GatewayMac;
         await first.StopAsync();
@@ -25,6 +29,10 @@ public sealed class RestartTests
         {
             await TopologyHarness.EventuallyAsync(() => Task.FromResult(second.Context.Subnets.IsReady(name)), r => r, $"{name} ready after restart");
         }
+
+        Assert.False(second.Context.Subnets.IsReady("loser"));
+        Assert.Null(second.Context.Ipam.FindSubnet("loser"));
+        Assert.Equal("False", KubeOvnConditions.Find((await harness.GetSubnetAsync("loser")).Status!.Conditions, KubeOvnConditions.Validated)!.Status);
 
         // Let the queues settle, then compare row for row.
         await Task.Delay(1000);

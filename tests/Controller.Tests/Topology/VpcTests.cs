@@ -37,4 +37,21 @@ public sealed class VpcTests
         Assert.Null(await harness.FindAsync("Logical_Switch", "tenant-a"));
         Assert.NotNull(await harness.FindAsync("Logical_Router", "ovn-cluster"));
     }
+
+    [Fact]
+    public async Task SubnetOfMissingVpcWaitsWithAConditionAndProceedsWhenTheVpcAppears()
+    {
+        await using var harness = await TopologyHarness.StartAsync();
+        await harness.StartControllerAsync();
+        await harness.CreateSubnetAsync("early", "172.20.0.0/24", vpc: "later");
+        var early = await harness.WaitSubnetConditionAsync("early", KubeOvnConditions.Ready, "False");
+        var ready = KubeOvnConditions.Find(early.Status!.Conditions, KubeOvnConditions.Ready)!;
+        Assert.Equal("VpcNotReady", ready.Reason);
+        Assert.Contains("spec.vpc \"later\" does not exist", ready.Message, StringComparison.Ordinal);
+        Assert.Null(await harness.FindAsync("Logical_Switch", "early"));
+
+        await harness.Client.CreateAsync(new V1Vpc { Metadata = new V1ObjectMeta { Name = "later" }, Spec = new V1VpcSpec() });
+        await harness.WaitSubnetConditionAsync("early", KubeOvnConditions.Ready, "True");
+        Assert.NotNull(await harness.FindAsync("Logical_Router_Port", "later-early"));
+    }
 }

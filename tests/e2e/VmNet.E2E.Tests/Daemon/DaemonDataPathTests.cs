@@ -94,4 +94,24 @@ public sealed class DaemonDataPathTests(DaemonRigFixture fixture) : IClassFixtur
         Assert.NotEqual(0, checkGone.ExitCode);
         await b.DelAsync(fixture);
     }
+
+    [Fact]
+    public async Task VmPodIsBoundToTheVmNamedPort()
+    {
+        var pod = await CniPod.NewAsync(fixture, fixture.Node2, "virt-launcher");
+        var vmName = "vm-" + fixture.Rig.RunId.Value;
+        var vmPort = vmName + ".default";
+        await KubeOvnTopology.AddPortAsync(fixture.Central, vmPort, pod.Mac, pod.Ip);
+        var annotations = pod.ControllerAnnotations();
+        annotations["ovn.kubernetes.io/virtualmachine"] = vmName;
+        await fixture.CreatePodAsync(pod.Name, pod.Node, annotations);
+
+        var add = await pod.AddAsync(fixture);
+        Assert.True(add.ExitCode == 0, add.Stdout + add.Stderr);
+        Assert.Equal(vmPort, (await pod.Node.VsctlAsync(["get", "Interface", pod.HostVeth, "external_ids:iface-id"])).Stdout.Trim().Trim('"'));
+        await fixture.Rig.WaitPortUpAsync(vmPort);
+        var check = await pod.CheckAsync(fixture);
+        Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+        Assert.Equal(0, (await pod.DelAsync(fixture)).ExitCode);
+    }
 }

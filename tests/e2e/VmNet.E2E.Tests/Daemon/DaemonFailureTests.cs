@@ -116,6 +116,32 @@ public sealed class DaemonFailureTests(DaemonRigFixture fixture) : IClassFixture
         await AssertNothingLeftAsync(pod);
     }
 
+    [Fact]
+    public async Task SilentGatewayFailsAddUnlessPodIsAMigrationTarget()
+    {
+        const string silentGateway = "10.16.255.254";
+        var plain = await CniPod.NewAsync(fixture, fixture.Node1, "gw");
+        await KubeOvnTopology.AddPortAsync(fixture.Central, plain.PortName, plain.Mac, plain.Ip);
+        var annotations = plain.ControllerAnnotations();
+        annotations["ovn.kubernetes.io/gateway"] = silentGateway;
+        await fixture.CreatePodAsync(plain.Name, plain.Node, annotations);
+        var failed = await plain.AddAsync(fixture);
+        AssertError(failed, 115, silentGateway);
+        await AssertNothingLeftAsync(plain);
+
+        var target = await CniPod.NewAsync(fixture, fixture.Node1, "mig");
+        await KubeOvnTopology.AddPortAsync(fixture.Central, target.PortName, target.Mac, target.Ip);
+        annotations = target.ControllerAnnotations();
+        annotations["ovn.kubernetes.io/gateway"] = silentGateway;
+        annotations["kubevirt.io/migrationJobName"] = "migration-1";
+        await fixture.CreatePodAsync(target.Name, target.Node, annotations);
+        var added = await target.AddAsync(fixture);
+        Assert.True(added.ExitCode == 0, added.Stdout + added.Stderr);
+        Assert.True(added.Elapsed < fixture.Options(target.Node).GatewayCheckTimeout, $"ADD of a migration target took {added.Elapsed}: the gateway check was not skipped");
+        Assert.Equal(0, (await target.DelAsync(fixture)).ExitCode);
+        await AssertNothingLeftAsync(target);
+    }
+
     private static void AssertError(CniBinary.Outcome outcome, int code, string mentioned)
     {
         Assert.True(outcome.ExitCode != 0, "expected a failure, got " + outcome.Stdout);
