@@ -157,12 +157,11 @@ public sealed class AttachmentReconciler(AddressingContext context, NadLookup na
                     IpResources.Build(allocation, facts.Namespace, facts.OwnerName, nodeName, pod.Metadata?.Uid, facts.OwnerKind), cancellationToken).ConfigureAwait(false);
                 if (IpResources.IsDeleting(existing) || (allocated.Fresh && existing.Spec?.IpAddress != allocation.IpAddressAnnotation))
                 {
-                    foreach (var fresh in allocations.Where(a => a.Fresh))
+                    // A CR of that name is being released or records other addresses: it is the truth; retry once
+                    // settled. The other allocations of this pass stay held (persisted, or reused on the retry).
+                    if (allocated.Fresh)
                     {
-                        if (context.Ips.Indexer.Get(fresh.Allocation.NicKey) is null && fresh == allocated)
-                        {
-                            context.Ipam.ReleaseNic(fresh.Allocation.NicKey);
-                        }
+                        context.Ipam.ReleaseNic(allocation.NicKey);
                     }
 
                     return false;
