@@ -162,4 +162,18 @@ public sealed class AttachmentTests : IAsyncLifetime
             && await _h.LspColumnAsync("vm1.default.atta.default.ovn", "name") is null,
             TimeSpan.FromSeconds(20), "vm1 attachments released");
     }
+    [Fact]
+    public async Task DefaultNetworkNadReplacesTheImplicitOvnNetwork()
+    {
+        await _h.Client.CreateAsync(KubeTestObjects.Pod(Ns, "p5", annotations: new() { [MultusAnnotations.DefaultNetwork] = "default/atta", [MultusAnnotations.Networks] = "attb" }));
+        var pod = await _h.WaitAllocatedAsync(Ns, "p5", "atta.default.ovn", "attb.default.ovn");
+        var a = pod.Metadata!.Annotations!;
+        Assert.Equal("true", a["atta.default.ovn.kubernetes.io/default_route"]);
+        Assert.Equal("false", a["attb.default.ovn.kubernetes.io/default_route"]);
+        await Task.Delay(500);
+        pod = await _h.Client.GetAsync<V1Pod>(Ns, "p5");
+        Assert.False(pod.Metadata!.Annotations!.ContainsKey("ovn.kubernetes.io/allocated"));
+        Assert.Null(await _h.GetIpAsync("p5.default"));
+        Assert.Null(await _h.LspColumnAsync("p5.default", "name"));
+    }
 }
