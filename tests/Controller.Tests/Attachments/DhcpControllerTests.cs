@@ -125,4 +125,24 @@ public sealed class DhcpControllerTests : IAsyncLifetime
         await _h.Client.PatchAsync<V1Subnet>(null, "dh5", KubePatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["enableIPv6RA"] = false } }));
         await AddressingHarness.WaitUntilAsync(async () => await _h.NbctlAsync("get", "Logical_Router_Port", "ovn-cluster-dh5", "ipv6_ra_configs") == "{}", TimeSpan.FromSeconds(20), "RA configs removed");
     }
+    [Fact]
+    public async Task RemovingThePodOverrideFallsBackToTheSubnetRow()
+    {
+        var subnet = AttachmentHarness.Subnet("dh6", "10.116.0.0/24", "ovn");
+        subnet.Spec!.EnableDHCP = true;
+        await _h.Client.CreateAsync(subnet);
+        var subnetRow = (await WaitDhcpUuidAsync("dh6", s => !string.IsNullOrEmpty(s.Status?.DhcpV4OptionsUUID))).Status!.DhcpV4OptionsUUID!;
+        await _h.Client.CreateAsync(KubeTestObjects.Pod(Ns, "po6", annotations: new()
+        {
+            ["ovn.kubernetes.io/logical_switch"] = "dh6",
+            ["ovn.kubernetes.io/dhcp-v4-options"] = "lease_time=66",
+        }));
+        string? bound = null;
+        await AddressingHarness.WaitUntilAsync(async () => (bound = await _h.LspColumnAsync("po6.default", "dhcpv4_options")) is { Length: > 2 } b && b != subnetRow, TimeSpan.FromSeconds(20), "override bound");
+        Assert.Contains("lease_time=\"66\"", await DhcpAsync(bound!, "options"), StringComparison.Ordinal);
+
+        await _h.Client.PatchAsync<V1Pod>(Ns, "po6", KubePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["ovn.kubernetes.io/dhcp-v4-options"] = null } } }));
+        await AddressingHarness.WaitUntilAsync(async () => await _h.LspColumnAsync("po6.default", "dhcpv4_options") == subnetRow, TimeSpan.FromSeconds(20), "back on the subnet row");
+        Assert.Equal(string.Empty, await _h.NbctlAsync("--bare", "--columns=_uuid", "find", "DHCP_Options", "external_ids:port=po6.default"));
+    }
 }
