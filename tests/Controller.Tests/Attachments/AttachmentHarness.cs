@@ -63,7 +63,7 @@ public sealed class AttachmentHarness : IAsyncDisposable
             DefaultCidr = "10.16.0.0/16",
             NorthboundAddress = _northbound.UnixConnection,
         };
-        var host = new ControllerHost(options, Client, NullLoggerFactory.Instance, modules: [new TestTopologyModule(), new AddressingModule(), new AttachmentsModule(), new VmNet.Controller.Dhcp.DhcpModule()]);
+        var host = new ControllerHost(options, Client, NullLoggerFactory.Instance, modules: [new TopologyModule(), new AddressingModule(), new AttachmentsModule(), new VmNet.Controller.Dhcp.DhcpModule()]);
         _run = Task.Run(() => host.RunAsync(_stop.Token), CancellationToken.None);
         var started = await Task.WhenAny(host.Started, _run).WaitAsync(TimeSpan.FromSeconds(60));
         if (started == _run)

@@ -113,13 +113,12 @@ public sealed class DhcpControllerTests : IAsyncLifetime
     [Fact]
     public async Task Ipv6RaConfigsGoOnTheSubnetsRouterPort()
     {
-        await _h.NbctlAsync("--may-exist", "lr-add", "ovn-cluster", "--", "lrp-add", "ovn-cluster", "ovn-cluster-dh5", "0a:00:00:00:05:01", "fd00:115::1/64");
         var subnet = AttachmentHarness.Subnet("dh5", "fd00:115::/64", "ovn");
         subnet.Spec!.EnableIPv6RA = true;
         subnet.Spec.Ipv6RAConfigs = "address_mode=dhcpv6_stateless,max_interval=60";
         await _h.Client.CreateAsync(subnet);
         string? configs = null;
-        await AddressingHarness.WaitUntilAsync(async () => (configs = await _h.NbctlAsync("get", "Logical_Router_Port", "ovn-cluster-dh5", "ipv6_ra_configs")).Contains("dhcpv6_stateless", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "RA configs");
+        await AddressingHarness.WaitUntilAsync(async () => (configs = await _h.NbctlAsync("--if-exists", "get", "Logical_Router_Port", "ovn-cluster-dh5", "ipv6_ra_configs")).Contains("dhcpv6_stateless", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "RA configs");
         Assert.Equal("{address_mode=dhcpv6_stateless, max_interval=\"60\", min_interval=\"5\", send_periodic=\"true\"}", configs);
 
         await _h.Client.PatchAsync<V1Subnet>(null, "dh5", KubePatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["enableIPv6RA"] = false } }));
