@@ -43,6 +43,7 @@ public sealed class AddressingModule : IControllerModule
         ArgumentNullException.ThrowIfNull(registry);
         var addressing = new AddressingContext(context, _stepHook);
         Context = addressing;
+        Attachments.AddressingContexts.Publish(context, addressing);
         GarbageCollector = new AddressGarbageCollector(addressing);
         var pods = PodController = registry.Add(new PodAddressingReconciler(addressing), Math.Max(context.Options.WorkerCount, 8));
         var ips = registry.Add(new IpReconciler(addressing), Math.Max(context.Options.WorkerCount, 4));

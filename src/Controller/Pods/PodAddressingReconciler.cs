@@ -39,7 +39,7 @@ public sealed class PodAddressingReconciler(AddressingContext context) : IReconc
             return await _releaser.ReleaseGonePodAsync(ns, name, cancellationToken).ConfigureAwait(false);
         }
 
-        if (PodFacts.IsHostNetwork(pod))
+        if (PodFacts.IsHostNetwork(pod) || VmNet.Multus.MultusAnnotations.ReplacesImplicitOvn(pod.Metadata?.Annotations))
         {
             return ReconcileResult.Success;
         }

@@ -31,7 +31,7 @@ public sealed partial class CniHandler
         }
 
         var hostName = VethNames.HostSide(request.ContainerId, request.IfName);
-        var portName = PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, request.Provider);
+        var portName = PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, network.Provider);
         var spec = new PodInterfaceSpec
         {
             NetnsPath = request.NetNs,
@@ -122,7 +122,7 @@ public sealed partial class CniHandler
             var pod = await podWatcher.WaitAsync(
                 request.PodNamespace,
                 request.PodName,
-                p => (network = Parse(p, request.Provider, out missing)) is not null,
+                p => (network = Parse(p, request.Provider, request.IfName, out missing)) is not null,
                 null,
                 timeout.Token).ConfigureAwait(false);
             return (pod, network!);
@@ -141,11 +141,23 @@ public sealed partial class CniHandler
         }
     }
 
-    private static PodNetwork? Parse(V1Pod pod, string provider, out string? missing)
+    private static PodNetwork? Parse(V1Pod pod, string provider, out string? missing) => Parse(pod, provider, null, out missing);
+
+    /// <summary>
+    /// Multus attachments (facts §2.1, §5.5): the same NAD attached twice is served under <c>&lt;provider&gt;.&lt;ifName&gt;</c>;
+    /// the implicit ovn NIC leaves the default route to a secondary NIC that asks for it even before the
+    /// controller wrote its <c>default_route</c> keys.
+    /// </summary>
+    private static PodNetwork? Parse(V1Pod pod, string provider, string? ifName, out string? missing)
     {
+        var annotations = pod.Metadata?.Annotations;
         try
         {
-            return PodNetworkParser.TryParse(provider, pod.Metadata?.Annotations, out missing);
+            var effective = ifName is null ? provider : VmNet.Multus.ProviderNames.ForInterface(provider, ifName, annotations);
+            var network = PodNetworkParser.TryParse(effective, annotations, out missing);
+            return network is { DefaultRoute: null } && effective == VmNet.Multus.ProviderNames.Ovn
+                ? network with { DefaultRoute = ifName == "eth0" && VmNet.Multus.PrimaryDefaultRoute.Carries(annotations, pod.Metadata?.Namespace ?? string.Empty) }
+                : network;
         }
         catch (PodAnnotationException e)
         {

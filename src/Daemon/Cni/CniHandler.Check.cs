@@ -70,8 +70,8 @@ public sealed partial class CniHandler
             throw new CniFailure(CniErrorCodes.PodNotFound, $"pod {request.PodNamespace}/{request.PodName} not found", HttpStatusCode.NotFound);
         }
 
-        var network = Parse(pod, request.Provider, out var missing)
+        var network = Parse(pod, request.Provider, request.IfName, out var missing)
             ?? throw new CniFailure(CniErrorCodes.AddressNotAllocated, $"pod {request.PodNamespace}/{request.PodName}: annotation {missing} not set");
-        return (network.Addresses, PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, request.Provider));
+        return (network.Addresses, PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, network.Provider));
     }
 }

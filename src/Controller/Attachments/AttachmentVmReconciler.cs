@@ -1,0 +1,31 @@
+using VmNet.Controller.Hosting;
+using VmNet.Controller.Pods;
+using VmNet.Controller.Runtime.Informers;
+using VmNet.Controller.Runtime.Queue;
+using VmNet.Controller.VirtualMachines;
+using VmNet.KubeVirt;
+
+namespace VmNet.Controller.Attachments;
+
+/// <summary>keep-vm-ip for secondary NICs (facts §5.2): on a VM key, releases all its attachment CRs once the VM is deleted.</summary>
+public sealed class AttachmentVmReconciler(AddressingContext context) : IReconciler
+{
+    private readonly VmStateReader _reader = new(context);
+    private readonly AttachmentReleaser _releaser = new(context);
+
+    public string Name => "vm-attachments";
+
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+    {
+        var (ns, vmName) = ObjectKeys.Split(key);
+        var state = _reader.Read(ns, vmName);
+        // The subnet argument only matters for the primary network's subnet-change rule; attachments keep their
+        // addresses until the VM itself is deleted.
+        if (KeepVmIpDecision.Decide(state, string.Empty) == VmAddressFate.ReleaseVmDeleted)
+        {
+            await _releaser.ReleaseVmAsync(ns, vmName, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ReconcileResult.Success;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using VmNet.Controller.Hosting;
+using VmNet.Controller.Runtime.Queue;
+using VmNet.Ipam;
+using VmNet.Kube.Models;
+using VmNet.Ovsdb.Northbound;
+
+namespace VmNet.E2E.Multus;
+
+/// <summary>
+/// Stands in for the topology module on the rig, whose default topology the test built with ovn-nbctl: every
+/// Subnet is registered in IPAM and gets a Logical_Switch (owned by the Subnet) unless one of that name exists.
+/// </summary>
+public sealed class RigSubnetModule : IControllerModule
+{
+    public int Order => StartupOrder.SubnetsInIpam;
+
+    public void Register(ControllerContext context, ControllerRegistry registry)
+    {
+        var controller = registry.Add(new Registrar(context), 1);
+        controller.Watch(context.SubnetInformer, ResourceController.OwnKey(context.SubnetInformer));
+    }
+
+    public async Task InitializeAsync(ControllerContext context, CancellationToken cancellationToken)
+    {
+        var registrar = new Registrar(context);
+        foreach (var subnet in context.SubnetInformer.Indexer.List())
+        {
+            await registrar.ReconcileAsync(subnet.Metadata!.Name!, cancellationToken);
+        }
+    }
+
+    private sealed class Registrar(ControllerContext context) : IReconciler
+    {
+        public string Name => "rig-subnet";
+
+        public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+        {
+            if (context.SubnetInformer.Indexer.Get(key) is not { Spec: { } spec })
+            {
+                return ReconcileResult.Success;
+            }
+
+            context.Ipam.AddOrUpdateSubnet(new SubnetSpec(key, spec.CidrBlock ?? string.Empty) { Gateway = spec.Gateway, ExcludeIps = spec.ExcludeIps ?? [] });
+            if (context.Northbound.Cache.FindByName(LogicalSwitch.Table, key).Count == 0)
+            {
+                var (_, ops) = NorthboundOps.CreateLogicalSwitch(new LogicalSwitch { Name = key }, SubnetCatalog.SubnetOwnership(key));
+                await context.Northbound.TransactAsync(ops, cancellationToken);
+                await context.Northbound.Cache.WaitForRowAsync(LogicalSwitch.Table, r => r.Name == key, cancellationToken);
+            }
+
+            return ReconcileResult.Success;
+        }
+    }
+}
+
+/// <summary>The CRDs the controller watches, schemaless, for the rig's in-process API server.</summary>
+public static class RigCrds
+{
+    public static IEnumerable<V1CustomResourceDefinition> All() =>
+    [
+        Crd("kubeovn.io", "subnets", "Subnet", "Cluster"),
+        Crd("kubeovn.io", "ips", "IP", "Cluster"),
+        Crd("kubeovn.io", "vpcs", "Vpc", "Cluster"),
+        Crd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"),
+        Crd("kubevirt.io", "virtualmachines", "VirtualMachine", "Namespaced"),
+        Crd("kubevirt.io", "virtualmachineinstances", "VirtualMachineInstance", "Namespaced"),
+        Crd("kubevirt.io", "virtualmachineinstancemigrations", "VirtualMachineInstanceMigration", "Namespaced"),
+    ];
+
+    private static V1CustomResourceDefinition Crd(string group, string plural, string kind, string scope) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = $"{plural}.{group}" },
+        Spec = new V1CustomResourceDefinitionSpec
+        {
+            Group = group,
+            Scope = scope,
+            Names = new V1CustomResourceDefinitionNames { Plural = plural, Kind = kind, Singular = kind.ToLowerInvariant() },
+            Versions =
+            [
+                new V1CustomResourceDefinitionVersion
+                {
+                    Name = "v1",
+                    Served = true,
+                    Storage = true,
+                    Schema = new V1CustomResourceValidation { OpenAPIV3Schema = JsonNode.Parse("""{"type":"object","x-kubernetes-preserve-unknown-fields":true}""") },
+                    Subresources = new V1CustomResourceSubresources { Status = new JsonObject() },
+                },
+            ],
+        },
+    };
+}
