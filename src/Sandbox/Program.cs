@@ -7,11 +7,13 @@ var stateDirectory = Path.GetFullPath(Environment.GetEnvironmentVariable("VMNET_
 switch (command)
 {
     case "demo":
+    case "serve":
         try
         {
             using var sandboxLock = SandboxLock.Acquire(stateDirectory);
-            var passed = await new FoundationDemo(Console.Out).RunAsync(signals.Token).ConfigureAwait(false);
-            return passed ? 0 : signals.Received is null ? 1 : 130;
+            var keepRunning = command == "serve";
+            var passed = await new FoundationDemo(Console.Out, SandboxPaths.Discover(stateDirectory)).RunAsync(keepRunning, signals.Token).ConfigureAwait(false);
+            return passed ? 0 : signals.Received is null || keepRunning ? 1 : 130;
         }
         catch (SandboxBusyException ex)
         {
@@ -19,7 +21,13 @@ switch (command)
             return 2;
         }
 
+    case "wait-ready":
+        return await SandboxControl.WaitReadyAsync(new SandboxPaths(".", stateDirectory), Console.Out, signals.Token).ConfigureAwait(false);
+
+    case "down":
+        return await SandboxControl.DownAsync(stateDirectory, Console.Out, signals.Token).ConfigureAwait(false);
+
     default:
-        await Console.Error.WriteLineAsync($"vmnet-sandbox: unknown command '{command}' (commands: demo)").ConfigureAwait(false);
+        await Console.Error.WriteLineAsync($"vmnet-sandbox: unknown command '{command}' (commands: demo, serve, wait-ready, down)").ConfigureAwait(false);
         return 64;
 }

@@ -12,7 +12,7 @@ namespace VmNet.Sandbox.Demo;
 /// the other across the Geneve underlay, then a port deleted through the client, which cuts the traffic.
 /// Everything it starts is stopped in the end, also when cancelled.
 /// </summary>
-public sealed class FoundationDemo(TextWriter output)
+public sealed class FoundationDemo(TextWriter output, SandboxPaths paths)
 {
     private const string SwitchName = "demo-subnet";
     private const string SubnetCidr = "10.16.0.0/24";
@@ -23,26 +23,48 @@ public sealed class FoundationDemo(TextWriter output)
         ("vm-b", "0a:58:0a:10:00:0b", "10.16.0.11"),
     ];
 
-    private readonly DemoSteps steps = new(output) { Planned = 9 };
+    private readonly DemoSteps steps = new(output);
     private global::VmNet.Sandbox.Rig.Rig? rig;
     private OvsdbClient? northbound;
     private readonly List<TestPod> guestPods = [];
+    private SandboxApi? api;
 
     public DemoSteps Steps => steps;
 
-    /// <summary>Runs every step; returns true when all passed. Never leaves a process or netns behind.</summary>
-    public async Task<bool> RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs every step; returns true when all passed. With <paramref name="keepRunning"/> (make sandbox) it stops
+    /// after the set-up steps, prints how to use the sandbox and waits for cancellation (make sandbox-down, Ctrl-C).
+    /// Never leaves a process or netns behind.
+    /// </summary>
+    public async Task<bool> RunAsync(bool keepRunning, CancellationToken cancellationToken)
     {
+        steps.Planned = keepRunning ? 11 : 12;
         try
         {
             await steps.RunAsync("Check prerequisites, clean up runs left by dead processes", PrerequisitesAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync("Start OVN central (NB, SB, northd) and two OVS nodes", StartRigAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("Start the Kubernetes API server (HTTPS + bearer token), write the kubeconfig", StartApiAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("kubectl apply: CRDs (kubeovn.io, kubevirt.io, k8s.cni.cncf.io) and samples/kubevirt/", ApplySamplesAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("kubectl get subnets, network-attachment-definitions, virtualmachines", ShowSamplesAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync("Create a logical switch and two ports through the VmNet OVSDB client", CreateTopologyAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync("Read the rows back by ownership from the client's monitor cache", ReadOwnershipAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync("ovn-nbctl show", ShowNorthboundAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync("Plug a guest netns into br-int on node1 and node2; ports go up", PlugGuestsAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync("Ping vm-a (node1) -> vm-b (node2) across the Geneve underlay", PingAcrossNodesAsync, cancellationToken).ConfigureAwait(false);
-            await steps.RunAsync("Delete vm-b's port through the client; traffic stops", DeletePortAsync, cancellationToken).ConfigureAwait(false);
+            if (keepRunning)
+            {
+                PrintUsage();
+                await File.WriteAllTextAsync(paths.ReadyFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n", cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await steps.RunAsync("Delete vm-b's port through the client; traffic stops", DeletePortAsync, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (keepRunning && cancellationToken.IsCancellationRequested && steps.Passed == steps.Planned - 1)
+        {
+            // make sandbox-down: the normal end of a kept sandbox.
         }
         catch (Exception ex) when (ex is not OperationCanceledException || cancellationToken.IsCancellationRequested)
         {
@@ -193,9 +215,67 @@ public sealed class FoundationDemo(TextWriter output)
         return $"ovn-nbctl lsp-list {SwitchName}:\n{list.Stdout.TrimEnd()}\nping {guestPods[1].Ip} now: {SummaryOfPing(ping.Stdout)}";
     }
 
+    private async Task<string> StartApiAsync(CancellationToken cancellationToken)
+    {
+        api = await SandboxApi.StartAsync(paths.Kubeconfig, cancellationToken).ConfigureAwait(false);
+        var version = await api.KubectlAsync(["version", "-o", "json"], cancellationToken).ConfigureAwait(false);
+        var serverVersion = System.Text.Json.Nodes.JsonNode.Parse(version.Stdout)?["serverVersion"]?["gitVersion"]?.GetValue<string>();
+        return $"{api.Server.BaseAddress} (self-signed certificate, bearer token)\nkubeconfig {paths.Kubeconfig}\nkubectl version: server {serverVersion}";
+    }
+
+    private async Task<string> ApplySamplesAsync(CancellationToken cancellationToken)
+    {
+        var client = RequireApi();
+        var crds = await client.KubectlAsync(["apply", "-f", paths.VmNetCrds, "-f", paths.SandboxCrds], cancellationToken).ConfigureAwait(false);
+        var samples = await client.KubectlAsync(["apply", "-f", paths.KubeVirtSamples], cancellationToken).ConfigureAwait(false);
+        return crds.Stdout.TrimEnd() + "\n" + samples.Stdout.TrimEnd();
+    }
+
+    private async Task<string> ShowSamplesAsync(CancellationToken cancellationToken)
+    {
+        var client = RequireApi();
+        var subnets = await client.KubectlAsync(["get", "subnets"], cancellationToken).ConfigureAwait(false);
+        var others = await client.KubectlAsync(["get", "network-attachment-definitions,virtualmachines", "-A"], cancellationToken).ConfigureAwait(false);
+        foreach (var name in new[] { "demo-vms", "demo-storage" })
+        {
+            if (!subnets.Stdout.Contains(name, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"kubectl get subnets does not list {name}:\n{subnets.Stdout}");
+            }
+        }
+
+        return subnets.Stdout.TrimEnd() + "\n" + others.Stdout.TrimEnd()
+            + "\n(no controller runs in this sandbox yet: VMs are stored, not started; the OVN steps below are driven directly)";
+    }
+
+    private void PrintUsage()
+    {
+        var activeRig = RequireRig();
+        output.WriteLine();
+        output.WriteLine("The sandbox is up. Try:");
+        output.WriteLine($"  kubectl --kubeconfig {paths.Kubeconfig} get subnets,vm -A");
+        output.WriteLine($"  ovn-nbctl --db={activeRig.Central.NorthboundConnection} show");
+        output.WriteLine($"  ovn-sbctl --db={activeRig.Central.SouthboundConnection} show");
+        foreach (var pod in guestPods)
+        {
+            output.WriteLine($"  ip netns exec {pod.Netns} ping {guestPods.First(p => p != pod).Ip}     # {pod.Name} on {pod.Node.Name}");
+        }
+
+        output.WriteLine("Stop it with `make sandbox-down`.");
+        output.Flush();
+    }
+
     private async Task<string> StopAllAsync(CancellationToken cancellationToken)
     {
         var evidence = new List<string>();
+        File.Delete(paths.ReadyFile);
+        if (api is not null)
+        {
+            await api.DisposeAsync().ConfigureAwait(false);
+            api = null;
+            evidence.Add("API server stopped, kubeconfig removed");
+        }
+
         if (northbound is not null)
         {
             await northbound.DisposeAsync().ConfigureAwait(false);
@@ -220,6 +300,8 @@ public sealed class FoundationDemo(TextWriter output)
 
         return evidence.Count == 0 ? "nothing was running" : string.Join('\n', evidence);
     }
+
+    private SandboxApi RequireApi() => api ?? throw new InvalidOperationException("the API server is not running");
 
     private global::VmNet.Sandbox.Rig.Rig RequireRig() => rig ?? throw new InvalidOperationException("the rig is not running");
 
