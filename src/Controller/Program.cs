@@ -1,5 +1,3 @@
-using Serilog;
+using VmNet.Controller.Hosting;
 
-Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateLogger();
-Log.Information("vmnet-controller starting with {ArgCount} arguments", args.Length);
-return 0;
+return await ControllerProgram.MainAsync(args).ConfigureAwait(false);

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VmNet.Kube.Models;
+using VmNet.Kube.Serialization;
+
+namespace VmNet.Bench.Controller;
+
+/// <summary>Pods, launcher pods and CRDs for the controller benchmark, as JSON for the API server's store.</summary>
+internal static class BenchObjects
+{
+    public static JsonObject Pod(string ns, string name, string? vmiOwner = null, bool hostNetwork = false)
+    {
+        var pod = new V1Pod
+        {
+            ApiVersion = "v1",
+            Kind = "Pod",
+            Metadata = new V1ObjectMeta
+            {
+                Name = name,
+                Namespace = ns,
+                Labels = new() { ["app"] = vmiOwner is null ? "web" : "virt-launcher" },
+                OwnerReferences = vmiOwner is null
+                    ? null
+                    : [new V1OwnerReference { ApiVersion = "kubevirt.io/v1", Kind = "VirtualMachineInstance", Name = vmiOwner, Uid = Guid.NewGuid().ToString(), Controller = true }],
+            },
+            Spec = new V1PodSpec { HostNetwork = hostNetwork ? true : null, NodeName = string.Create(CultureInfo.InvariantCulture, $"node-{name.GetHashCode(StringComparison.Ordinal) & 31}"), Containers = [new V1Container { Name = "c", Image = "busybox" }] },
+        };
+        return (JsonObject)JsonSerializer.SerializeToNode(pod, KubeJson.Options)!;
+    }
+
+    public static JsonObject Vm(string ns, string name) => (JsonObject)JsonSerializer.SerializeToNode(new V1VirtualMachine
+    {
+        ApiVersion = "kubevirt.io/v1",
+        Kind = "VirtualMachine",
+        Metadata = new V1ObjectMeta { Name = name, Namespace = ns },
+        Spec = new V1VirtualMachineSpec { RunStrategy = "Always", Template = new V1VirtualMachineInstanceTemplateSpec { Spec = new V1VirtualMachineInstanceSpec() } },
+    }, KubeJson.Options)!;
+
+    public static V1CustomResourceDefinition Crd(string group, string plural, string kind, string scope) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = $"{plural}.{group}" },
+        Spec = new V1CustomResourceDefinitionSpec
+        {
+            Group = group,
+            Scope = scope,
+            Names = new V1CustomResourceDefinitionNames { Plural = plural, Kind = kind, Singular = kind.ToLowerInvariant() },
+            Versions =
+            [
+                new V1CustomResourceDefinitionVersion
+                {
+                    Name = "v1",
+                    Served = true,
+                    Storage = true,
+                    Schema = new V1CustomResourceValidation { OpenAPIV3Schema = JsonNode.Parse("""{"type":"object","x-kubernetes-preserve-unknown-fields":true}""") },
+                    Subresources = new V1CustomResourceSubresources { Status = new JsonObject() },
+                },
+            ],
+        },
+    };
+
+    public static IReadOnlyList<V1CustomResourceDefinition> Crds { get; } =
+    [
+        Crd("kubeovn.io", "subnets", "Subnet", "Cluster"),
+        Crd("kubeovn.io", "ips", "IP", "Cluster"),
+        Crd("kubeovn.io", "vpcs", "Vpc", "Cluster"),
+        Crd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"),
+        Crd("kubevirt.io", "virtualmachines", "VirtualMachine", "Namespaced"),
+        Crd("kubevirt.io", "virtualmachineinstances", "VirtualMachineInstance", "Namespaced"),
+        Crd("kubevirt.io", "virtualmachineinstancemigrations", "VirtualMachineInstanceMigration", "Namespaced"),
+    ];
+}
