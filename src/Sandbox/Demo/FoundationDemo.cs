@@ -12,7 +12,7 @@ namespace VmNet.Sandbox.Demo;
 /// the other across the Geneve underlay, then a port deleted through the client, which cuts the traffic.
 /// Everything it starts is stopped in the end, also when cancelled.
 /// </summary>
-public sealed class FoundationDemo(TextWriter output, SandboxPaths paths)
+public sealed partial class FoundationDemo(TextWriter output, SandboxPaths paths)
 {
     private const string SwitchName = "demo-subnet";
     private const string SubnetCidr = "10.16.0.0/24";
@@ -38,7 +38,7 @@ public sealed class FoundationDemo(TextWriter output, SandboxPaths paths)
     /// </summary>
     public async Task<bool> RunAsync(bool keepRunning, CancellationToken cancellationToken)
     {
-        steps.Planned = keepRunning ? 11 : 12;
+        steps.Planned = keepRunning ? 15 : 17;
         try
         {
             await steps.RunAsync("Check prerequisites, clean up runs left by dead processes", PrerequisitesAsync, cancellationToken).ConfigureAwait(false);
@@ -51,6 +51,10 @@ public sealed class FoundationDemo(TextWriter output, SandboxPaths paths)
             await steps.RunAsync("ovn-nbctl show", ShowNorthboundAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync("Plug a guest netns into br-int on node1 and node2; ports go up", PlugGuestsAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync("Ping vm-a (node1) -> vm-b (node2) across the Geneve underlay", PingAcrossNodesAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("Delete vm-b's port through the client (traffic stops), then the switch and the vm-a/vm-b netns", DeletePortAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("Start the VmNet controller (keep-vm-ip) on the sandbox API and NB", StartControllerAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("Launch vm-fixed (node1) and vm-random (node2): VMI + virt-launcher pod; the controller assigns addresses", LaunchVmsAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("Plug each launcher's address into a netns on its node (as the CNI would) and ping across nodes", PlugVmsAsync, cancellationToken).ConfigureAwait(false);
             if (keepRunning)
             {
                 PrintUsage();
@@ -59,7 +63,8 @@ public sealed class FoundationDemo(TextWriter output, SandboxPaths paths)
             }
             else
             {
-                await steps.RunAsync("Delete vm-b's port through the client; traffic stops", DeletePortAsync, cancellationToken).ConfigureAwait(false);
+                await steps.RunAsync("Restart vm-random: new VMI and launcher pod, same IP and MAC", RestartVmAsync, cancellationToken).ConfigureAwait(false);
+                await steps.RunAsync("Delete vm-random: its IP is released (kubectl get ips)", DeleteVmAsync, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (keepRunning && cancellationToken.IsCancellationRequested && steps.Passed == steps.Planned - 1)
@@ -212,7 +217,16 @@ public sealed class FoundationDemo(TextWriter output, SandboxPaths paths)
             throw new InvalidOperationException($"vm-b still answers after its port was deleted:\n{ping.Stdout}");
         }
 
-        return $"ovn-nbctl lsp-list {SwitchName}:\n{list.Stdout.TrimEnd()}\nping {guestPods[1].Ip} now: {SummaryOfPing(ping.Stdout)}";
+        // The controller that starts next owns the Northbound DB: leave it only what it owns.
+        await client.TransactAsync(NorthboundOps.DeleteLogicalSwitch(logicalSwitch.Uuid), cancellationToken).ConfigureAwait(false);
+        foreach (var pod in guestPods)
+        {
+            await RequireRig().RemovePodAsync(pod, cancellationToken).ConfigureAwait(false);
+        }
+
+        var remaining = await RequireRig().Central.NbctlAsync(["ls-list"], cancellationToken).ConfigureAwait(false);
+        return $"ovn-nbctl lsp-list {SwitchName}:\n{list.Stdout.TrimEnd()}\nping {guestPods[1].Ip} now: {SummaryOfPing(ping.Stdout)}\n"
+            + $"switch {SwitchName} deleted (ovn-nbctl ls-list: {(remaining.Stdout.Trim().Length == 0 ? "empty" : remaining.Stdout.Trim())}), guest netns removed";
     }
 
     private async Task<string> StartApiAsync(CancellationToken cancellationToken)
@@ -256,10 +270,8 @@ public sealed class FoundationDemo(TextWriter output, SandboxPaths paths)
         output.WriteLine($"  kubectl --kubeconfig {paths.Kubeconfig} get subnets,vm -A");
         output.WriteLine($"  ovn-nbctl --db={activeRig.Central.NorthboundConnection} show");
         output.WriteLine($"  ovn-sbctl --db={activeRig.Central.SouthboundConnection} show");
-        foreach (var pod in guestPods)
-        {
-            output.WriteLine($"  ip netns exec {pod.Netns} ping {guestPods.First(p => p != pod).Ip}     # {pod.Name} on {pod.Node.Name}");
-        }
+        output.WriteLine($"  ip netns exec {vmGuests["vm-fixed"].Netns} ping {vmGuests["vm-random"].Ip}     # vm-fixed on node1 -> vm-random on node2");
+        output.WriteLine($"  kubectl --kubeconfig {paths.Kubeconfig} get ips; controller log: {controller?.LogPath}");
 
         output.WriteLine("Stop it with `make sandbox-down`.");
         output.Flush();
@@ -269,6 +281,11 @@ public sealed class FoundationDemo(TextWriter output, SandboxPaths paths)
     {
         var evidence = new List<string>();
         File.Delete(paths.ReadyFile);
+        if (await StopControllerAsync().ConfigureAwait(false) is { } stoppedController)
+        {
+            evidence.Add(stoppedController);
+        }
+
         if (api is not null)
         {
             await api.DisposeAsync().ConfigureAwait(false);
