@@ -23,6 +23,11 @@ public sealed partial class DemoTests : IDisposable
         Assert.Contains("switch ", stdout, StringComparison.Ordinal);
         Assert.Contains("port vm-a", stdout, StringComparison.Ordinal);
         Assert.Contains(" 0 received, 100% packet loss", stdout, StringComparison.Ordinal);
+        Assert.Contains("vm-fixed: pod virt-launcher-vm-fixed-", stdout, StringComparison.Ordinal);
+        Assert.Contains("-> 10.100.0.10 ", stdout, StringComparison.Ordinal);
+        Assert.Contains("same IP and MAC", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"kubectl delete vm vm-random: 10\.100\.0\.\d+ released", stdout);
+        Assert.Contains("vmnet-controller (pid ", stdout, StringComparison.Ordinal);
 
         // Rig netns names start with the run id; none of this run's may survive.
         var runId = RunId().Match(stdout).Groups["id"].Value;
