@@ -69,6 +69,54 @@ public sealed partial class FoundationDemo
         return string.Join('\n', evidence);
     }
 
+    private async Task<string> MigrateVmAsync(CancellationToken cancellationToken)
+    {
+        const string vm = "vm-fixed";
+        var activeRig = RequireRig();
+        var source = await AddressOfVmAsync(vm, cancellationToken).ConfigureAwait(false);
+        var targetNode = activeRig.Nodes[1].Name;
+        var targetPod = await RequireLauncher().StartMigrationTargetAsync(VmNamespace, vm, targetNode, "migrate-" + vm, cancellationToken).ConfigureAwait(false);
+        var target = await WaitForAddressAsync(targetPod, cancellationToken).ConfigureAwait(false);
+        if (target.Ip != source.Ip || target.Mac != source.Mac)
+        {
+            throw new InvalidOperationException($"the migration target pod got {target.Ip} {target.Mac}, the source has {source.Ip} {source.Mac}");
+        }
+
+        // Switchover: the guest leaves node1 and resumes on node2 with the same MAC and IP, announcing itself by RARP.
+        await activeRig.RemovePodAsync(vmGuests[vm], cancellationToken).ConfigureAwait(false);
+        vmGuests.Remove(vm);
+        var plugged = await PlugVmAsync(vm, 1, cancellationToken).ConfigureAwait(false);
+        await vmGuests[vm].SendRarpAsync(3, cancellationToken).ConfigureAwait(false);
+        var portName = PortNames.PortName(vm, VmNamespace, AnnotationKeysDefaultProvider);
+        var chassis = await WaitAsync(
+            $"port {portName} to be bound on {targetNode}",
+            async ct =>
+            {
+                var binding = await activeRig.Central.SbctlAsync(["--bare", "--columns=chassis", "find", "Port_Binding", "logical_port=" + portName], ct).ConfigureAwait(false);
+                var chassisUuid = binding.Stdout.Trim();
+                if (chassisUuid.Length == 0)
+                {
+                    return null;
+                }
+
+                var name = (await activeRig.Central.SbctlAsync(["--bare", "--columns=name", "list", "Chassis", chassisUuid], ct).ConfigureAwait(false)).Stdout.Trim();
+                return name == targetNode ? name : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        // The migration finished: KubeVirt deletes the source launcher pod; the VM keeps its address.
+        await RequireApi().KubectlAsync(["delete", "pod", source.Pod, "-n", VmNamespace, "--wait=true"], cancellationToken).ConfigureAwait(false);
+        var ping = await PingVmsAsync(cancellationToken).ConfigureAwait(false);
+        var ip = await RequireApi().KubectlAsync(["get", "ip", portName], cancellationToken).ConfigureAwait(false);
+        return string.Join('\n',
+            $"VirtualMachineInstanceMigration migrate-{vm}; target pod {targetPod} on {targetNode} -> {target.Ip} {target.Mac} (same as the source)",
+            plugged,
+            $"Port_Binding {portName} now on chassis {chassis}; source pod {source.Pod} deleted",
+            ping,
+            ip.Stdout.TrimEnd(),
+            "(the migration controller has not landed here: the sandbox moved the port itself, unplug on node1, plug on node2, RARP)");
+    }
+
     private async Task<string> RestartVmAsync(CancellationToken cancellationToken)
     {
         const string vm = "vm-random";
@@ -76,14 +124,15 @@ public sealed partial class FoundationDemo
         await RequireLauncher().StopAsync(VmNamespace, vm, cancellationToken).ConfigureAwait(false);
         await RequireRig().RemovePodAsync(vmGuests[vm], cancellationToken).ConfigureAwait(false);
         vmGuests.Remove(vm);
-        var pod = await RequireLauncher().StartAsync(VmNamespace, vm, RequireRig().Nodes[1].Name, cancellationToken).ConfigureAwait(false);
+        // The new instance is scheduled to node1 (vm-fixed now runs on node2): the address follows the VM, not the node.
+        var pod = await RequireLauncher().StartAsync(VmNamespace, vm, RequireRig().Nodes[0].Name, cancellationToken).ConfigureAwait(false);
         var after = await WaitForAddressAsync(pod, cancellationToken).ConfigureAwait(false);
         if (after.Ip != before.Ip || after.Mac != before.Mac)
         {
             throw new InvalidOperationException($"{vm} changed address across a restart: {before.Ip} {before.Mac} -> {after.Ip} {after.Mac}");
         }
 
-        var plugged = await PlugVmAsync(vm, 1, cancellationToken).ConfigureAwait(false);
+        var plugged = await PlugVmAsync(vm, 0, cancellationToken).ConfigureAwait(false);
         var ping = await PingVmsAsync(cancellationToken).ConfigureAwait(false);
         return $"old pod {before.Pod} deleted with its VMI; new pod {pod}\nbefore {before.Ip} {before.Mac}, after {after.Ip} {after.Mac}: same IP and MAC\n{plugged}\n{ping}";
     }
@@ -134,12 +183,12 @@ public sealed partial class FoundationDemo
 
     private async Task<string> PingVmsAsync(CancellationToken cancellationToken)
     {
-        var from = vmGuests["vm-fixed"];
-        var to = vmGuests["vm-random"];
+        var from = vmGuests["vm-random"];
+        var to = vmGuests["vm-fixed"];
         var result = await from.PingAsync(to.Ip, 4, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new InvalidOperationException($"ping {to.Ip} from vm-fixed failed:\n{result.Stdout}{result.Stderr}\n{RequireRig().Diagnostics()}");
+            throw new InvalidOperationException($"ping {to.Ip} from vm-random failed:\n{result.Stdout}{result.Stderr}\n{RequireRig().Diagnostics()}");
         }
 
         return $"ip netns exec {from.Netns} ping {to.Ip} ({from.Node.Name} -> {to.Node.Name}): {SummaryOfPing(result.Stdout)}";
@@ -149,7 +198,10 @@ public sealed partial class FoundationDemo
     private async Task<VmAddress> AddressOfVmAsync(string vm, CancellationToken cancellationToken)
     {
         var pods = await RequireLauncher().GetJsonAsync(["get", "pods", "-n", VmNamespace, "-l", "vm.kubevirt.io/name=" + vm, "-o", "json"], cancellationToken).ConfigureAwait(false);
-        var pod = pods["items"]?.AsArray().LastOrDefault()?["metadata"]?["name"]?.GetValue<string>()
+        var pod = pods["items"]?.AsArray()
+            .Where(p => p?["metadata"]?["deletionTimestamp"] is null)
+            .OrderBy(p => p?["metadata"]?["creationTimestamp"]?.GetValue<string>(), StringComparer.Ordinal)
+            .LastOrDefault()?["metadata"]?["name"]?.GetValue<string>()
             ?? throw new InvalidOperationException($"no launcher pod for {vm}");
         return await WaitForAddressAsync(pod, cancellationToken).ConfigureAwait(false);
     }

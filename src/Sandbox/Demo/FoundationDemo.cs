@@ -38,7 +38,7 @@ public sealed partial class FoundationDemo(TextWriter output, SandboxPaths paths
     /// </summary>
     public async Task<bool> RunAsync(bool keepRunning, CancellationToken cancellationToken)
     {
-        steps.Planned = keepRunning ? 15 : 17;
+        steps.Planned = keepRunning ? 15 : 18;
         try
         {
             await steps.RunAsync("Check prerequisites, clean up runs left by dead processes", PrerequisitesAsync, cancellationToken).ConfigureAwait(false);
@@ -63,7 +63,8 @@ public sealed partial class FoundationDemo(TextWriter output, SandboxPaths paths
             }
             else
             {
-                await steps.RunAsync("Restart vm-random: new VMI and launcher pod, same IP and MAC", RestartVmAsync, cancellationToken).ConfigureAwait(false);
+                await steps.RunAsync("Live-migrate vm-fixed node1 -> node2: target launcher pod keeps IP and MAC, port moves", MigrateVmAsync, cancellationToken).ConfigureAwait(false);
+                await steps.RunAsync("Restart vm-random (now scheduled to node1): new VMI and launcher pod, same IP and MAC", RestartVmAsync, cancellationToken).ConfigureAwait(false);
                 await steps.RunAsync("Delete vm-random: its IP is released (kubectl get ips)", DeleteVmAsync, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -270,7 +271,7 @@ public sealed partial class FoundationDemo(TextWriter output, SandboxPaths paths
         output.WriteLine($"  kubectl --kubeconfig {paths.Kubeconfig} get subnets,vm -A");
         output.WriteLine($"  ovn-nbctl --db={activeRig.Central.NorthboundConnection} show");
         output.WriteLine($"  ovn-sbctl --db={activeRig.Central.SouthboundConnection} show");
-        output.WriteLine($"  ip netns exec {vmGuests["vm-fixed"].Netns} ping {vmGuests["vm-random"].Ip}     # vm-fixed on node1 -> vm-random on node2");
+        output.WriteLine($"  ip netns exec {vmGuests["vm-random"].Netns} ping {vmGuests["vm-fixed"].Ip}     # vm-random on node2 -> vm-fixed on node1");
         output.WriteLine($"  kubectl --kubeconfig {paths.Kubeconfig} get ips; controller log: {controller?.LogPath}");
 
         output.WriteLine("Stop it with `make sandbox-down`.");

@@ -36,6 +36,32 @@ public sealed class VirtLauncher(SandboxApi api, string workDirectory)
         var vmiUid = (await GetJsonAsync(["get", "virtualmachineinstance", vm, "-n", ns, "-o", "json"], cancellationToken).ConfigureAwait(false))["metadata"]?["uid"]?.GetValue<string>()
             ?? throw new InvalidOperationException($"VirtualMachineInstance {ns}/{vm} has no metadata.uid");
 
+        return await CreatePodAsync(ns, vm, node, vmiUid, template, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The migration target launcher pod KubeVirt creates for a VirtualMachineInstanceMigration: another pod of
+    /// the same VMI on <paramref name="node"/>, marked with <c>kubevirt.io/migrationJobName</c>.
+    /// </summary>
+    public async Task<string> StartMigrationTargetAsync(string ns, string vm, string node, string migration, CancellationToken cancellationToken)
+    {
+        var vmObject = await GetJsonAsync(["get", "virtualmachine", vm, "-n", ns, "-o", "json"], cancellationToken).ConfigureAwait(false);
+        var template = vmObject["spec"]?["template"] ?? throw new InvalidOperationException($"VirtualMachine {ns}/{vm} has no spec.template");
+        var vmiUid = (await GetJsonAsync(["get", "virtualmachineinstance", vm, "-n", ns, "-o", "json"], cancellationToken).ConfigureAwait(false))["metadata"]?["uid"]?.GetValue<string>()
+            ?? throw new InvalidOperationException($"VirtualMachineInstance {ns}/{vm} has no metadata.uid");
+        var vmim = new JsonObject
+        {
+            ["apiVersion"] = ApiVersion,
+            ["kind"] = "VirtualMachineInstanceMigration",
+            ["metadata"] = new JsonObject { ["name"] = migration, ["namespace"] = ns },
+            ["spec"] = new JsonObject { ["vmiName"] = vm },
+        };
+        await ApplyAsync(vmim, cancellationToken).ConfigureAwait(false);
+        return await CreatePodAsync(ns, vm, node, vmiUid, template, migration, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> CreatePodAsync(string ns, string vm, string node, string vmiUid, JsonNode template, string? migration, CancellationToken cancellationToken)
+    {
         var podName = "virt-launcher-" + vm + "-" + RandomSuffix();
         var labels = template["metadata"]?["labels"]?.DeepClone().AsObject() ?? new JsonObject();
         labels["kubevirt.io"] = "virt-launcher";
@@ -43,6 +69,11 @@ public sealed class VirtLauncher(SandboxApi api, string workDirectory)
         labels["vm.kubevirt.io/name"] = vm;
         var annotations = template["metadata"]?["annotations"]?.DeepClone().AsObject() ?? new JsonObject();
         annotations["kubevirt.io/domain"] = vm;
+        if (migration is not null)
+        {
+            annotations["kubevirt.io/migrationJobName"] = migration;
+        }
+
         var pod = new JsonObject
         {
             ["apiVersion"] = "v1",
