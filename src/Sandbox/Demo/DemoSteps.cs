@@ -20,6 +20,8 @@ public sealed class DemoSteps(TextWriter output)
 
     public string? FailedStep => results.FirstOrDefault(r => !r.Passed).Name;
 
+    public bool Cancelled { get; private set; }
+
     public bool AllPassed => results.Count == Planned && results.All(r => r.Passed);
 
     /// <summary>Runs one step; its return value is printed as evidence (indented). Failures are recorded and rethrown.</summary>
@@ -44,7 +46,8 @@ public sealed class DemoSteps(TextWriter output)
         catch (Exception ex)
         {
             results.Add((name, false, stopwatch.Elapsed));
-            output.WriteLine(ex is OperationCanceledException && cancellationToken.IsCancellationRequested
+            Cancelled = ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+            output.WriteLine(Cancelled
                 ? "    CANCELLED"
                 : "    FAILED: " + ex.Message);
             throw;
@@ -59,6 +62,6 @@ public sealed class DemoSteps(TextWriter output)
     {
         var seconds = total.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
         var counts = string.Create(CultureInfo.InvariantCulture, $"{Passed}/{Planned} steps passed in {seconds} s");
-        return AllPassed ? $"{SummaryPrefix} {counts}" : $"{SummaryPrefix} {counts}; FAILED at '{FailedStep ?? "(not reached)"}'";
+        return AllPassed ? $"{SummaryPrefix} {counts}" : $"{SummaryPrefix} {counts}; {(Cancelled ? "CANCELLED" : "FAILED")} at '{FailedStep ?? "(not reached)"}'";
     }
 }

@@ -26,6 +26,7 @@ public sealed partial class DemoTests : IDisposable
         Assert.Contains("vm-fixed: pod virt-launcher-vm-fixed-", stdout, StringComparison.Ordinal);
         Assert.Contains("-> 10.100.0.10 ", stdout, StringComparison.Ordinal);
         Assert.Contains("same IP and MAC", stdout, StringComparison.Ordinal);
+        Assert.Contains("Port_Binding vm-fixed.vmnet-demo now on chassis node2", stdout, StringComparison.Ordinal);
         Assert.Matches(@"kubectl delete vm vm-random: 10\.100\.0\.\d+ released", stdout);
         Assert.Contains("vmnet-controller (pid ", stdout, StringComparison.Ordinal);
 
@@ -34,6 +35,34 @@ public sealed partial class DemoTests : IDisposable
         Assert.False(string.IsNullOrEmpty(runId), "no rig id printed:\n" + stdout);
         var netnsAfter = await ListNetnsAsync();
         Assert.DoesNotContain(netnsAfter.Except(netnsBefore), n => n.StartsWith(runId, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(Path.GetTempPath(), "vmnet-rig-" + runId)), "run directory left behind");
+    }
+
+    [Fact]
+    public async Task SigtermMidwayStopsEverythingTheDemoStarted()
+    {
+        var signalled = false;
+
+        // Signal once the rig and the API server are up (step 4 starts), so there is something to tear down.
+        var (exitCode, stdout, stderr) = await SandboxCli.RunAsync(
+            stateDirectory,
+            TimeSpan.FromMinutes(2),
+            (pid, line) =>
+            {
+                if (!signalled && line.StartsWith("==> [4/", StringComparison.Ordinal))
+                {
+                    signalled = VmNet.Sandbox.Rig.ProcessSignals.SendTerm(pid);
+                }
+            },
+            "demo");
+
+        Assert.True(signalled, "the demo never reached step 4:\n" + stdout + stderr);
+        Assert.Equal(130, exitCode);
+        Assert.Contains("CANCELLED at", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"Stop everything the demo started \.\.\.\s+(?:.*\n)*?\s+ok", stdout);
+        var runId = RunId().Match(stdout).Groups["id"].Value;
+        Assert.False(string.IsNullOrEmpty(runId), "no rig id printed:\n" + stdout);
+        Assert.DoesNotContain(await ListNetnsAsync(), n => n.StartsWith(runId, StringComparison.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(Path.GetTempPath(), "vmnet-rig-" + runId)), "run directory left behind");
     }
 

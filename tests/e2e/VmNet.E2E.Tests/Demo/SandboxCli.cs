@@ -5,7 +5,12 @@ namespace VmNet.E2E.Demo;
 /// <summary>Runs the vmnet-sandbox executable (as `make demo` does) and captures its output.</summary>
 internal static class SandboxCli
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string stateDirectory, TimeSpan timeout, params string[] arguments)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string stateDirectory, TimeSpan timeout, params string[] arguments) =>
+        RunAsync(stateDirectory, timeout, null, arguments);
+
+    /// <summary>Runs the sandbox; <paramref name="onLine"/> sees each stdout line as it comes, with the process id (e.g. to signal it).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
+        string stateDirectory, TimeSpan timeout, Action<int, string>? onLine, params string[] arguments)
     {
         var assembly = Path.Combine(AppContext.BaseDirectory, "vmnet-sandbox.dll");
         Assert.True(File.Exists(assembly), $"{assembly} is missing: the e2e project should copy the Sandbox executable");
@@ -19,7 +24,7 @@ internal static class SandboxCli
 
         start.Environment["VMNET_SANDBOX_DIR"] = stateDirectory;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stdout = ReadLinesAsync(process, onLine);
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout);
         try
@@ -35,5 +40,17 @@ internal static class SandboxCli
         }
 
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static async Task<string> ReadLinesAsync(Process process, Action<int, string>? onLine)
+    {
+        var text = new System.Text.StringBuilder();
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            text.AppendLine(line);
+            onLine?.Invoke(process.Id, line);
+        }
+
+        return text.ToString();
     }
 }
