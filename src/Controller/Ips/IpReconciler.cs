@@ -44,7 +44,11 @@ public sealed class IpReconciler(AddressingContext context) : IReconciler
 
                     // The CR is gone: a crash from here on loses only memory; an orphan port is garbage-collected.
                     await context.Ports.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
-                    context.Ipam.ReleaseNic(name);
+                    if (context.Ipam.ReleaseNic(name) is { } released)
+                    {
+                        context.Host.Subnets.NotifyUsageChanged(released.Subnet);
+                    }
+
                     context.Logger.LogDebug("released IP {Name}", name);
                 }
 
@@ -73,6 +77,7 @@ public sealed class IpReconciler(AddressingContext context) : IReconciler
                     StaticMac = record.Mac,
                     PodType = record.PodType ?? string.Empty,
                 });
+                context.Host.Subnets.NotifyUsageChanged(subnet.Name);
             }
             catch (IpamException ex)
             {

@@ -109,6 +109,11 @@ public sealed class PodAddressingReconciler(AddressingContext context) : IReconc
                 cancellationToken).ConfigureAwait(false);
         }
 
+        if (resolved.Fresh)
+        {
+            context.Host.Subnets.NotifyUsageChanged(allocation.Subnet);
+        }
+
         var owner = new Ownership(facts.OwnerKind, facts.OwnerKey);
         await context.Ports.EnsureAsync(allocation, resolved.Request.PortSecurity, owner, cancellationToken).ConfigureAwait(false);
 

@@ -139,6 +139,11 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
                 return ReconcileResult.Requeue;
             }
         }
+        else if (await _northbound.DeleteAsync(key, cancellationToken).ConfigureAwait(false) > 0)
+        {
+            // No longer an OVN subnet (e.g. provider changed to an IPAM-only attachment): its switch goes.
+            _logger.LogInformation("subnet {Subnet}: provider {Provider} needs no Northbound rows; removed them", key, validated.Provider);
+        }
 
         context.Subnets.MarkReady(key, hasSwitch: router is not null);
         await _status.WriteReadyAsync(subnet, cancellationToken).ConfigureAwait(false);

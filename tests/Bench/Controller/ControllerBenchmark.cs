@@ -71,7 +71,7 @@ public sealed class ControllerBenchmark : IBenchmark
             KubeVirtDiscoveryInterval = TimeSpan.FromMilliseconds(100),
         };
         AddressingModule? module = new AddressingModule();
-        var host = new ControllerHost(options, client, NullLoggerFactory.Instance, modules: [new BenchTopologyModule(), module]);
+        var host = new ControllerHost(options, client, NullLoggerFactory.Instance, modules: [new TopologyModule(), module]);
         using var stop = new CancellationTokenSource();
         var run = Task.Run(() => host.RunAsync(stop.Token), CancellationToken.None);
         var context = await host.Started.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);

@@ -81,7 +81,7 @@ public sealed class AddressingHarness : IAsyncDisposable
         }
 
         var module = stepHook is null ? new AddressingModule() : new AddressingModule(stepHook);
-        var host = new ControllerHost(Options with { NorthboundAddress = NorthboundDb }, Client, LoggerFactory, modules: [new TestTopologyModule(), module]);
+        var host = new ControllerHost(Options with { NorthboundAddress = NorthboundDb }, Client, LoggerFactory, modules: [new TopologyModule(), module]);
         _controllerStop = new CancellationTokenSource();
         _controllerRun = Task.Run(() => host.RunAsync(_controllerStop.Token), CancellationToken.None);
         var started = await Task.WhenAny(host.Started, _controllerRun).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);

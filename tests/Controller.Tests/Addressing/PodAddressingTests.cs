@@ -211,4 +211,14 @@ public sealed class PodAddressingTests : IAsyncLifetime
         Assert.NotNull(await _h.GetIpAsync("alive.default"));
         Assert.NotNull(await _h.LspColumnAsync("alive.default", "name"));
     }
+
+    [Fact]
+    public async Task SubnetUsageFollowsAllocationsAndReleases()
+    {
+        await _h.Client.CreateAsync(KubeTestObjects.Pod("default", "counted"));
+        await _h.WaitAddressedAsync("default", "counted");
+        await AddressingHarness.WaitUntilAsync(async () => (await _h.Client.GetAsync<V1Subnet>(null, "ovn-default")).Status?.V4usingIPs == 1m, what: "v4usingIPs=1");
+        await _h.Client.DeleteAsync<V1Pod>("default", "counted");
+        await AddressingHarness.WaitUntilAsync(async () => (await _h.Client.GetAsync<V1Subnet>(null, "ovn-default")).Status?.V4usingIPs == 0m, what: "v4usingIPs=0");
+    }
 }

@@ -50,6 +50,14 @@ public class InformerQueueWiringTests
             await Task.Delay(10);
         }
 
+        // Each handler drains its own buffer, so the owner queue's handler may still be catching up.
+        while (ownerQueue.Count < 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the owner queue never received the owner key");
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(50);
         Assert.Equal(1, ownerQueue.Count);
         await queue.ShutDownWithDrainAsync(CancellationToken.None);
         await work.WaitAsync(TimeSpan.FromSeconds(20));

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.NetworkInformation;
+using Microsoft.Extensions.Logging;
+using VmNet.Cni;
+using VmNet.Daemon.Ovs;
+using VmNet.Daemon.Pods;
+using VmNet.Kube;
+using VmNet.Kube.Models;
+using VmNet.Ovsdb.Errors;
+
+namespace VmNet.Daemon.Cni;
+
+public sealed partial class CniHandler
+{
+    public async Task<CniResult> AddAsync(DaemonRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        AddRequestValidator.Validate(request, needsNetns: !request.IpamOnly);
+        var started = Stopwatch.GetTimestamp();
+        using var held = await locks.AcquireAsync(LockKey(request.ContainerId, request.IfName), cancellationToken).ConfigureAwait(false);
+        var (pod, network) = await WaitForAllocationAsync(request, cancellationToken).ConfigureAwait(false);
+        if (request.IpamOnly)
+        {
+            return ResultBuilder.IpamOnly(network);
+        }
+
+        var hostName = VethNames.HostSide(request.ContainerId, request.IfName);
+        var portName = PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, request.Provider);
+        var spec = new PodInterfaceSpec
+        {
+            NetnsPath = request.NetNs,
+            IfName = request.IfName,
+            HostName = hostName,
+            Mac = PhysicalAddress.Parse(network.Mac.Replace(':', '-')),
+            Mtu = request.Mtu ?? options.EffectivePodMtu,
+            Addresses = network.Addresses,
+            Routes = PodRoutes.Build(network, request.IfName, request.Routes ?? []),
+            NoDad = network.MigrationTarget,
+        };
+        var phases = new AddPhases(started);
+        try
+        {
+            // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
+            await RemoveStalePortAsync(hostName, cancellationToken).ConfigureAwait(false);
+            phases.Mark("allocation");
+            await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
+            phases.Mark("veth");
+            await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
+            phases.Mark("plug");
+            if (UserspaceDatapath && network.Qos.EgressRateMbps > 0)
+            {
+                await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
+            }
+
+            await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
+            phases.Mark("ovn-installed");
+            if (!network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
+            {
+                await CheckGatewayAsync(request, spec, network, cancellationToken).ConfigureAwait(false);
+                phases.Mark("gateway");
+            }
+        }
+        catch
+        {
+            // Nothing half-configured stays behind, also when the binary gave up or the daemon is stopping:
+            // the next ADD (or DEL) starts from a clean node.
+            await RollBackAsync(hostName, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        logger.LogInformation(
+            "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {Ms:F1} ms ({Phases})",
+            request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, phases);
+        return ResultBuilder.Build(request, network, spec);
+    }
+
+    private bool UserspaceDatapath => options.DatapathType == "netdev";
+
+    private async Task RemoveStalePortAsync(string hostName, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await ports.RemoveAndSyncAsync(hostName, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CniFailure(CniErrorCodes.InterfaceSetupFailed, $"ovs-vswitchd did not apply the removal of stale port {hostName} within 10s", HttpStatusCode.ServiceUnavailable);
+        }
+    }
+
+    private async Task<(V1Pod Pod, PodNetwork Network)> WaitForAllocationAsync(DaemonRequest request, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.AnnotationTimeout);
+        string? missing = null;
+        PodNetwork? network = null;
+        try
+        {
+            var pod = await podWatcher.WaitAsync(
+                request.PodNamespace,
+                request.PodName,
+                p => (network = Parse(p, request.Provider, out missing)) is not null,
+                null,
+                timeout.Token).ConfigureAwait(false);
+            return (pod, network!);
+        }
+        catch (KubeNotFoundException)
+        {
+            throw new CniFailure(CniErrorCodes.PodNotFound, $"pod {request.PodNamespace}/{request.PodName} not found", HttpStatusCode.NotFound);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CniFailure(
+                CniErrorCodes.AddressNotAllocated,
+                $"pod {request.PodNamespace}/{request.PodName}: annotation {missing ?? new PodAnnotationKeys(request.Provider).Allocated} not set after {options.AnnotationTimeout.TotalSeconds:0}s",
+                HttpStatusCode.ServiceUnavailable,
+                "the controller allocates the address; see its logs");
+        }
+    }
+
+    private static PodNetwork? Parse(V1Pod pod, string provider, out string? missing)
+    {
+        try
+        {
+            return PodNetworkParser.TryParse(provider, pod.Metadata?.Annotations, out missing);
+        }
+        catch (PodAnnotationException e)
+        {
+            throw CniFailure.BadRequest(CniErrorCodes.InvalidNetworkConfig, $"pod {pod.Metadata?.Namespace}/{pod.Metadata?.Name}: {e.Message}");
+        }
+    }
+
+    private async Task PlugAsync(DaemonRequest request, PodNetwork network, string hostName, string portName, CancellationToken cancellationToken)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [OvsExternalIds.Vendor] = OvsExternalIds.VendorValue,
+            [OvsExternalIds.PodName] = request.PodName,
+            [OvsExternalIds.PodNamespace] = request.PodNamespace,
+            [OvsExternalIds.PodNetns] = request.NetNs,
+            [OvsExternalIds.Provider] = request.Provider,
+            [OvsExternalIds.ContainerId] = request.ContainerId,
+            [OvsExternalIds.IfName] = request.IfName,
+        };
+        if (network.Addresses.Count > 0)
+        {
+            ids[OvsExternalIds.Ip] = string.Join(",", network.Addresses.Select(a => a.Address));
+        }
+
+        try
+        {
+            await ports.AddAsync(
+                new OvsPortSpec { Name = hostName, IfaceId = portName, ExternalIds = ids, Qos = network.Qos, PoliceOnOvs = !UserspaceDatapath },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OvsdbException or InvalidOperationException)
+        {
+            throw CniFailure.SetupFailed($"plugging {hostName} into {options.IntegrationBridge} as {portName} failed: {e.Message}", e);
+        }
+    }
+
+    private async Task WaitInstalledAsync(string hostName, string portName, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.OvnInstalledTimeout);
+        try
+        {
+            await ports.WaitInstalledAsync(hostName, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CniFailure(
+                CniErrorCodes.InterfaceSetupFailed,
+                $"OVS interface {hostName} (iface-id {portName}) is not ovn-installed after {options.OvnInstalledTimeout.TotalSeconds:0}s",
+                HttpStatusCode.ServiceUnavailable,
+                "ovn-controller claims the port only when logical switch port " + portName + " exists and may be bound to this chassis");
+        }
+    }
+
+    private async Task CheckGatewayAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, CancellationToken cancellationToken)
+    {
+        foreach (var gateway in network.Gateways)
+        {
+            if (!await GatewayChecker.AnswersAsync(spec.NetnsPath, gateway, options.GatewayCheckTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                throw new CniFailure(
+                    CniErrorCodes.GatewayCheckFailed,
+                    $"pod {request.PodNamespace}/{request.PodName}: gateway {gateway} did not answer from {spec.IfName} within {options.GatewayCheckTimeout.TotalSeconds:0}s");
+            }
+        }
+    }
+
+    /// <summary>Subnet <c>spec.disableGatewayCheck</c>; a subnet the API does not know (or no Subnet CRD) keeps the check.</summary>
+    private async Task<bool> GatewayCheckDisabledAsync(string logicalSwitch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var subnet = await kube.GetAsync<V1Subnet>(null, logicalSwitch, cancellationToken).ConfigureAwait(false);
+            return subnet.Spec?.DisableGatewayCheck == true;
+        }
+        catch (KubeNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private async Task RollBackAsync(string hostName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ports.RemoveAsync(hostName, cancellationToken).ConfigureAwait(false);
+            await interfaces.DeleteAsync(hostName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            logger.LogWarning(e, "rolling back {HostName} after a failed ADD left something behind", hostName);
+        }
+    }
+}

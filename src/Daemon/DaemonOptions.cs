@@ -1,0 +1,61 @@
+using VmNet.Cni;
+
+namespace VmNet.Daemon;
+
+/// <summary>Everything the node daemon is told at start (command line, see <see cref="DaemonOptionsParser"/>).</summary>
+public sealed record DaemonOptions
+{
+    /// <summary>Kubernetes node this daemon serves; also the default OVS system-id (chassis name).</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>Kubeconfig path; null = in-cluster service account.</summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>The node's Open_vSwitch database, e.g. <c>unix:/var/run/openvswitch/db.sock</c>.</summary>
+    public string OvsDatabase { get; init; } = "unix:/var/run/openvswitch/db.sock";
+
+    /// <summary>OVN Southbound remote written to <c>external_ids:ovn-remote</c> (what ovn-controller uses).</summary>
+    public string? SouthboundRemote { get; init; }
+
+    /// <summary>
+    /// Where the daemon itself reads the Southbound DB for STATUS (chassis registered); defaults to
+    /// <see cref="SouthboundRemote"/>. Differs when ovn-controller reaches SB by a path only valid in its netns.
+    /// </summary>
+    public string? SouthboundStatusRemote { get; init; }
+
+    public string EncapType { get; init; } = "geneve";
+
+    public string? EncapIp { get; init; }
+
+    /// <summary>OVS system-id; default: the existing one in the database, else the node name.</summary>
+    public string? SystemId { get; init; }
+
+    public string SocketPath { get; init; } = DaemonProtocol.DefaultSocketPath;
+
+    /// <summary>MTU of the tunnel NIC; the pod MTU is this minus the encapsulation overhead.</summary>
+    public int NodeMtu { get; init; } = 1500;
+
+    /// <summary>Explicit pod MTU, overriding the computed one.</summary>
+    public int? PodMtu { get; init; }
+
+    /// <summary>
+    /// Network namespace (path or name under /var/run/netns) holding the host side: the veth host ends,
+    /// ovn0 and ovs-vswitchd's view of interfaces. Null = the daemon's own namespace (a real node).
+    /// Used when the daemon serves a simulated node of the sandbox rig.
+    /// </summary>
+    public string? HostNetns { get; init; }
+
+    public string IntegrationBridge { get; init; } = "br-int";
+
+    /// <summary>OVS datapath type of br-int: "system" (kernel) or "netdev" (userspace).</summary>
+    public string DatapathType { get; init; } = "system";
+
+    public TimeSpan AnnotationTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan OvnInstalledTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan GatewayCheckTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Tunnel overhead per facts §10 (Kube-OVN: geneve 100, vxlan 50, stt 72; +20 for an IPv6 underlay).</summary>
+    public int EffectivePodMtu => PodMtu ?? Mtu.PodMtu(NodeMtu, EncapType, EncapIp);
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+
+namespace VmNet.Daemon;
+
+/// <summary>Command line of vmnet-daemon: <c>--name value</c> pairs; unknown or malformed options are errors naming them.</summary>
+public static class DaemonOptionsParser
+{
+    public const string Usage = """
+        vmnet-daemon --node-name NODE [options]
+          --kubeconfig PATH          kubeconfig (default: in-cluster service account)
+          --ovs-db REMOTE            node OVSDB (default unix:/var/run/openvswitch/db.sock)
+          --ovn-remote REMOTE        OVN Southbound remote written to external_ids:ovn-remote
+          --sb-status-remote REMOTE  Southbound remote the daemon itself reads for STATUS (default --ovn-remote)
+          --encap-type geneve|vxlan  tunnel type (default geneve)
+          --encap-ip IP              tunnel endpoint address (ovn-encap-ip)
+          --system-id ID             OVS system-id / chassis name (default: existing, else node name)
+          --socket PATH              CNI socket (default /run/vmnet/daemon.sock)
+          --node-mtu N               MTU of the tunnel NIC (default 1500); pod MTU = N - tunnel overhead
+          --pod-mtu N                explicit pod MTU
+          --host-netns NETNS         namespace of the node's host side (simulated nodes)
+          --datapath-type system|netdev  br-int datapath (default system)
+          --bridge NAME              integration bridge (default br-int)
+        """;
+
+    public static DaemonOptions Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (!name.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
+            {
+                throw new DaemonOptionsException($"argument '{name}' is not an option followed by a value");
+            }
+
+            values[name[2..]] = args[++i];
+        }
+
+        string? Take(string key) => values.Remove(key, out var v) ? v : null;
+        var nodeName = Take("node-name") ?? Environment.GetEnvironmentVariable("KUBE_NODE_NAME")
+            ?? throw new DaemonOptionsException("--node-name (or KUBE_NODE_NAME) is required");
+        var defaults = new DaemonOptions { NodeName = nodeName };
+        var options = defaults with
+        {
+            Kubeconfig = Take("kubeconfig"),
+            OvsDatabase = Take("ovs-db") ?? defaults.OvsDatabase,
+            SouthboundRemote = Take("ovn-remote"),
+            SouthboundStatusRemote = Take("sb-status-remote"),
+            EncapType = Take("encap-type") ?? defaults.EncapType,
+            EncapIp = Take("encap-ip"),
+            SystemId = Take("system-id"),
+            SocketPath = Take("socket") ?? defaults.SocketPath,
+            NodeMtu = Int(Take("node-mtu"), "node-mtu") ?? defaults.NodeMtu,
+            PodMtu = Int(Take("pod-mtu"), "pod-mtu"),
+            HostNetns = Take("host-netns"),
+            DatapathType = Take("datapath-type") ?? defaults.DatapathType,
+            IntegrationBridge = Take("bridge") ?? defaults.IntegrationBridge,
+        };
+        if (values.Count > 0)
+        {
+            throw new DaemonOptionsException($"unknown option --{values.Keys.First()}");
+        }
+
+        if (options.EncapType is not ("geneve" or "vxlan"))
+        {
+            throw new DaemonOptionsException($"--encap-type '{options.EncapType}' is not geneve or vxlan");
+        }
+
+        if (options.DatapathType is not ("system" or "netdev"))
+        {
+            throw new DaemonOptionsException($"--datapath-type '{options.DatapathType}' is not system or netdev");
+        }
+
+        if (!Path.IsPathRooted(options.SocketPath) || System.Text.Encoding.UTF8.GetByteCount(options.SocketPath) > VmNet.Cni.DaemonProtocol.MaxSocketPathBytes)
+        {
+            throw new DaemonOptionsException($"--socket '{options.SocketPath}' is not an absolute path of at most {VmNet.Cni.DaemonProtocol.MaxSocketPathBytes} bytes");
+        }
+
+        if (options.EffectivePodMtu is < 68 or > 65535)
+        {
+            throw new DaemonOptionsException($"pod MTU {options.EffectivePodMtu} (from --node-mtu {options.NodeMtu}, --pod-mtu {options.PodMtu}) is outside 68-65535");
+        }
+
+        return options;
+    }
+
+    private static int? Int(string? value, string name) =>
+        value is null ? null
+        : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+        : throw new DaemonOptionsException($"--{name} '{value}' is not a whole number");
+}
+
+/// <summary>A command-line option is missing or malformed.</summary>
+public sealed class DaemonOptionsException(string message) : ArgumentException(message);

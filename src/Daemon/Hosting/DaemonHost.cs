@@ -1,0 +1,151 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using VmNet.Daemon.Cni;
+using VmNet.Daemon.Node;
+using VmNet.Daemon.Ovs;
+using VmNet.Daemon.Pods;
+using VmNet.Kube;
+using VmNet.Ovsdb.Client;
+
+namespace VmNet.Daemon.Hosting;
+
+/// <summary>
+/// One running node daemon: OVSDB connections, the host namespace, node setup, the QoS watcher and
+/// the CNI server on its unix socket. Used by Program and hosted in-process by tests.
+/// </summary>
+public sealed class DaemonHost : IAsyncDisposable
+{
+    private static readonly string[] VswitchTables = ["Open_vSwitch", "Bridge", "Port", "Interface", "QoS", "Queue"];
+    private readonly WebApplication app;
+    private readonly OvsdbClient ovs;
+    private readonly SouthboundConnection? southbound;
+    private readonly HostNetwork host;
+    private ILoggerFactory? loggerFactory;
+    private bool stopped;
+
+    private DaemonHost(DaemonOptions options, WebApplication app, OvsdbClient ovs, SouthboundConnection? southbound, HostNetwork host)
+    {
+        Options = options;
+        this.app = app;
+        this.ovs = ovs;
+        this.southbound = southbound;
+        this.host = host;
+    }
+
+    public DaemonOptions Options { get; }
+
+    public IServiceProvider Services => app.Services;
+
+    public static async Task<DaemonHost> StartAsync(DaemonOptions options, IKubeClient kube, Serilog.ILogger? log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(kube);
+        log ??= Log.Logger;
+        // Owned by the host: the Southbound connection logs from its background task for the daemon's lifetime.
+        var loggerFactory = new LoggerFactory().AddSerilog(log);
+        var ovs = await OvsdbClient.ConnectAsync(
+            new OvsdbClientOptions { Endpoints = OvsdbClientOptions.ParseRemotes(options.OvsDatabase), Database = "Open_vSwitch", Tables = VswitchTables },
+            cancellationToken).ConfigureAwait(false);
+        SouthboundConnection? southbound = null;
+        HostNetwork? host = null;
+        try
+        {
+            if ((options.SouthboundStatusRemote ?? options.SouthboundRemote) is { } sb)
+            {
+                southbound = new SouthboundConnection(sb, loggerFactory.CreateLogger<SouthboundConnection>());
+                southbound.Start();
+            }
+
+            host = await HostNetwork.OpenAsync(options.HostNetns, cancellationToken).ConfigureAwait(false);
+            var app = Build(options, kube, log, ovs, southbound, host);
+            var daemon = new DaemonHost(options, app, ovs, southbound, host) { loggerFactory = loggerFactory };
+            PrepareSocketPath(options.SocketPath);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+            // Root only: the socket can create interfaces in any namespace.
+            if (!OperatingSystem.IsLinux())
+            {
+                throw new PlatformNotSupportedException("vmnet-daemon runs on Linux only");
+            }
+
+            File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            log.Information("vmnet-daemon for node {Node} listening on {Socket}", options.NodeName, options.SocketPath);
+            return daemon;
+        }
+        catch
+        {
+            host?.Dispose();
+            if (southbound is not null)
+            {
+                await southbound.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await ovs.DisposeAsync().ConfigureAwait(false);
+            loggerFactory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stops serving (in-flight calls are cancelled: the binary reports a retryable error), then closes the connections.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (stopped)
+        {
+            return;
+        }
+
+        stopped = true;
+        try
+        {
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            host.Dispose();
+            if (southbound is not null)
+            {
+                await southbound.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await ovs.DisposeAsync().ConfigureAwait(false);
+            loggerFactory?.Dispose();
+            File.Delete(Options.SocketPath);
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
+
+    private static WebApplication Build(DaemonOptions options, IKubeClient kube, Serilog.ILogger log, OvsdbClient ovs, SouthboundConnection? southbound, HostNetwork host)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders().AddSerilog(log);
+        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(options.SocketPath));
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(kube);
+        builder.Services.AddSingleton(host);
+        builder.Services.AddSingleton(new OvsPorts(ovs, options.IntegrationBridge));
+        builder.Services.AddSingleton(new NodeStatus(ovs, southbound, options.IntegrationBridge));
+        builder.Services.AddSingleton(new ChassisRegistration(ovs, options));
+        builder.Services.AddSingleton(sp => new JoinPort(ovs, host, options));
+        builder.Services.AddSingleton<CniHandler>();
+        builder.Services.AddHostedService<NodeSetupService>();
+        builder.Services.AddHostedService<PodQosWatcher>();
+        var app = builder.Build();
+        app.MapCni();
+        return app;
+    }
+
+    private static void PrepareSocketPath(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+
+        // A socket file left by a daemon that died would make the bind fail.
+        File.Delete(path);
+    }
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Globalization;
+using VmNet.ApiServer;
+using VmNet.Daemon;
+using VmNet.Daemon.Hosting;
+using VmNet.Kube;
+using VmNet.Kube.Config;
+using VmNet.Kube.Models;
+using VmNet.Sandbox.Rig;
+using VmNet.TestSupport;
+
+namespace VmNet.Bench.Daemon;
+
+/// <summary>
+/// CNI ADD latency, exec of the plugin to its result, over 100 pods whose allocation annotations are
+/// already there: our binary + daemon on a real rig node (veth, OVS port, ovn-installed, gateway check)
+/// next to Debian's reference `bridge` plugin with host-local IPAM doing ADD into a fresh netns, one of
+/// each interleaved. Both plugins are exec'd through `ip netns exec` of the same helper netns (the bridge
+/// plugin builds its Linux bridge there instead of on the host), so the wrapper costs both sides alike.
+/// </summary>
+public sealed class CniAddBenchmark : IBenchmark
+{
+    private const int Pods = 100;
+    private const int WarmUp = 3;
+    private const string BridgePlugin = "/usr/lib/cni/bridge";
+
+    public string Name => "cni-add";
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var vmnet = Path.Combine(TestPaths.RepoRoot, "artifacts", "cni", "kube-ovn");
+        if (!File.Exists(vmnet) || !File.Exists(BridgePlugin))
+        {
+            throw new FileNotFoundException($"need {vmnet} (`make cni`) and {BridgePlugin} (containernetworking-plugins)");
+        }
+
+        RigPrerequisites.EnsureInstalled();
+        await RigJanitor.CleanDeadRunsAsync(cancellationToken: cancellationToken);
+        await using var rig = await Rig.StartAsync(new RigOptions { NodeCount = 1 }, cancellationToken);
+        var node = rig.Nodes[0];
+        await using var api = new KubeApiServer(new ApiServerOptions());
+        await api.StartAsync(cancellationToken);
+        using var kube = new KubeClient(new KubeConfig(api.BaseAddress));
+        await kube.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = node.Name } }, cancellationToken);
+        var socket = $"/tmp/vmnet-{rig.RunId.Value}-bench.sock";
+        await using var daemon = await DaemonHost.StartAsync(
+            new DaemonOptions
+            {
+                NodeName = node.Name,
+                OvsDatabase = node.Ovsdb.UnixConnection,
+                SouthboundRemote = rig.Central.SouthboundConnection,
+                EncapIp = rig.Options.NodeUnderlayIp(1),
+                SocketPath = socket,
+                HostNetns = node.Netns,
+                DatapathType = "netdev",
+            },
+            kube,
+            BenchLog(rig),
+            cancellationToken);
+
+        var pods = await PreparePodsAsync(rig, kube, cancellationToken);
+        var helper = rig.RunId.Value + "bx";
+        rig.Manifest.RecordNetns(helper);
+        await NetworkNamespace.AddAsync(helper, cancellationToken);
+        var ipamDir = Path.Combine(rig.Directory, "host-local");
+        var bridgeConf = $$$"""{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"{{{rig.RunId.Value}}}br","isGateway":true,"ipam":{"type":"host-local","subnet":"10.99.0.0/16","dataDir":"{{{ipamDir}}}"}}""";
+        var oursConf = $$"""{"cniVersion":"1.0.0","name":"kube-ovn","type":"kube-ovn","server_socket":"{{socket}}"}""";
+
+        var ours = new List<double>(Pods);
+        var bridge = new List<double>(Pods);
+        for (var i = 0; i < pods.Count; i++)
+        {
+            var (name, containerId) = pods[i];
+            var podNs = rig.RunId.Value + "o" + i.ToString(CultureInfo.InvariantCulture);
+            var refNs = rig.RunId.Value + "r" + i.ToString(CultureInfo.InvariantCulture);
+            foreach (var ns in new[] { podNs, refNs })
+            {
+                rig.Manifest.RecordNetns(ns);
+                await NetworkNamespace.AddAsync(ns, cancellationToken);
+            }
+
+            var a = await ExecAddAsync(helper, vmnet, containerId, podNs, name, oursConf, cancellationToken);
+            var b = await ExecAddAsync(helper, BridgePlugin, "ref" + containerId, refNs, name, bridgeConf, cancellationToken);
+            if (i >= WarmUp)
+            {
+                ours.Add(a);
+                bridge.Add(b);
+            }
+        }
+
+        var ourP50 = Percentile(ours, 0.5);
+        var bridgeP50 = Percentile(bridge, 0.5);
+        BenchReport.Figure("cni_add_p50_ms_vmnet", ourP50, "ms");
+        BenchReport.Figure("cni_add_p99_ms_vmnet", Percentile(ours, 0.99), "ms");
+        BenchReport.Figure("cni_add_p50_ms_bridge", bridgeP50, "ms");
+        BenchReport.Figure("cni_add_p99_ms_bridge", Percentile(bridge, 0.99), "ms");
+        BenchReport.Figure("cni_add_p50_ratio_vmnet_over_bridge", ourP50 / bridgeP50, "x");
+        await daemon.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>The controller's part, done before timing: logical ports in one nbctl call, pods with allocation annotations.</summary>
+    private static async Task<List<(string Name, string ContainerId)>> PreparePodsAsync(Rig rig, KubeClient kube, CancellationToken cancellationToken)
+    {
+        const string lsCidr = "10.16.0.0/16";
+        var nbctl = new List<string>
+        {
+            "lr-add", "ovn-cluster", "--", "ls-add", "ovn-default",
+            "--", "lrp-add", "ovn-cluster", "ovn-cluster-ovn-default", "0a:00:00:10:00:01", "10.16.0.1/16",
+            "--", "lsp-add", "ovn-default", "ovn-default-ovn-cluster", "--", "lsp-set-type", "ovn-default-ovn-cluster", "router",
+            "--", "lsp-set-addresses", "ovn-default-ovn-cluster", "router", "--", "lsp-set-options", "ovn-default-ovn-cluster", "router-port=ovn-cluster-ovn-default",
+        };
+        var pods = new List<(string, string)>();
+        for (var i = 0; i < Pods + WarmUp; i++)
+        {
+            var name = "bench-" + i.ToString(CultureInfo.InvariantCulture);
+            var ip = $"10.16.{(i / 200) + 1}.{(i % 200) + 10}";
+            var mac = $"0a:58:0a:10:{(i / 200) + 1:x2}:{(i % 200) + 10:x2}";
+            nbctl.AddRange(["--", "lsp-add", "ovn-default", name + ".default", "--", "lsp-set-addresses", name + ".default", mac + " " + ip]);
+            await kube.CreateAsync(
+                new V1Pod
+                {
+                    ApiVersion = "v1",
+                    Kind = "Pod",
+                    Metadata = new V1ObjectMeta
+                    {
+                        Name = name,
+                        Namespace = "default",
+                        Annotations = new Dictionary<string, string>
+                        {
+                            ["ovn.kubernetes.io/allocated"] = "true",
+                            ["ovn.kubernetes.io/ip_address"] = ip,
+                            ["ovn.kubernetes.io/mac_address"] = mac,
+                            ["ovn.kubernetes.io/cidr"] = lsCidr,
+                            ["ovn.kubernetes.io/gateway"] = "10.16.0.1",
+                            ["ovn.kubernetes.io/logical_switch"] = "ovn-default",
+                            ["ovn.kubernetes.io/routed"] = "true",
+                        },
+                    },
+                    Spec = new V1PodSpec { NodeName = rig.Nodes[0].Name, Containers = [new V1Container { Name = "c", Image = "busybox" }] },
+                },
+                cancellationToken);
+            pods.Add((name, (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64]));
+        }
+
+        await rig.Central.NbctlAsync(nbctl, cancellationToken);
+        await rig.SyncHypervisorsAsync(cancellationToken);
+        return pods;
+    }
+
+    private static async Task<double> ExecAddAsync(string helperNetns, string plugin, string containerId, string podNetns, string podName, string netconf, CancellationToken cancellationToken)
+    {
+        var psi = new ProcessStartInfo("ip")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "netns", "exec", helperNetns, plugin })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        psi.Environment.Clear();
+        psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        psi.Environment["CNI_COMMAND"] = "ADD";
+        psi.Environment["CNI_CONTAINERID"] = containerId;
+        psi.Environment["CNI_NETNS"] = "/var/run/netns/" + podNetns;
+        psi.Environment["CNI_IFNAME"] = "eth0";
+        psi.Environment["CNI_PATH"] = "/usr/lib/cni";
+        psi.Environment["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId}";
+        var stopwatch = Stopwatch.StartNew();
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + plugin);
+        await process.StandardInput.WriteAsync(netconf);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var elapsed = stopwatch.Elapsed.TotalMilliseconds;
+        if (process.ExitCode != 0 || !(await stdout).Contains("\"ips\"", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{plugin} ADD for {podName} failed ({process.ExitCode}): {await stdout} {await stderr}");
+        }
+
+        return elapsed;
+    }
+
+    /// <summary>The daemon's log (per-ADD phase timings) goes to the rig directory; VMNET_BENCH_LOG=1 prints it.</summary>
+    private static Serilog.ILogger BenchLog(Rig rig) =>
+        Environment.GetEnvironmentVariable("VMNET_BENCH_LOG") == "1"
+            ? new Serilog.LoggerConfiguration().MinimumLevel.Information().MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning).WriteTo.Sink(new ConsoleLineSink()).CreateLogger()
+            : Serilog.Core.Logger.None;
+
+    private static double Percentile(List<double> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    }
+}
