@@ -23,8 +23,12 @@ public sealed class ControllerProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
-    public static string AssemblyPath(string repositoryRoot) =>
-        Path.Combine(repositoryRoot, "src", "Controller", "bin", "Release", "net10.0", "vmnet-controller.dll");
+    /// <summary>The controller built in the same configuration as this executable (bin/&lt;Configuration&gt;/net10.0).</summary>
+    public static string AssemblyPath(string repositoryRoot)
+    {
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)));
+        return Path.Combine(repositoryRoot, "src", "Controller", "bin", string.IsNullOrEmpty(configuration) ? "Release" : configuration, "net10.0", "vmnet-controller.dll");
+    }
 
     public static ControllerProcess Start(string repositoryRoot, string kubeconfig, string northbound, string logPath)
     {
