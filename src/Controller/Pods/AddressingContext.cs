@@ -51,7 +51,7 @@ public sealed class AddressingContext
     public ControllerOptions Options => Host.Options;
 
     /// <summary>Retry delay while a pod waits for its subnet (CR, IPAM or logical switch) to appear.</summary>
-    public TimeSpan SubnetWaitDelay { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan SubnetWaitDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
     public PortLocks Locks { get; } = new();
 

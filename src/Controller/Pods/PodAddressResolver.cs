@@ -50,9 +50,9 @@ public sealed class PodAddressResolver(AddressingContext context)
         }
 
         var ipam = context.Ipam.FindSubnet(subnetName);
-        if (ipam is null)
+        if (ipam is null || !context.Host.Subnets.IsReady(subnetName))
         {
-            return new Resolution.Waiting($"subnet {subnetName} is not registered in IPAM yet");
+            return new Resolution.Waiting($"subnet {subnetName} is not ready yet (IPAM, logical switch)");
         }
 
         var subnet = new SubnetAddressing(subnetName, ipam.Definition.CidrBlock, ipam.Definition.Gateway, LogicalRouterOf(subnetCr, context.Options.ClusterRouter));

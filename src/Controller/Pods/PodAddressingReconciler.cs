@@ -67,9 +67,18 @@ public sealed class PodAddressingReconciler(AddressingContext context) : IReconc
                     await _releaser.ReleasePortAsync(stale.Stale.NicKey, existingIp, cancellationToken).ConfigureAwait(false);
                     return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(100));
                 case Resolution.Allocated allocated:
-                    return await ApplyAsync(pod, facts, allocated, existingIp, cancellationToken).ConfigureAwait(false)
-                        ? ReconcileResult.Success
-                        : ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(200));
+                    try
+                    {
+                        return await ApplyAsync(pod, facts, allocated, existingIp, cancellationToken).ConfigureAwait(false)
+                            ? ReconcileResult.Success
+                            : ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(200));
+                    }
+                    catch (LogicalSwitchMissingException ex)
+                    {
+                        // Not a failure of this pod: retry at the subnet pace, not with growing backoff.
+                        context.Logger.LogDebug("pod {Key} waits: {Reason}", key, ex.Message);
+                        return ReconcileResult.RequeueAfter(context.SubnetWaitDelay);
+                    }
                 default:
                     throw new InvalidOperationException("unknown resolution");
             }

@@ -76,6 +76,7 @@ public sealed class ControllerBenchmark : IBenchmark
         var run = Task.Run(() => host.RunAsync(stop.Token), CancellationToken.None);
         var context = await host.Started.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
         await context.KubeVirt.WhenAvailableAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        await context.Subnets.WaitReadyAsync(options.DefaultSubnet, cancellationToken).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
         var idleHeap = ManagedHeap();
 
         // Throughput: 2,000 objects at once.

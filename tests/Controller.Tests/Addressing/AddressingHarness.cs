@@ -42,6 +42,9 @@ public sealed class AddressingHarness : IAsyncDisposable
 
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
+    /// <summary>Further modules the controller runs after topology and addressing (e.g. migrations); made per start.</summary>
+    public Func<IReadOnlyList<IControllerModule>> ExtraModules { get; set; } = static () => [];
+
     public static async Task<AddressingHarness> StartAsync()
     {
         var server = new KubeApiServer(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) });
@@ -81,7 +84,7 @@ public sealed class AddressingHarness : IAsyncDisposable
         }
 
         var module = stepHook is null ? new AddressingModule() : new AddressingModule(stepHook);
-        var host = new ControllerHost(Options with { NorthboundAddress = NorthboundDb }, Client, LoggerFactory, modules: [new TopologyModule(), module]);
+        var host = new ControllerHost(Options with { NorthboundAddress = NorthboundDb }, Client, LoggerFactory, modules: [new TopologyModule(), module, .. ExtraModules()]);
         _controllerStop = new CancellationTokenSource();
         _controllerRun = Task.Run(() => host.RunAsync(_controllerStop.Token), CancellationToken.None);
         var started = await Task.WhenAny(host.Started, _controllerRun).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
