@@ -27,6 +27,16 @@ test: build
 demo: build
 	$(DOTNET) run --no-build -c $(CONFIGURATION) --project src/Sandbox -- demo
 
+# The sandbox keeps running in the background (state, kubeconfig and log in .sandbox/) until `make sandbox-down`.
+SANDBOX_BIN = src/Sandbox/bin/$(CONFIGURATION)/net10.0/vmnet-sandbox
+sandbox: build
+	@mkdir -p .sandbox
+	@setsid $(SANDBOX_BIN) serve >.sandbox/sandbox.log 2>&1 </dev/null & echo $$! >.sandbox/serve.pid
+	@$(SANDBOX_BIN) wait-ready
+
+sandbox-down:
+	@$(SANDBOX_BIN) down
+
 bench: build
 	$(DOTNET) run --no-build -c $(CONFIGURATION) --project tests/Bench -- $(or $(BENCH),all)
 

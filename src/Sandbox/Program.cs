@@ -1,5 +1,33 @@
-using Serilog;
+using VmNet.Sandbox.Cli;
+using VmNet.Sandbox.Demo;
 
-Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateLogger();
-Log.Information("vmnet-sandbox: {Command}", args.Length > 0 ? args[0] : "(none)");
-return 0;
+var command = args.Length > 0 ? args[0] : "demo";
+using var signals = new ShutdownSignals();
+var stateDirectory = Path.GetFullPath(Environment.GetEnvironmentVariable("VMNET_SANDBOX_DIR") ?? ".sandbox");
+switch (command)
+{
+    case "demo":
+    case "serve":
+        try
+        {
+            using var sandboxLock = SandboxLock.Acquire(stateDirectory);
+            var keepRunning = command == "serve";
+            var passed = await new FoundationDemo(Console.Out, SandboxPaths.Discover(stateDirectory)).RunAsync(keepRunning, signals.Token).ConfigureAwait(false);
+            return passed ? 0 : signals.Received is null || keepRunning ? 1 : 130;
+        }
+        catch (SandboxBusyException ex)
+        {
+            await Console.Error.WriteLineAsync("vmnet-sandbox: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+    case "wait-ready":
+        return await SandboxControl.WaitReadyAsync(new SandboxPaths(".", stateDirectory), Console.Out, signals.Token).ConfigureAwait(false);
+
+    case "down":
+        return await SandboxControl.DownAsync(stateDirectory, Console.Out, signals.Token).ConfigureAwait(false);
+
+    default:
+        await Console.Error.WriteLineAsync($"vmnet-sandbox: unknown command '{command}' (commands: demo, serve, wait-ready, down)").ConfigureAwait(false);
+        return 64;
+}
