@@ -6,7 +6,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all deps cni build test demo bench sandbox sandbox-down clean
+.PHONY: all deps cni build test test-dpdk demo bench sandbox sandbox-down clean
 
 all: build
 
@@ -23,6 +23,10 @@ build: deps cni
 
 test: build
 	@CONFIGURATION=$(CONFIGURATION) ./scripts/run-tests.sh
+
+# Everything `make test` runs plus the OVS-DPDK e2e classes (see scripts/run-tests.sh).
+test-dpdk: build
+	@CONFIGURATION=$(CONFIGURATION) VMNET_TEST_DPDK=1 ./scripts/run-tests.sh
 
 demo: build
 	$(DOTNET) run --no-build -c $(CONFIGURATION) --project src/Sandbox -- demo

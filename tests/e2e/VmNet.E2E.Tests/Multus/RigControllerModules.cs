@@ -42,13 +42,18 @@ public sealed class RigSubnetModule : IControllerModule
             }
 
             context.Ipam.AddOrUpdateSubnet(new SubnetSpec(key, spec.CidrBlock ?? string.Empty) { Gateway = spec.Gateway, ExcludeIps = spec.ExcludeIps ?? [] });
+            var ours = false;
             if (context.Northbound.Cache.FindByName(LogicalSwitch.Table, key).Count == 0)
             {
                 var (_, ops) = NorthboundOps.CreateLogicalSwitch(new LogicalSwitch { Name = key }, SubnetCatalog.SubnetOwnership(key));
                 await context.Northbound.TransactAsync(ops, cancellationToken);
                 await context.Northbound.Cache.WaitForRowAsync(LogicalSwitch.Table, r => r.Name == key, cancellationToken);
+                ours = true;
             }
 
+            // What the topology module does once a subnet's switch is in place; the rig's own ovn-default switch
+            // (made with ovn-nbctl) carries no Subnet ownership, so readiness must not require it.
+            context.Subnets.MarkReady(key, hasSwitch: ours);
             return ReconcileResult.Success;
         }
     }
