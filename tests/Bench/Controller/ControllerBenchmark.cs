@@ -40,7 +40,7 @@ public sealed class ControllerBenchmark : IBenchmark
         await using var server = new KubeApiServer(new ApiServerOptions { InitialNamespaces = ["default", "kube-system", Namespace], WatchHistorySize = 50_000 });
         await server.StartAsync(cancellationToken);
         using var client = new KubeClient(new KubeConfig(server.BaseAddress), new KubeClientOptions { RequestTimeout = TimeSpan.FromSeconds(60) });
-        foreach (var crd in BenchObjects.Crds)
+        foreach (var crd in VmNet.TestSupport.ControllerCrds.All)
         {
             await client.CreateAsync(crd, cancellationToken);
         }

@@ -56,7 +56,7 @@ public sealed class AddressingHarness : IAsyncDisposable
             RetryMaxDelay = TimeSpan.FromMilliseconds(50),
             RequestTimeout = TimeSpan.FromSeconds(30),
         });
-        foreach (var crd in KubeTestObjects.AllCrds)
+        foreach (var crd in VmNet.TestSupport.ControllerCrds.All)
         {
             await client.CreateAsync(crd);
         }

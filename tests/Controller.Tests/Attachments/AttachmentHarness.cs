@@ -40,7 +40,7 @@ public sealed class AttachmentHarness : IAsyncDisposable
         var server = new KubeApiServer(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) });
         await server.StartAsync();
         var client = new KubeClient(new KubeConfig(server.BaseAddress), new KubeClientOptions { RequestTimeout = TimeSpan.FromSeconds(30) });
-        foreach (var crd in KubeTestObjects.AllCrds)
+        foreach (var crd in VmNet.TestSupport.ControllerCrds.All)
         {
             await client.CreateAsync(crd);
         }

@@ -22,7 +22,7 @@ public sealed class RigController : IAsyncDisposable
 
     public static async Task<RigController> StartAsync(DaemonRigFixture fixture)
     {
-        foreach (var crd in RigCrds.All())
+        foreach (var crd in VmNet.TestSupport.ControllerCrds.All)
         {
             try
             {
