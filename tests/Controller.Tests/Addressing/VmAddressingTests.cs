@@ -267,7 +267,8 @@ public sealed class VmAddressingTests : IAsyncLifetime
         await _h.Client.PatchAsync<V1VirtualMachine>("default", "vm12", KubePatch.Merge(
             "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"ovn.kubernetes.io/logical_switch\":\"tmpl-net\"}}}}}"));
         await AddressingHarness.WaitUntilAsync(async () => await _h.GetIpAsync("vm12.default") is null, what: "old address released");
-        Assert.Null(_h.Context!.Ipam.FindByNic("vm12.default"));
+        // The IP CR goes first; IPAM is freed after its finalizer and the LSP, so this is eventual too.
+        await AddressingHarness.WaitUntilAsync(() => Task.FromResult(_h.Context!.Ipam.FindByNic("vm12.default") is null), what: "old address freed in IPAM");
 
         await _h.StartVmAsync("default", "vm12", "virt-launcher-vm12-bbbbb");
         var second = await AddressOfAsync("default", "virt-launcher-vm12-bbbbb");
