@@ -17,9 +17,10 @@ public sealed partial class CniHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         AddRequestValidator.Validate(request, needsNetns: !request.IpamOnly);
-        var started = Stopwatch.GetTimestamp();
+        var phases = new AddPhases(Stopwatch.GetTimestamp());
         using var held = await locks.AcquireAsync(LockKey(request.ContainerId, request.IfName), cancellationToken).ConfigureAwait(false);
         var (pod, network) = await WaitForAllocationAsync(request, cancellationToken).ConfigureAwait(false);
+        phases.AnnotationsMs = phases.Lap();
         if (request.IpamOnly)
         {
             return ResultBuilder.IpamOnly(network);
@@ -43,28 +44,27 @@ public sealed partial class CniHandler
             Routes = PodRoutes.Build(network, request.IfName, request.Routes ?? []),
             NoDad = network.MigrationTarget,
         };
-        var phases = new AddPhases(started);
         try
         {
             // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
             // An SR-IOV port's record says what to give back first (VF out of the old netns, representor renamed back).
             await sriov.DetachAsync(hostName, request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
             await RemoveStalePortAsync(hostName, cancellationToken).ConfigureAwait(false);
-            phases.Mark("allocation");
+            phases.StalePortMs = phases.Lap();
 
             // SR-IOV (deviceID given): the VF replaces the veth's pod end and its representor the host end.
             var podSideConfigured = true;
             if (request.DeviceId is { Length: > 0 })
             {
                 podSideConfigured = (await sriov.AttachAsync(request, spec, PortSpec(request, network, hostName, portName), cancellationToken).ConfigureAwait(false)).VfInPod;
-                phases.Mark("vf");
+                phases.NetnsMs = phases.Lap();
             }
             else
             {
                 await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
-                phases.Mark("veth");
+                phases.NetnsMs = phases.Lap();
                 await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
-                phases.Mark("plug");
+                phases.PlugMs = phases.Lap();
             }
 
             if (podSideConfigured && UserspaceDatapath && network.Qos.EgressRateMbps > 0)
@@ -73,11 +73,11 @@ public sealed partial class CniHandler
             }
 
             await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
-            phases.Mark("ovn-installed");
+            phases.OvnInstalledMs = phases.Lap();
             if (podSideConfigured && !network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
             {
                 await CheckGatewayAsync(request, spec, network, cancellationToken).ConfigureAwait(false);
-                phases.Mark("gateway");
+                phases.GatewayMs = phases.Lap();
             }
         }
         catch
@@ -88,12 +88,16 @@ public sealed partial class CniHandler
             throw;
         }
 
-        logger.LogInformation(
-            "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {Ms:F1} ms ({Phases})",
-            request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds, phases);
+        LogAdded(request, network, portName, hostName, phases);
         return ResultBuilder.Build(request, network, spec);
     }
+
+    private void LogAdded(DaemonRequest request, PodNetwork network, string portName, string hostName, AddPhases phases) =>
+        logger.LogInformation(
+            "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {TotalMs:F1} ms "
+                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
+            request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
+            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
 
