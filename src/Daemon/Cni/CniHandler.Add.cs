@@ -44,6 +44,8 @@ public sealed partial class CniHandler
             Routes = PodRoutes.Build(network, request.IfName, request.Routes ?? []),
             NoDad = network.MigrationTarget,
         };
+        // The subnet's disableGatewayCheck is read from the API while the node work runs.
+        var gatewayCheckDisabled = network.MigrationTarget ? Task.FromResult(true) : GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken);
         try
         {
             // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
@@ -72,18 +74,14 @@ public sealed partial class CniHandler
                 await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
             }
 
-            await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
-            phases.OvnInstalledMs = phases.Lap();
-            if (podSideConfigured && !network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
-            {
-                await CheckGatewayAsync(request, spec, network, cancellationToken).ConfigureAwait(false);
-                phases.GatewayMs = phases.Lap();
-            }
+            var checkGateway = podSideConfigured && !await gatewayCheckDisabled.ConfigureAwait(false);
+            await WaitReadyAsync(request, spec, network, portName, checkGateway, phases, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Nothing half-configured stays behind, also when the binary gave up or the daemon is stopping:
             // the next ADD (or DEL) starts from a clean node.
+            await IgnoreFailureAsync(gatewayCheckDisabled).ConfigureAwait(false);
             await RollBackAsync(hostName, request.NetNs, request.IfName, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
@@ -219,11 +217,49 @@ public sealed partial class CniHandler
         }
     }
 
+    /// <summary>
+    /// Both conditions of a ready pod network, awaited together: ovn-controller's <c>ovn-installed</c> and (when
+    /// enabled) the gateway answering from inside the pod. The gateway probe starts with the wait, so it ends as
+    /// soon as the flows pass traffic instead of after a second wait; an ovn-installed failure is the one reported.
+    /// </summary>
+    private async Task WaitReadyAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, string portName, bool checkGateway, AddPhases phases, CancellationToken cancellationToken)
+    {
+        using var gatewayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var gateway = checkGateway ? CheckGatewayAsync(request, spec, network, gatewayCancel.Token) : Task.CompletedTask;
+        try
+        {
+            await WaitInstalledAsync(spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+            phases.OvnInstalledMs = phases.Lap();
+        }
+        catch
+        {
+            await gatewayCancel.CancelAsync().ConfigureAwait(false);
+            await IgnoreFailureAsync(gateway).ConfigureAwait(false);
+            throw;
+        }
+
+        await gateway.ConfigureAwait(false);
+        phases.GatewayMs = phases.Lap();
+    }
+
+    private static async Task IgnoreFailureAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A side task's own outcome does not matter once the ADD failed for another reason.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
     private async Task CheckGatewayAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, CancellationToken cancellationToken)
     {
         foreach (var gateway in network.Gateways)
         {
-            if (!await GatewayChecker.AnswersAsync(spec.NetnsPath, gateway, options.GatewayCheckTimeout, cancellationToken).ConfigureAwait(false))
+            if (!await GatewayChecker.AnswersAsync(spec, gateway, options.GatewayCheckTimeout, cancellationToken).ConfigureAwait(false))
             {
                 throw new CniFailure(
                     CniErrorCodes.GatewayCheckFailed,
