@@ -39,6 +39,7 @@ public sealed class DpdkDaemonFixture : IAsyncLifetime
     {
         RigPrerequisites.EnsureInstalled();
         await RigJanitor.CleanDeadRunsAsync();
+        EalRuntimeDirectory.RemoveAbandoned();
         rig = await Sandbox.Rig.Rig.StartAsync(new RigOptions { RunId = runId, NodeCount = 2, ConfigureNode = DpdkNode.Configure(runId, new DpdkSettings()) });
         try
         {

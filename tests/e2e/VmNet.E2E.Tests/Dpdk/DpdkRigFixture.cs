@@ -55,6 +55,7 @@ public sealed class DpdkRigFixture : IAsyncLifetime
         }
 
         await RigJanitor.CleanDeadRunsAsync();
+        EalRuntimeDirectory.RemoveAbandoned();
         rig = await Sandbox.Rig.Rig.StartAsync(new RigOptions
         {
             RunId = runId,
