@@ -48,6 +48,7 @@ public sealed partial class LifecycleDemo
         evidence.Add($"controller (target pod scheduled): {address.LogicalPort} options {both}");
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var guestStoppedAt = DateTimeOffset.UtcNow;
         MigrationReport? report = null;
         if (guest is QemuGuest qemu)
         {
@@ -58,6 +59,7 @@ public sealed partial class LifecycleDemo
                 (_, ct) => player.ReportMigrationFailedAsync(VmNamespace, FixedVm, migration, migrationUid, sourceNode, targetNode, ct),
                 ControllerWait);
             report = await qemu.Machine.MigrateToAsync(activeRig.Node(targetNode), switchover, new MigrationOptions { Senders = [prober.Launcher.Primary.Address.Mac] }, cancellationToken).ConfigureAwait(false);
+            guestStoppedAt = report.Qemu.SourceStoppedAt ?? guestStoppedAt;
             if (!report.Qemu.Completed)
             {
                 throw new InvalidOperationException($"QEMU migration of {FixedVm} ended {report.Qemu.Status}: {report.Qemu.Error}");
@@ -69,6 +71,7 @@ public sealed partial class LifecycleDemo
             await activeRig.Central.NbctlAsync(["--wait=hv", "sync"], cancellationToken).ConfigureAwait(false);
             // The netns guest's "switchover": it stops on the source and announces itself from the target with
             // RARP, as QEMU does when the migrated guest resumes; the RARP activates the target binding.
+            guestStoppedAt = DateTimeOffset.UtcNow;
             await NetworkNamespace.ExecCheckedAsync(source.Netns, "ip", ["link", "set", "eth0", "down"], cancellationToken: cancellationToken).ConfigureAwait(false);
             await RarpAnnouncer.SendAsync(target.Netns, "eth0", address.Mac, 3, cancellationToken).ConfigureAwait(false);
             await player.ReportMigrationSucceededAsync(VmNamespace, FixedVm, migration, migrationUid, sourceNode, targetNode, cancellationToken).ConfigureAwait(false);
@@ -117,9 +120,21 @@ public sealed partial class LifecycleDemo
         }
 
         evidence.Add(string.Create(CultureInfo.InvariantCulture,
-            $"ping every {ProbeInterval.TotalMilliseconds:0} ms from {prober.Vm} ({prober.Launcher.Node.Name}): {ping.Transmitted} sent, {ping.Received} received, longest gap {Ms(ping.MaxGap)}; migration took {migrationTime.TotalSeconds:0.0} s"));
+            $"ping every {ProbeInterval.TotalMilliseconds:0} ms from {prober.Vm} ({prober.Launcher.Node.Name}): {ping.Transmitted} sent, {ping.Received} received, longest gap {Ms(ping.MaxGap)}{GapPosition(ping, guestStoppedAt)}; migration took {migrationTime.TotalSeconds:0.0} s"));
         evidence.Add(LastMigration.ToString());
         return string.Join('\n', evidence);
+    }
+
+    /// <summary>Where the longest gap lies relative to the moment the guest stopped on the source (QEMU STOP / netns link down).</summary>
+    private static string GapPosition(PingResult ping, DateTimeOffset guestStopped)
+    {
+        if (ping.Replies.Count < 2)
+        {
+            return string.Empty;
+        }
+
+        var (last, next) = ping.Replies.Zip(ping.Replies.Skip(1)).MaxBy(p => p.Second - p.First);
+        return $" (last reply {Ms(last - guestStopped)} and next reply {Ms(next - guestStopped)} from the guest's stop on the source)";
     }
 
     private static string Ms(TimeSpan? value) =>
