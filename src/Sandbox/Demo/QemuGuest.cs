@@ -10,12 +10,16 @@ public sealed class QemuGuest : IDemoGuest
 {
     private readonly LauncherBridgeBinding binding;
 
-    private QemuGuest(string vm, MigratableVm machine, LauncherBridgeBinding binding)
+    private QemuGuest(string vm, MigratableVm machine, LauncherBridgeBinding binding, string readyLine)
     {
         Vm = vm;
         Machine = machine;
         this.binding = binding;
+        ReadyLine = readyLine;
     }
+
+    /// <summary>The complete GUEST-READY line of the boot (with the guest's netinfo).</summary>
+    public string ReadyLine { get; }
 
     public string Vm { get; }
 
@@ -47,13 +51,47 @@ public sealed class QemuGuest : IDemoGuest
             Mtu = rig.Options.PodMtu,
         };
         var machine = await MigratableVm.BootAsync(rig, launcher.Node, machineName, primary.LogicalPort, options, binding, bootTimeout, cancellationToken).ConfigureAwait(false);
-        return new QemuGuest(launcher.Pod.Vm, machine, binding);
+        try
+        {
+            return new QemuGuest(launcher.Pod.Vm, machine, binding, await CompleteReadyLineAsync(machine, cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            await machine.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The marker line once the guest finished writing it: a TCG guest prints the serial console a character
+    /// at a time, so the first sight of GUEST-READY can be a line cut short.
+    /// </summary>
+    private static async Task<string> CompleteReadyLineAsync(MigratableVm machine, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var serial = machine.Current.ReadSerial();
+            var start = serial.IndexOf(GuestImage.ReadyMarker, StringComparison.Ordinal);
+            var end = start < 0 ? -1 : serial.IndexOf('\n', start);
+            if (end > 0)
+            {
+                return serial[start..end].Trim();
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new QemuException($"the guest of {machine.Name} did not finish its {GuestImage.ReadyMarker} line: {machine.ReadyLine}");
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The GUEST-READY line of the first boot, printed by the guest's init on its serial console.</summary>
     public Task<GuestView> ViewFromInsideAsync(CancellationToken cancellationToken)
     {
-        var line = Machine.ReadyLine;
+        var line = ReadyLine;
         var info = GuestNetInfo.Parse(line[(line.IndexOf(GuestImage.ReadyMarker, StringComparison.Ordinal) + GuestImage.ReadyMarker.Length)..]);
         return Task.FromResult(new GuestView(info.Mac, info.IpCidr, info.BootId, "guest serial console: " + line));
     }
