@@ -45,6 +45,13 @@ public sealed class KubeVirtPlayer(SandboxApi api, string workDirectory)
         return pod;
     }
 
+    /// <summary>kubelet's report once the pod's sandbox is networked and its container runs: phase Running with the pod IP.</summary>
+    public Task ReportPodRunningAsync(string ns, string pod, string podIp, CancellationToken cancellationToken) =>
+        api.KubectlAsync(
+            ["patch", "pod", pod, "-n", ns, "--subresource=status", "--type=merge", "-p",
+             new JsonObject { ["status"] = new JsonObject { ["phase"] = "Running", ["podIP"] = podIp, ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = podIp }) } }.ToJsonString()],
+            cancellationToken);
+
     /// <summary>virt-handler's report once the guest runs: phase Running on the node.</summary>
     public Task ReportRunningAsync(string ns, string vm, string node, CancellationToken cancellationToken) =>
         PatchVmiStatusAsync(ns, vm, new JsonObject { ["phase"] = "Running", ["nodeName"] = node }, cancellationToken);

@@ -43,6 +43,7 @@ public sealed partial class LifecycleDemo
         evidence.Add($"VirtualMachineInstanceMigration {migration} (Scheduling); target pod {targetPod.Name} on {targetNode} "
             + $"({KubeVirtPlayer.MigrationJobNameAnnotation}={migration}) -> {targetAddress.Ip} {targetAddress.Mac}, the VM's own address");
         var target = await RequireNetwork().AddAsync(targetPod, targetNics, cancellationToken).ConfigureAwait(false);
+        await player.ReportPodRunningAsync(VmNamespace, targetPod.Name, targetAddress.Ip, cancellationToken).ConfigureAwait(false);
         evidence.Add($"target pod networked: netns {target.Netns}, br-int port {target.Primary.HostInterface} iface-id={address.LogicalPort}");
         var both = await WaitPortOptionsAsync(address.LogicalPort, $"{sourceNode},{targetNode}", "rarp", cancellationToken).ConfigureAwait(false);
         evidence.Add($"controller (target pod scheduled): {address.LogicalPort} options {both}");

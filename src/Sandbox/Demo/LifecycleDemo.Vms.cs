@@ -70,6 +70,9 @@ public sealed partial class LifecycleDemo
             evidence.Add(await DescribeGuestAsync(guest, cancellationToken).ConfigureAwait(false));
         }
 
+        var pods = await RequireApi().KubectlAsync(["get", "pods", "-n", VmNamespace, "-o", "wide"], cancellationToken).ConfigureAwait(false);
+        evidence.Add("kubectl get pods -n " + VmNamespace + " -o wide:");
+        evidence.Add(pods.Stdout.TrimEnd());
         return string.Join('\n', evidence);
     }
 
@@ -206,6 +209,7 @@ public sealed partial class LifecycleDemo
             guests[sandbox.Pod.Vm] = guest;
         }
 
+        await RequireKubeVirt().ReportPodRunningAsync(VmNamespace, sandbox.Pod.Name, sandbox.Primary.Address.Ip, cancellationToken).ConfigureAwait(false);
         await RequireKubeVirt().ReportRunningAsync(VmNamespace, sandbox.Pod.Vm, sandbox.Node.Name, cancellationToken).ConfigureAwait(false);
         return guest;
     }

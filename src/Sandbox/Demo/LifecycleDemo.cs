@@ -83,7 +83,7 @@ public sealed partial class LifecycleDemo(TextWriter output, SandboxPaths paths,
         output.WriteLine($"  ovn-sbctl --db={activeRig.Central.SouthboundConnection} show");
         foreach (var guest in guests.Values.Where(g => g.ShellNetns is not null))
         {
-            var other = guests.Values.First(g => g != guest);
+            var other = guests.Values.Where(g => g != guest).OrderBy(g => g.Launcher.Node.Name == guest.Launcher.Node.Name).First();
             output.WriteLine($"  ip netns exec {guest.ShellNetns} ping {other.Launcher.Primary.Address.Ip}     # {guest.Vm} ({guest.Launcher.Node.Name}) -> {other.Vm} ({other.Launcher.Node.Name})");
         }
 
