@@ -103,7 +103,8 @@ public sealed class NodeDaemon : IAsyncDisposable
         }
 
         var started = Process.Start(start) ?? throw new RigException($"dotnet did not start vmnet-daemon for {Node.Name}");
-        manifest.RecordPid(started.Id, "vmnet-daemon");
+        // Named for the janitor, which kills a recorded PID only if /proc/PID/comm ("dotnet") starts the name.
+        manifest.RecordPid(started.Id, VmNetStack.DotnetProcessName("vmnet-daemon"));
         started.OutputDataReceived += Append;
         started.ErrorDataReceived += Append;
         started.BeginOutputReadLine();
