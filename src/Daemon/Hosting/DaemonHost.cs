@@ -142,9 +142,9 @@ public sealed class DaemonHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts Kestrel and the hosted services. Kestrel starts first, so a hosted service failing afterwards
-    /// (node setup against an unreachable OVSDB, say) would leave the sockets served by a half-started
-    /// daemon: on failure the app is stopped and disposed and the socket files removed before rethrowing.
+    /// Starts the hosted services, then Kestrel on every socket. A hosted service failing to start would leave
+    /// the ones started before it running (watches against the API server, the node setup loop) and the app's
+    /// services undisposed: on failure the app is stopped and disposed and the socket files removed before rethrowing.
     /// </summary>
     private static async Task StartServingAsync(WebApplication app, DaemonOptions options, CancellationToken cancellationToken)
     {

@@ -50,9 +50,15 @@ public sealed class CniPlugin(string binaryPath)
             await process.WaitForExitAsync(bounded.Token).ConfigureAwait(false);
             return new CniOutcome(invocation.Command, process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), stopwatch.Elapsed);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+            // Never leave a plugin running behind a caller that gave up on it.
             process.Kill();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
             throw new TimeoutException($"CNI {invocation.Command} for container {invocation.ContainerId} did not finish within {timeout.TotalSeconds:0} s");
         }
     }

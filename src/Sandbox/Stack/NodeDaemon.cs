@@ -93,17 +93,27 @@ public sealed class NodeDaemon : IAsyncDisposable
         var sync = new Lock();
         void Append(object sender, DataReceivedEventArgs e)
         {
-            if (e.Data is not null)
+            if (e.Data is null)
             {
-                lock (sync)
+                return;
+            }
+
+            lock (sync)
+            {
+                try
                 {
                     writer.WriteLine(e.Data);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // A last line of an instance whose log was closed when the next instance started.
                 }
             }
         }
 
         var started = Process.Start(start) ?? throw new RigException($"dotnet did not start vmnet-daemon for {Node.Name}");
-        manifest.RecordPid(started.Id, "vmnet-daemon");
+        // Named for the janitor, which kills a recorded PID only if /proc/PID/comm ("dotnet") starts the name.
+        manifest.RecordPid(started.Id, VmNetStack.DotnetProcessName("vmnet-daemon"));
         started.OutputDataReceived += Append;
         started.ErrorDataReceived += Append;
         started.BeginOutputReadLine();

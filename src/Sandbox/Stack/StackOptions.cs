@@ -18,7 +18,7 @@ public sealed record StackOptions
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>Configuration of src/Daemon/bin/&lt;Configuration&gt;/net10.0, when the daemon is not beside the running executable.</summary>
-    public string Configuration { get; init; } = "Release";
+    public string Configuration { get; init; } = RunningConfiguration();
 
     /// <summary>vmnet-daemon.dll; default: next to the running executable (tests reference the daemon), else src/Daemon/bin.</summary>
     public string? DaemonAssembly { get; init; }
@@ -60,6 +60,13 @@ public sealed record StackOptions
                 throw new DirectoryNotFoundException($"CRD directory {directory} is missing (RepositoryRoot '{RepositoryRoot}')");
             }
         }
+    }
+
+    /// <summary>The configuration this executable was built in (bin/&lt;Configuration&gt;/net10.0), as <see cref="Demo.ControllerProcess"/> assumes too.</summary>
+    private static string RunningConfiguration()
+    {
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)));
+        return string.IsNullOrEmpty(configuration) ? "Release" : configuration;
     }
 
     private static void Require(string path, string buildCommand)

@@ -201,7 +201,7 @@ public sealed class VmNetStack : IAsyncDisposable
     private void LaunchController()
     {
         var controller = ControllerProcess.Start(Options.RepositoryRoot, Kubeconfig, Rig.Central.NorthboundConnection, ControllerLogPath);
-        Rig.Manifest.RecordPid(controller.Pid, "vmnet-controller");
+        Rig.Manifest.RecordPid(controller.Pid, DotnetProcessName("vmnet-controller"));
         Controller = controller;
     }
 
@@ -215,6 +215,12 @@ public sealed class VmNetStack : IAsyncDisposable
 
         await CommandRunner.RunCheckedAsync("kubectl", arguments, TimeSpan.FromSeconds(60), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Manifest name of a `dotnet exec` child: its /proc/PID/comm is "dotnet", and <see cref="RigJanitor"/> only
+    /// kills a recorded PID whose comm starts the recorded name (a reused PID of another program is spared).
+    /// </summary>
+    internal static string DotnetProcessName(string assembly) => "dotnet " + assembly;
 
     public override string ToString() => $"VmNet stack on {Rig} (API {ApiServer.BaseAddress}, {daemons.Count} daemons)";
 }

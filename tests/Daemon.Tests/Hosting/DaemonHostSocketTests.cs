@@ -11,8 +11,9 @@ namespace VmNet.Daemon.Tests.Hosting;
 
 /// <summary>
 /// The daemon's sockets: further sockets (Kube-OVN's path) serve the same API with the same mode and lifetime,
-/// and a start that fails after Kestrel is up leaves no socket served or behind. Own OVSDB: these daemons
-/// register other system-ids than <see cref="DaemonHostTests"/> expects.
+/// and a start that fails in a hosted service leaves nothing running: no socket served or behind, the services that
+/// had started stopped, the app disposed. Own OVSDB: these daemons register other system-ids than
+/// <see cref="DaemonHostTests"/> expects.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DaemonHostSocketTests(VswitchOvsdbFixture ovsdb) : IClassFixture<VswitchOvsdbFixture>
@@ -54,9 +55,24 @@ public sealed class DaemonHostSocketTests(VswitchOvsdbFixture ovsdb) : IClassFix
         using var kube = new KubeClient(new KubeConfig(api.BaseAddress));
         var options = Options(prefix, netns.Name) with { AdditionalSocketPaths = [$"/tmp/{prefix}/kube-ovn-daemon.sock"] };
 
+        using var probe = new StartProbe();
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => DaemonHost.StartAsync(
-            options, kube, Serilog.Core.Logger.None, ct, services => services.AddHostedService<FailingAtStart>()));
+            options,
+            kube,
+            Serilog.Core.Logger.None,
+            ct,
+            services =>
+            {
+                services.AddSingleton(_ => probe);
+                services.AddHostedService(sp => sp.GetRequiredService<StartProbe>());
+                services.AddHostedService<FailingAtStart>();
+            }));
         Assert.Equal(FailingAtStart.Message, error.Message);
+
+        // What started before the failure is stopped, and the app's services are disposed.
+        Assert.True(probe.Started, "the probe service never started");
+        Assert.True(probe.Stopped, "a hosted service that started before the failure keeps running");
+        Assert.True(probe.Disposed, "the web app's services were not disposed");
 
         // Kestrel had started before the failing service: it must not keep serving a daemon nobody owns.
         foreach (var socket in options.AllSocketPaths)
@@ -82,6 +98,29 @@ public sealed class DaemonHostSocketTests(VswitchOvsdbFixture ovsdb) : IClassFix
         HostNetns = netns,
         DatapathType = "netdev",
     };
+
+    private sealed class StartProbe : Microsoft.Extensions.Hosting.IHostedService, IDisposable
+    {
+        public bool Started { get; private set; }
+
+        public bool Stopped { get; private set; }
+
+        public bool Disposed { get; private set; }
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            Started = true;
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            Stopped = true;
+            return Task.CompletedTask;
+        }
+
+        public void Dispose() => Disposed = true;
+    }
 
     private sealed class FailingAtStart : Microsoft.Extensions.Hosting.IHostedService
     {

@@ -95,6 +95,11 @@ public sealed partial class StackTests
             (await Stack.Rig.Central.SbctlAsync(["--bare", "--columns=_uuid", "find", "Port_Binding", $"logical_port=\"{a.PortName}\""])).Stdout.Trim() == "");
         Assert.True(await IpExistsAsync(b.PortName), "b's IP went with a's");
 
+        // CHECK notices what it verifies going missing: the address the controller gave the pod.
+        StackAssert.Succeeded(await Kubelet.CheckAsync(b), Stack);
+        Assert.True((await b.ExecAsync("ip", "addr", "flush", "dev", "eth0")).Succeeded);
+        StackAssert.Failed(await Kubelet.CheckAsync(b), 113, $"interface eth0 in {b.NetnsPath} lacks {ipB}");
+
         Assert.True((await Kubelet.RemovePodAsync(b)).Succeeded);
         await StackAssert.NothingLeftAsync(b);
     }

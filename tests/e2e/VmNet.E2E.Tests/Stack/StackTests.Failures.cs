@@ -79,6 +79,31 @@ public sealed partial class StackTests
     }
 
     [Fact]
+    public async Task ControllerDownMeansAnnotationTimeoutThenTheRetrySucceedsOnceItIsBack()
+    {
+        await Stack.StopControllerAsync();
+        StackPod pod;
+        try
+        {
+            pod = await Kubelet.CreatePodAsync(new PodRequest(fixture.Node1) { Label = "noctl" });
+            var outcome = await Kubelet.AddAsync(pod);
+            StackAssert.Failed(outcome, 111, $"{pod.Namespace}/{pod.Name}");
+            await StackAssert.NothingLeftAsync(pod);
+        }
+        finally
+        {
+            await Stack.StartControllerAsync();
+        }
+
+        // kubelet retries the sandbox: the controller, back, addresses the pod and the same ADD succeeds.
+        var retried = await Kubelet.AddAsync(pod);
+        StackAssert.Succeeded(retried, Stack);
+        Assert.Equal(await StackAssert.AnnotationAsync(Stack, pod, "ovn.kubernetes.io/ip_address") + "/16", retried.FirstAddress);
+        StackAssert.Succeeded(await Kubelet.RemovePodAsync(pod), Stack);
+        await StackAssert.NothingLeftAsync(pod);
+    }
+
+    [Fact]
     public async Task DaemonKilledDuringAddThenRetriedAddSucceedsWithoutDuplicates()
     {
         var node = fixture.Node1;

@@ -1,3 +1,4 @@
+using VmNet.Sandbox.Rig;
 using VmNet.Sandbox.Stack;
 
 namespace VmNet.E2E.Stack;
@@ -21,6 +22,16 @@ public sealed partial class StackTests
         {
             var status = await Stack.Cni.RunAsync(new CniInvocation { Command = "STATUS", NetConf = CniPlugin.NetConf(socket, "1.1.0") }, TimeSpan.FromSeconds(30));
             StackAssert.Succeeded(status, Stack);
+        }
+
+        // A crashed run is cleaned by the janitor only if it can tell these PIDs are ours: recorded with a start time
+        // and a name that /proc/PID/comm starts (what RigJanitor checks before it kills).
+        var records = RigManifest.ReadPidRecords(Stack.Rig.Directory);
+        foreach (var pid in new[] { daemon.Pid, Stack.Daemon(fixture.Node1).Pid, Stack.Controller!.Pid })
+        {
+            var record = Assert.Single(records, r => r.Pid == pid);
+            Assert.Equal(ProcessStartTime.Read(pid), record.StartTime);
+            Assert.StartsWith(ProcessSignals.CommandName(pid)!, record.Name, StringComparison.Ordinal);
         }
     }
 }
