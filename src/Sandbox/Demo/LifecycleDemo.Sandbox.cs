@@ -19,7 +19,7 @@ public sealed partial class LifecycleDemo
     private async Task<string> PrerequisitesAsync(CancellationToken cancellationToken)
     {
         RigPrerequisites.EnsureInstalled("kubectl");
-        new StackOptions { RepositoryRoot = paths.RepositoryRoot }.EnsureBuilt();
+        StackOptions().EnsureBuilt();
         var cleaned = await RigJanitor.CleanDeadRunsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         selection = await GuestSelection.ResolveAsync(options.Guests, cancellationToken).ConfigureAwait(false);
         return $"OVN/OVS tools and kubectl found; CNI binary, vmnet-controller and vmnet-daemon built; {cleaned.Count} dead run(s) cleaned\n"
@@ -28,7 +28,7 @@ public sealed partial class LifecycleDemo
 
     private async Task<string> StartStackAsync(CancellationToken cancellationToken)
     {
-        stack = await VmNetStack.StartAsync(new StackOptions { RepositoryRoot = paths.RepositoryRoot }, cancellationToken).ConfigureAwait(false);
+        stack = await VmNetStack.StartAsync(StackOptions(), cancellationToken).ConfigureAwait(false);
         api = SandboxApi.ForServer(stack.ApiServer, paths.Kubeconfig);
         kubeVirt = new KubeVirtPlayer(api, Path.Combine(paths.StateDirectory, "manifests"));
         network = new CniLauncherNetwork(stack, api);
@@ -113,6 +113,13 @@ public sealed partial class LifecycleDemo
 
         api = null;
         return evidence.Count == 0 ? "nothing was running" : string.Join('\n', evidence);
+    }
+
+    /// <summary>The stack runs the daemon and controller built in this executable's configuration (bin/&lt;Configuration&gt;/net10.0).</summary>
+    private StackOptions StackOptions()
+    {
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)));
+        return new StackOptions { RepositoryRoot = paths.RepositoryRoot, Configuration = string.IsNullOrEmpty(configuration) ? "Release" : configuration };
     }
 
     private SandboxApi RequireApi() => api ?? throw new InvalidOperationException("the API server is not running");
