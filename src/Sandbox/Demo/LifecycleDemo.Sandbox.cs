@@ -43,7 +43,7 @@ public sealed partial class LifecycleDemo
                 rig.ToString(),
                 "run directory " + rig.Directory + ", NB " + rig.Central.NorthboundConnection,
                 $"chassis registered in SB: {string.Join(", ", chassis)}",
-                $"API server {api.BaseAddress} (kubectl server {serverVersion}), kubeconfig {paths.Kubeconfig}; nodes: {string.Join(' ', nodes.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))}",
+                $"API server {api.BaseAddress} (kubectl server {serverVersion}, bearer token), kubeconfig {paths.Kubeconfig}; nodes: {string.Join(' ', nodes.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))}",
                 $"CRDs applied: charts/vmnet/crds, src/Sandbox/Demo/crds (KubeVirt VM/VMI/VMIM, Multus NAD)",
                 $"vmnet-controller pid {stack.Controller?.Pid}, log {stack.ControllerLogPath}; ovn-nbctl lr-list: {routers.Stdout.Trim()}",
                 .. stack.Daemons.Select(d => $"{d}, log {d.LogPath}"),
