@@ -14,7 +14,7 @@ public sealed partial class LifecycleDemo
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
     private int migrationCounter;
 
-    /// <summary>Set by the bench (and printed): the last migration's measured gaps.</summary>
+    /// <summary>The last migration's measured gaps (printed, and read by the demo benchmark).</summary>
     public MigrationFigures? LastMigration { get; private set; }
 
     private async Task<string> MigrateVmAsync(CancellationToken cancellationToken)
@@ -171,11 +171,4 @@ public sealed partial class LifecycleDemo
         var name = (await central.SbctlAsync(["--bare", "--columns=name", "list", "Chassis", chassisUuid], cancellationToken).ConfigureAwait(false)).Stdout.Trim();
         return name == expected ? name : null;
     }
-}
-
-/// <summary>What a demo migration measured: the pinger's longest gap and, with QEMU, QEMU's own figures.</summary>
-public sealed record MigrationFigures(TimeSpan PingGap, TimeSpan? ResumeToFirstPacket, TimeSpan? QemuDowntime, TimeSpan? PausedTime, TimeSpan MigrationTime)
-{
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"MIGRATION GAP: ping {PingGap.TotalMilliseconds:0} ms, RESUME->first packet {(ResumeToFirstPacket is { } r ? r.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms" : "n/a")}");
 }
