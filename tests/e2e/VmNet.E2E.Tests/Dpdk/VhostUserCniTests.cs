@@ -68,8 +68,8 @@ public sealed class VhostUserCniTests(DpdkClusterFixture fixture, ITestOutputHel
                 output.WriteLine($"vhost-user link up {clock.ElapsedMilliseconds} ms after testpmd start, status {state.Status}");
             }
 
-            AssertPingOk(await fixture.Prober1.PingAsync(ip, 3, ["-i", "0.2"]), "same node");
-            AssertPingOk(await fixture.Prober2.PingAsync(ip, 3, ["-i", "0.2"]), "across geneve");
+            AssertPingOk(await DpdkClusterFixture.PingWhenReachableAsync(fixture.Prober1, ip, ConnectTimeout), "same node");
+            AssertPingOk(await DpdkClusterFixture.PingWhenReachableAsync(fixture.Prober2, ip, ConnectTimeout), "across geneve");
             var check = await Call("CHECK");
             Assert.True(check.ExitCode == 0, check.ToString());
         }
