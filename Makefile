@@ -24,9 +24,9 @@ build: deps cni
 test: build
 	@CONFIGURATION=$(CONFIGURATION) ./scripts/run-tests.sh
 
-# Everything `make test` runs plus the OVS-DPDK e2e classes (see scripts/run-tests.sh).
+# Only the OVS-DPDK vhost-user e2e classes (also part of `make test`).
 test-dpdk: build
-	@CONFIGURATION=$(CONFIGURATION) VMNET_TEST_DPDK=1 ./scripts/run-tests.sh
+	$(DOTNET) test tests/e2e/VmNet.E2E.Tests --no-build -c $(CONFIGURATION) --filter 'FullyQualifiedName~VmNet.E2E.Dpdk' --logger 'console;verbosity=normal'
 
 # Guests: QEMU (TCG) when installed, else network namespaces; force with `make demo GUESTS=netns|qemu`.
 DEMO_ARGS = $(if $(GUESTS),--guests=$(GUESTS))

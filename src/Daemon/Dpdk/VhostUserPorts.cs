@@ -62,7 +62,16 @@ public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName, TimeSpan?
         }, "iface"));
         ops.Add(new InsertOperation(Port.Table, new Dictionary<string, object?> { ["name"] = spec.Name, ["interfaces"] = OvsdbSet.Of(new NamedUuid("iface")) }, "port"));
         ops.Add(Ops.AddToSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", new NamedUuid("port")));
-        await TransactAndSyncAsync(ops, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await TransactAndSyncAsync(ops, cancellationToken).ConfigureAwait(false);
+        }
+        catch (VhostUserException)
+        {
+            // vswitchd never applied it: take the row out again (without waiting on vswitchd) so nothing is left behind.
+            await RemoveRowsAsync(spec.Name).ConfigureAwait(false);
+            throw;
+        }
 
         if (FindInterface(spec.Name) is { Error: { Length: > 0 } error })
         {
@@ -83,6 +92,16 @@ public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName, TimeSpan?
         var bridge = Bridge();
         await TransactAndSyncAsync(ports.Select(p => (OvsdbOperation)Ops.RemoveFromSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", p.Uuid)).ToList(), cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    private async Task RemoveRowsAsync(string name)
+    {
+        var ports = ovs.Cache.FindByName<Port>(name);
+        if (ports.Count > 0)
+        {
+            var bridge = Bridge();
+            await ovs.TransactAsync(ports.Select(p => (OvsdbOperation)Ops.RemoveFromSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", p.Uuid)).ToList(), CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     public Interface? FindInterface(string name) => ovs.Cache.FindByName<Interface>(name).FirstOrDefault();

@@ -140,12 +140,28 @@ public sealed class DpdkClusterFixture : IAsyncLifetime
             Prober1 = await AddProberAsync(Rig.Nodes[0], "prb1");
             Prober2 = await AddProberAsync(Rig.Nodes[1], "prb2");
             await Rig.SyncHypervisorsAsync();
+            await Rig.WaitPortUpAsync("prb1." + Ns);
+            await Rig.WaitPortUpAsync("prb2." + Ns);
         }
         catch
         {
             await DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Pings <paramref name="ip"/> from <paramref name="prober"/> until it answers (the first packets to a NIC that just
+    /// came up wait for ARP and flows; the machine may be loaded), then once more with 3 echoes that must all come back.
+    /// </summary>
+    public static async Task<CommandResult> PingWhenReachableAsync(TestPod prober, string ip, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while ((await prober.PingAsync(ip, 1, ["-W", "1"])).ExitCode != 0 && DateTime.UtcNow < deadline)
+        {
+        }
+
+        return await prober.PingAsync(ip, 3, ["-i", "0.2", "-W", "2"]);
     }
 
     /// <summary>A fresh address on the switch: (ip, mac).</summary>

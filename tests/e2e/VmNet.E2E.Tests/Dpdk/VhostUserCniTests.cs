@@ -68,8 +68,9 @@ public sealed class VhostUserCniTests(DpdkClusterFixture fixture, ITestOutputHel
                 output.WriteLine($"vhost-user link up {clock.ElapsedMilliseconds} ms after testpmd start, status {state.Status}");
             }
 
-            AssertPingOk(await fixture.Prober1.PingAsync(ip, 3, ["-i", "0.2"]), "same node");
-            AssertPingOk(await fixture.Prober2.PingAsync(ip, 3, ["-i", "0.2"]), "across geneve");
+            await WaitLinkAnnotationAsync(pod.Metadata.Name!, "up");
+            AssertPingOk(await DpdkClusterFixture.PingWhenReachableAsync(fixture.Prober1, ip, ConnectTimeout), "same node");
+            AssertPingOk(await DpdkClusterFixture.PingWhenReachableAsync(fixture.Prober2, ip, ConnectTimeout), "across geneve");
             var check = await Call("CHECK");
             Assert.True(check.ExitCode == 0, check.ToString());
         }
@@ -83,6 +84,7 @@ public sealed class VhostUserCniTests(DpdkClusterFixture fixture, ITestOutputHel
             await ports.WaitDisconnectedAsync(hostPort, down.Token);
         }
 
+        await WaitLinkAnnotationAsync(pod.Metadata.Name!, "down");
         var del = await Call("DEL");
         Assert.True(del.ExitCode == 0, del.ToString());
         Assert.Null(ports.FindInterface(hostPort));
@@ -154,6 +156,18 @@ public sealed class VhostUserCniTests(DpdkClusterFixture fixture, ITestOutputHel
         var sleep = (await node.VsctlAsync(["get", "Open_vSwitch", ".", "other_config:pmd-maxsleep"])).Stdout.Trim().Trim('"');
         Assert.Equal(DpdkClusterFixture.DaemonPmdMaxSleep.ToString(System.Globalization.CultureInfo.InvariantCulture), sleep);
         Assert.Equal("netdev", (await node.VsctlAsync(["get", "Bridge", OvsNode.IntegrationBridge, "datapath_type"])).Stdout.Trim());
+    }
+
+    /// <summary>The daemon reports the NIC's OVS link state on the pod (the readiness signal for vhost-user NICs).</summary>
+    private async Task WaitLinkAnnotationAsync(string podName, string link)
+    {
+        var deadline = DateTime.UtcNow + ConnectTimeout;
+        string? last = null;
+        while ((last = (await fixture.Kube.GetAsync<V1Pod>(DpdkClusterFixture.Ns, podName)).Metadata?.Annotations?.GetValueOrDefault(VhostUserPodAnnotations.LinkKey("net1"))) != link)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"pod {podName}: {VhostUserPodAnnotations.LinkKey("net1")}={last ?? "(none)"}, expected {link}");
+            await Task.Delay(100);
+        }
     }
 
     private async Task<IDictionary<string, string>> AnnotationsAsync(string node)
