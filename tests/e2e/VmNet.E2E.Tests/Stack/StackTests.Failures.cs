@@ -133,6 +133,11 @@ public sealed partial class StackTests
 
         StackAssert.Failed(interrupted, 11, "");
 
+        // While it is down its socket file is still there, unserved: a retry now is told to try again later.
+        var daemon = Stack.Daemon(node);
+        Assert.True(File.Exists(daemon.SocketPath), "the killed daemon's socket file is gone");
+        StackAssert.Failed(await Kubelet.AddAsync(pod), 11, daemon.SocketPath);
+
         // kubelet retries the ADD with the same container ID once the daemon is back.
         await Stack.RestartDaemonAsync(node);
         StackAssert.Succeeded(await Kubelet.AddAsync(pod), Stack);
