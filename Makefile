@@ -28,14 +28,16 @@ test: build
 test-dpdk: build
 	@CONFIGURATION=$(CONFIGURATION) VMNET_TEST_DPDK=1 ./scripts/run-tests.sh
 
+# Guests: QEMU (TCG) when installed, else network namespaces; force with `make demo GUESTS=netns|qemu`.
+DEMO_ARGS = $(if $(GUESTS),--guests=$(GUESTS))
 demo: build
-	$(DOTNET) run --no-build -c $(CONFIGURATION) --project src/Sandbox -- demo
+	$(DOTNET) run --no-build -c $(CONFIGURATION) --project src/Sandbox -- demo $(DEMO_ARGS)
 
 # The sandbox keeps running in the background (state, kubeconfig and log in .sandbox/) until `make sandbox-down`.
 SANDBOX_BIN = src/Sandbox/bin/$(CONFIGURATION)/net10.0/vmnet-sandbox
 sandbox: build
 	@mkdir -p .sandbox
-	@setsid $(SANDBOX_BIN) serve >.sandbox/sandbox.log 2>&1 </dev/null & echo $$! >.sandbox/serve.pid
+	@setsid $(SANDBOX_BIN) serve $(DEMO_ARGS) >.sandbox/sandbox.log 2>&1 </dev/null & echo $$! >.sandbox/serve.pid
 	@$(SANDBOX_BIN) wait-ready
 
 sandbox-down:
