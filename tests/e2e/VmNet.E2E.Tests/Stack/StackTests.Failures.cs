@@ -112,6 +112,7 @@ public sealed partial class StackTests
         // Hold the ADD after it plugged the port: it waits for ovn-installed, which a stopped ovn-controller never sets.
         await SignalAsync("STOP", node.Controller.Pid);
         CniOutcome interrupted;
+        string ipBefore;
         try
         {
             var add = Kubelet.AddAsync(pod);
@@ -123,6 +124,7 @@ public sealed partial class StackTests
                 Assert.Fail("ADD finished before the daemon could be killed: " + await add);
             }
 
+            ipBefore = await StackAssert.AnnotationAsync(Stack, pod, "ovn.kubernetes.io/ip_address");
             await Stack.Daemon(node).KillAsync();
             interrupted = await add;
         }
@@ -133,9 +135,16 @@ public sealed partial class StackTests
 
         StackAssert.Failed(interrupted, 11, "");
 
+        // While it is down its socket file is still there, unserved: a retry now is told to try again later.
+        var daemon = Stack.Daemon(node);
+        Assert.True(File.Exists(daemon.SocketPath), "the killed daemon's socket file is gone");
+        StackAssert.Failed(await Kubelet.AddAsync(pod), 11, daemon.SocketPath);
+
         // kubelet retries the ADD with the same container ID once the daemon is back.
         await Stack.RestartDaemonAsync(node);
-        StackAssert.Succeeded(await Kubelet.AddAsync(pod), Stack);
+        var retried = await Kubelet.AddAsync(pod);
+        StackAssert.Succeeded(retried, Stack);
+        Assert.Equal(ipBefore + "/16", retried.FirstAddress);
         StackAssert.Succeeded(await Kubelet.AddAsync(pod), Stack);
 
         var bound = await node.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:iface-id=\"{pod.PortName}\""]);
