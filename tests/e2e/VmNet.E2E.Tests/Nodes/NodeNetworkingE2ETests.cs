@@ -11,7 +11,8 @@ namespace VmNet.E2E.Nodes;
 /// <summary>
 /// Node networking end to end on real OVN/OVS: the controller's join allocation reaches each node's ovn0, the
 /// node reaches pods on the other node through its host routes, pods reach nodes (join IP and InternalIP via
-/// the 30000 reroute policy), ovn-trace agrees, and node deletion releases everything.
+/// the 30000 reroute policy), ovn-trace agrees (also for the 29000 distributed gateway), and node deletion
+/// releases everything.
 /// </summary>
 [Collection(RigCollection.Name)]
 public sealed class NodeNetworkingE2ETests(NodeNetworkingFixture fixture) : IClassFixture<NodeNetworkingFixture>
@@ -70,6 +71,18 @@ public sealed class NodeNetworkingE2ETests(NodeNetworkingFixture fixture) : ICla
             && podToNode.Stdout.Contains($"reg0 = {join1.Ip};", StringComparison.Ordinal)
             && podToNode.Stdout.Contains($"/* output to \"node-{node1.Name}\"", StringComparison.Ordinal);
         Assert.True(rerouted, podToNode.Stdout);
+
+        // Distributed gateway: the pod's traffic leaving the cluster goes out through its own node (node2), policy 29000.
+        var join2 = await JoinAsync(node2);
+        var podToOutside = await Stack.Rig.Central.TraceAsync(
+        [
+            VmNetStack.DefaultSubnet,
+            $"inport==\"{pod.PortName}\" && eth.src=={podMac} && eth.dst=={podRouterMac} && ip4.src=={podIp} && ip4.dst==203.0.113.9 && ip.ttl==64 && icmp4.type==8",
+        ]);
+        var viaOwnNode = podToOutside.Stdout.Contains(", priority 29000", StringComparison.Ordinal)
+            && podToOutside.Stdout.Contains($"reg0 = {join2.Ip};", StringComparison.Ordinal)
+            && podToOutside.Stdout.Contains($"/* output to \"node-{node2.Name}\"", StringComparison.Ordinal);
+        Assert.True(viaOwnNode, podToOutside.Stdout);
 
         StackAssert.Succeeded(await Stack.Kubelet.DelAsync(pod), Stack);
         await Stack.Kubelet.RemovePodAsync(pod);
