@@ -90,6 +90,7 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
             var ops = NorthboundOps(nodeName, allocation, internalIps, router);
             if (ops.Count > 0)
             {
+                await addressing.StepHook("ovsdb:node-join-port", cancellationToken).ConfigureAwait(false);
                 await context.Northbound.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
             }
 
@@ -268,6 +269,7 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
             ops.AddRange(cache.DeleteRowsOps(LogicalSwitchPort.Table, cache.FindOwnedBy(LogicalSwitchPort.Table, owner).Select(r => r.Uuid).ToHashSet()));
             if (ops.Count > 0)
             {
+                await addressing.StepHook("ovsdb:node-release", cancellationToken).ConfigureAwait(false);
                 await context.Northbound.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
             }
 
@@ -300,6 +302,7 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
             annotations[key] = value;
         }
 
+        await addressing.StepHook("api:patch-node", cancellationToken).ConfigureAwait(false);
         try
         {
             await context.Kube.PatchAsync<V1Node>(null, nodeName, KubePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = annotations } }), cancellationToken).ConfigureAwait(false);
