@@ -34,7 +34,7 @@ public sealed class NodeNetworkingE2ETests(NodeNetworkingFixture fixture) : ICla
             await StackAssert.EventuallyAsync(Stack, $"{node.Name} ovn0 up with {join.Ip}", async () => (await Ovn0Async(node)) is { } link && HasAddress(link, join.Ip));
             var ovn0 = (await Ovn0Async(node))!.Value;
             Assert.Equal(join.Mac, ovn0.GetProperty("address").GetString());
-            await StackAssert.EventuallyAsync(Stack, $"{node.Name} route to ovn-default via ovn0", async () => (await RouteAsync(node, VmNetStack.DefaultCidr)).Contains("\"gateway\":\"100.64.0.1\",\"dev\":\"ovn0\"", StringComparison.Ordinal));
+            await StackAssert.EventuallyAsync(Stack, $"{node.Name} route to ovn-default via ovn0", async () => (await RouteAsync(node, VmNetStack.DefaultCidr)).Contains($"\"gateway\":\"{join.Gateway}\",\"dev\":\"ovn0\"", StringComparison.Ordinal));
             await StackAssert.EventuallyAsync(Stack, $"{node.Name} NetworkUnavailable=False", async () => await ConditionAsync(node.Name) is { Status: "False", Reason: "JoinSubnetGatewayReachable" }, 60);
         }
 
@@ -132,9 +132,27 @@ public sealed class NodeNetworkingE2ETests(NodeNetworkingFixture fixture) : ICla
             }
         });
         Assert.DoesNotContain(ip!, (await Stack.Rig.Central.NbctlAsync(["--bare", "--columns=addresses", "list", "Logical_Switch_Port"])).Stdout, StringComparison.Ordinal);
+
+        // A join CIDR change: the controller re-addresses the nodes, each daemon re-addresses ovn0 and re-routes.
+        var joinSubnet = await Stack.Kube.GetAsync<V1Subnet>(null, VmNetStack.JoinSubnet);
+        joinSubnet.Spec!.CidrBlock = "100.72.0.0/16";
+        joinSubnet.Spec.Gateway = null;
+        joinSubnet.Spec.ExcludeIps = null;
+        await Stack.Kube.ReplaceAsync(joinSubnet);
+        foreach (var node in Stack.Nodes)
+        {
+            string? newIp = null;
+            await StackAssert.EventuallyAsync(Stack, $"{node.Name} re-addressed in 100.72.0.0/16", async () =>
+                (newIp = (await Stack.Kube.GetAsync<V1Node>(null, node.Name)).Metadata?.Annotations?.GetValueOrDefault("ovn.kubernetes.io/ip_address"))?.StartsWith("100.72.", StringComparison.Ordinal) == true, 30);
+            await StackAssert.EventuallyAsync(Stack, $"{node.Name} ovn0 has only {newIp}", async () =>
+                (await Ovn0Async(node)) is { } link && HasAddress(link, newIp!) && !link.GetProperty("addr_info").EnumerateArray().Any(a => a.GetProperty("local").GetString()!.StartsWith("100.64.", StringComparison.Ordinal)), 30);
+            await StackAssert.EventuallyAsync(Stack, $"{node.Name} route to ovn-default via 100.72.0.1", async () => (await RouteAsync(node, VmNetStack.DefaultCidr)).Contains("\"gateway\":\"100.72.0.1\",\"dev\":\"ovn0\"", StringComparison.Ordinal), 30);
+            var gatewayPing = await node.ExecAsync("ping", ["-c", "2", "-i", "0.2", "-W", "2", "100.72.0.1"]);
+            Assert.True(gatewayPing.Succeeded, $"{node.Name} -> new join gateway: {gatewayPing.Stdout}{gatewayPing.Stderr}\n{Stack.Diagnostics()}");
+        }
     }
 
-    private sealed record JoinAddress(string Ip, string Mac);
+    private sealed record JoinAddress(string Ip, string Mac, string Gateway);
 
     private async Task<JoinAddress> JoinAsync(OvsNode node)
     {
@@ -142,7 +160,7 @@ public sealed class NodeNetworkingE2ETests(NodeNetworkingFixture fixture) : ICla
         await StackAssert.EventuallyAsync(Stack, $"{node.Name} join annotations", async () =>
             (annotations = (await Stack.Kube.GetAsync<V1Node>(null, node.Name)).Metadata?.Annotations)?.GetValueOrDefault("ovn.kubernetes.io/allocated") == "true", 30);
         Assert.Equal($"node-{node.Name}", annotations!["ovn.kubernetes.io/port_name"]);
-        return new JoinAddress(annotations["ovn.kubernetes.io/ip_address"], annotations["ovn.kubernetes.io/mac_address"]);
+        return new JoinAddress(annotations["ovn.kubernetes.io/ip_address"], annotations["ovn.kubernetes.io/mac_address"], annotations["ovn.kubernetes.io/gateway"]);
     }
 
     private static async Task<JsonElement?> Ovn0Async(OvsNode node)
