@@ -51,23 +51,65 @@ public sealed class NodeSetupService(
             logger.LogError("node {Node}: the chassis annotation could not be written: {Error}", options.NodeName, e.Message);
         }
 
-        NodeAnnotations? join = null;
-        for (var attempt = 1; join is null; attempt++)
+        // ovn0 follows the join annotations for the daemon's life (the controller re-addresses nodes when the
+        // join CIDR changes); each new allocation restarts the routes and the gateway check.
+        NodeAnnotations? current = null;
+        CancellationTokenSource? networkingStop = null;
+        Task networking = Task.CompletedTask;
+        try
         {
-            try
+            for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
             {
-                join = await SetUpJoinPortAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is KubeException or VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or FormatException)
-            {
-                logger.LogError("node {Node}: setting up ovn0 failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken).ConfigureAwait(false);
+                NodeAnnotations join;
+                try
+                {
+                    join = await SetUpJoinPortAsync(current, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is KubeException or VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or FormatException)
+                {
+                    logger.LogError("node {Node}: setting up ovn0 failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                attempt = 0;
+                await StopNetworkingAsync(networkingStop, networking).ConfigureAwait(false);
+                current = join;
+                networkingStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                networking = RunNodeNetworkingAsync(join, networkingStop.Token);
             }
         }
+        finally
+        {
+            await StopNetworkingAsync(networkingStop, networking).ConfigureAwait(false);
+        }
+    }
 
+    private static async Task StopNetworkingAsync(CancellationTokenSource? stop, Task running)
+    {
+        if (stop is null)
+        {
+            return;
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        stop.Dispose();
+    }
+
+    /// <summary>Subnet routes (for as long as this join allocation holds) and the gateway check, side by side.</summary>
+    private async Task RunNodeNetworkingAsync(NodeAnnotations join, CancellationToken cancellationToken)
+    {
         var routes = new HostRouteSync(host.Links);
-        var subnetRoutes = new SubnetRouteWatcher(kube, routes, options, logger).RunAsync(join, JoinPort.Name, stoppingToken);
-        await CheckJoinGatewayAsync(join, routes, stoppingToken).ConfigureAwait(false);
+        var subnetRoutes = new SubnetRouteWatcher(kube, routes, options, logger).RunAsync(join, JoinPort.Name, cancellationToken);
+        await CheckJoinGatewayAsync(join, routes, cancellationToken).ConfigureAwait(false);
         await subnetRoutes.ConfigureAwait(false);
     }
 
@@ -136,7 +178,8 @@ public sealed class NodeSetupService(
         }
     }
 
-    private async Task<NodeAnnotations> SetUpJoinPortAsync(CancellationToken cancellationToken)
+    /// <summary>Waits (watch) for join annotations other than <paramref name="current"/>, then plugs ovn0 with them.</summary>
+    private async Task<NodeAnnotations> SetUpJoinPortAsync(NodeAnnotations? current, CancellationToken cancellationToken)
     {
         var watcher = new ObjectWatcher<V1Node>(kube);
         var loggedMissing = false;
@@ -144,7 +187,7 @@ public sealed class NodeSetupService(
         await watcher.WaitAsync(
             null,
             options.NodeName,
-            node => (join = NodeAnnotations.TryParse(options.NodeName, node.Metadata?.Annotations, out _)) is not null,
+            node => (join = NodeAnnotations.TryParse(options.NodeName, node.Metadata?.Annotations, out _)) is not null && (current is null || !join.SameAllocation(current)),
             node =>
             {
                 if (!loggedMissing && NodeAnnotations.TryParse(options.NodeName, node.Metadata?.Annotations, out var missing) is null)
