@@ -26,47 +26,62 @@ public sealed partial class CniHandler
             return ResultBuilder.IpamOnly(network);
         }
 
+        var portName = PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, network.Provider);
         if (IsVhostUser(request))
         {
+            await DiscardPrePlugAsync(portName, cancellationToken).ConfigureAwait(false);
             return await AddVhostUserAsync(request, pod, network, cancellationToken).ConfigureAwait(false);
         }
 
-        var hostName = VethNames.HostSide(request.ContainerId, request.IfName);
-        var portName = PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, network.Provider);
         var spec = new PodInterfaceSpec
         {
             NetnsPath = request.NetNs,
             IfName = request.IfName,
-            HostName = hostName,
+            HostName = VethNames.HostSide(request.ContainerId, request.IfName),
             Mac = PhysicalAddress.Parse(network.Mac.Replace(':', '-')),
             Mtu = request.Mtu ?? options.EffectivePodMtu,
             Addresses = network.Addresses,
             Routes = PodRoutes.Build(network, request.IfName, request.Routes ?? []),
             NoDad = network.MigrationTarget,
         };
+
         // The subnet's disableGatewayCheck is read from the API while the node work runs.
         var gatewayCheckDisabled = network.MigrationTarget ? Task.FromResult(true) : GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken);
         try
         {
             // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
             // An SR-IOV port's record says what to give back first (VF out of the old netns, representor renamed back).
-            await sriov.DetachAsync(hostName, request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
-            await RemoveStalePortAsync(hostName, cancellationToken).ConfigureAwait(false);
+            await RemoveAdoptedAttachmentAsync(request, cancellationToken).ConfigureAwait(false);
+            await sriov.DetachAsync(spec.HostName, request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
+            await RemoveStalePortAsync(spec.HostName, cancellationToken).ConfigureAwait(false);
             phases.StalePortMs = phases.Lap();
 
             // SR-IOV (deviceID given): the VF replaces the veth's pod end and its representor the host end.
+            // A port plugged ahead for this pod (README "Pre-plugging") is taken over; else the veth and port are made now.
             var podSideConfigured = true;
-            if (request.DeviceId is { Length: > 0 })
+            using (await prePlugs.LockAsync(portName, cancellationToken).ConfigureAwait(false))
             {
-                podSideConfigured = (await sriov.AttachAsync(request, spec, PortSpec(request, network, hostName, portName), cancellationToken).ConfigureAwait(false)).VfInPod;
-                phases.NetnsMs = phases.Lap();
-            }
-            else
-            {
-                await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
-                phases.NetnsMs = phases.Lap();
-                await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
-                phases.PlugMs = phases.Lap();
+                if (request.DeviceId is { Length: > 0 })
+                {
+                    await prePlugs.DiscardAsync(portName, cancellationToken).ConfigureAwait(false);
+                    podSideConfigured = (await sriov.AttachAsync(request, spec, PortSpec(request, network, spec.HostName, portName), cancellationToken).ConfigureAwait(false)).VfInPod;
+                    phases.NetnsMs = phases.Lap();
+                }
+                else if (await FindPrePlugAsync(portName, network, cancellationToken).ConfigureAwait(false) is { } waiting)
+                {
+                    spec = spec with { HostName = waiting };
+                    await interfaces.AdoptAsync(spec, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
+                    phases.NetnsMs = phases.Lap();
+                    await AdoptPortAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+                    phases.PlugMs = phases.Lap();
+                }
+                else
+                {
+                    await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
+                    phases.NetnsMs = phases.Lap();
+                    await PlugAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+                    phases.PlugMs = phases.Lap();
+                }
             }
 
             if (podSideConfigured && UserspaceDatapath && network.Qos.EgressRateMbps > 0)
@@ -82,11 +97,11 @@ public sealed partial class CniHandler
             // Nothing half-configured stays behind, also when the binary gave up or the daemon is stopping:
             // the next ADD (or DEL) starts from a clean node.
             await IgnoreFailureAsync(gatewayCheckDisabled).ConfigureAwait(false);
-            await RollBackAsync(hostName, request.NetNs, request.IfName, CancellationToken.None).ConfigureAwait(false);
+            await RollBackAsync(spec.HostName, request.NetNs, request.IfName, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
-        LogAdded(request, network, portName, hostName, phases);
+        LogAdded(request, network, portName, spec.HostName, phases);
         return ResultBuilder.Build(request, network, spec);
     }
 
