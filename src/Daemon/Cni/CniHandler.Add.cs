@@ -47,6 +47,8 @@ public sealed partial class CniHandler
 
         // The subnet's disableGatewayCheck is read from the API while the node work runs.
         var gatewayCheckDisabled = network.MigrationTarget ? Task.FromResult(true) : GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken);
+        using var gatewayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task? gateway = null;
         try
         {
             // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
@@ -69,8 +71,12 @@ public sealed partial class CniHandler
                 }
                 else if (await FindPrePlugAsync(portName, network, cancellationToken).ConfigureAwait(false) is { } waiting)
                 {
+                    // The gateway probe starts as soon as the pod end is in place: it needs only the link (it sends its
+                    // own frames), and ovs-vswitchd's reaction to the move overlaps with the rest of the configuration.
                     spec = spec with { HostName = waiting };
-                    await interfaces.AdoptAsync(spec, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
+                    await interfaces.MoveInAsync(spec, cancellationToken).ConfigureAwait(false);
+                    gateway = await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false);
+                    await interfaces.ConfigureMovedInAsync(spec, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
                     phases.NetnsMs = phases.Lap();
                     await AdoptPortAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
                     phases.PlugMs = phases.Lap();
@@ -89,13 +95,17 @@ public sealed partial class CniHandler
                 await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
             }
 
-            var checkGateway = podSideConfigured && !await gatewayCheckDisabled.ConfigureAwait(false);
-            await WaitReadyAsync(request, spec, network, portName, checkGateway, phases, cancellationToken).ConfigureAwait(false);
+            gateway ??= podSideConfigured
+                ? await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false)
+                : Task.CompletedTask;
+            await WaitReadyAsync(spec.HostName, portName, gateway, gatewayCancel, phases, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Nothing half-configured stays behind, also when the binary gave up or the daemon is stopping:
             // the next ADD (or DEL) starts from a clean node.
+            await gatewayCancel.CancelAsync().ConfigureAwait(false);
+            await IgnoreFailureAsync(gateway ?? Task.CompletedTask).ConfigureAwait(false);
             await IgnoreFailureAsync(gatewayCheckDisabled).ConfigureAwait(false);
             await RollBackAsync(spec.HostName, request.NetNs, request.IfName, CancellationToken.None).ConfigureAwait(false);
             throw;
@@ -232,18 +242,19 @@ public sealed partial class CniHandler
         }
     }
 
+    /// <summary>The gateway check as a running task (a completed one when the subnet or a migration disables it).</summary>
+    private async Task<Task> StartGatewayCheckAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, Task<bool> disabled, CancellationToken cancellationToken) =>
+        await disabled.ConfigureAwait(false) ? Task.CompletedTask : CheckGatewayAsync(request, spec, network, cancellationToken);
+
     /// <summary>
-    /// Both conditions of a ready pod network, awaited together: ovn-controller's <c>ovn-installed</c> and (when
-    /// enabled) the gateway answering from inside the pod. The gateway probe starts with the wait, so it ends as
-    /// soon as the flows pass traffic instead of after a second wait; an ovn-installed failure is the one reported.
+    /// Both conditions of a ready pod network, awaited together: ovn-controller's <c>ovn-installed</c> and the
+    /// gateway answering from inside the pod (already running). An ovn-installed failure is the one reported.
     /// </summary>
-    private async Task WaitReadyAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, string portName, bool checkGateway, AddPhases phases, CancellationToken cancellationToken)
+    private async Task WaitReadyAsync(string hostName, string portName, Task gateway, CancellationTokenSource gatewayCancel, AddPhases phases, CancellationToken cancellationToken)
     {
-        using var gatewayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var gateway = checkGateway ? CheckGatewayAsync(request, spec, network, gatewayCancel.Token) : Task.CompletedTask;
         try
         {
-            await WaitInstalledAsync(spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+            await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
             phases.OvnInstalledMs = phases.Lap();
         }
         catch

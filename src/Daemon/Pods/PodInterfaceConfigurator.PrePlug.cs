@@ -45,16 +45,32 @@ public sealed partial class PodInterfaceConfigurator
         (await host.Links.ListLinksAsync(cancellationToken).ConfigureAwait(false)).Select(l => l.Name).Where(PrePlugNames.IsPrePlugName).ToList();
 
     /// <summary>
-    /// The ADD of a pre-plugged port: the waiting pod end moves into the pod's netns under its final name in
-    /// one request, then gets the MTU the ADD asks for (when it differs), addresses and routes.
+    /// The ADD of a pre-plugged port, first step: the waiting pod end moves into the pod's netns under its final
+    /// name in one request and comes up, so traffic (the gateway probe) can flow while the rest is configured.
     /// </summary>
-    public async Task AdoptAsync(PodInterfaceSpec spec, int preparedMtu, CancellationToken cancellationToken)
+    public async Task MoveInAsync(PodInterfaceSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         using var podNs = OpenNetns(spec.NetnsPath);
         try
         {
             await host.Links.MoveLinkToNamespaceAsync(PrePlugNames.HoldingOf(spec.HostName), podNs, spec.IfName, cancellationToken).ConfigureAwait(false);
+            using var pod = await RouteNetlinkClient.OpenInAsync(podNs, cancellationToken).ConfigureAwait(false);
+            await pod.SetUpAsync(spec.IfName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelNetworkException e)
+        {
+            throw CniFailure.SetupFailed($"moving pre-plugged {PrePlugNames.HoldingOf(spec.HostName)} into {spec.NetnsPath} as {spec.IfName} (host end {spec.HostName}) failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Second step: the MTU the ADD asks for (when it differs from the prepared one), addresses and routes.</summary>
+    public async Task ConfigureMovedInAsync(PodInterfaceSpec spec, int preparedMtu, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        using var podNs = OpenNetns(spec.NetnsPath);
+        try
+        {
             using var pod = await RouteNetlinkClient.OpenInAsync(podNs, cancellationToken).ConfigureAwait(false);
             if (spec.Mtu != preparedMtu)
             {
@@ -66,7 +82,7 @@ public sealed partial class PodInterfaceConfigurator
         }
         catch (KernelNetworkException e)
         {
-            throw CniFailure.SetupFailed($"moving pre-plugged {PrePlugNames.HoldingOf(spec.HostName)} into {spec.NetnsPath} as {spec.IfName} (host end {spec.HostName}) failed: {e.Message}", e);
+            throw CniFailure.SetupFailed($"configuring {spec.IfName} in {spec.NetnsPath} (pre-plugged, host end {spec.HostName}) failed: {e.Message}", e);
         }
     }
 }
