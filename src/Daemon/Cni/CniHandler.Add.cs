@@ -75,6 +75,7 @@ public sealed partial class CniHandler
                     // own frames), and ovs-vswitchd's reaction to the move overlaps with the rest of the configuration.
                     spec = spec with { HostName = waiting };
                     await interfaces.MoveInAsync(spec, cancellationToken).ConfigureAwait(false);
+                    phases.MoveInMs = phases.Lap();
                     gateway = await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false);
                     await interfaces.ConfigureMovedInAsync(spec, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
                     phases.NetnsMs = phases.Lap();
@@ -118,9 +119,9 @@ public sealed partial class CniHandler
     private void LogAdded(DaemonRequest request, PodNetwork network, string portName, string hostName, AddPhases phases) =>
         logger.LogInformation(
             "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {TotalMs:F1} ms "
-                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
+                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, move in {MoveInMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
             request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
-            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
+            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.MoveInMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
 
