@@ -55,10 +55,23 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
         var ports = (await rig.Node.VsctlAsync(["list-ports", "br-int"])).Stdout;
         Assert.Single(ports.Split('\n'), p => p == hostName);
 
+        // A repeated ADD of the same container replaces the adopted port with one plugged at ADD time (no waiting port left).
+        var (again, againBody) = await rig.CallAsync("add", pod, containerId);
+        Assert.True(again == 200, $"repeated ADD answered {again}: {againBody}");
+        var coldName = VethNames.HostSide(containerId, "eth0");
+        ports = (await rig.Node.VsctlAsync(["list-ports", "br-int"])).Stdout;
+        Assert.DoesNotContain(hostName, ports, StringComparison.Ordinal);
+        Assert.Contains(coldName, ports, StringComparison.Ordinal);
+        Assert.Null(await rig.NodeLinkMacAsync(hostName));
+        Assert.Equal(containerId, await rig.InterfaceIdAsync(coldName, OvsExternalIds.ContainerId));
+        Assert.Contains(pod.Ip + "/16", (await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"])).Stdout, StringComparison.Ordinal);
+
         var (delStatus, delBody) = await rig.CallAsync("del", pod, containerId);
         Assert.True(delStatus is 200 or 204, $"DEL answered {delStatus}: {delBody}");
-        Assert.DoesNotContain(hostName, (await rig.Node.VsctlAsync(["list-ports", "br-int"])).Stdout, StringComparison.Ordinal);
-        Assert.Null(await rig.NodeLinkMacAsync(hostName));
+        ports = (await rig.Node.VsctlAsync(["list-ports", "br-int"])).Stdout;
+        Assert.DoesNotContain(hostName, ports, StringComparison.Ordinal);
+        Assert.DoesNotContain(coldName, ports, StringComparison.Ordinal);
+        Assert.Null(await rig.NodeLinkMacAsync(coldName));
         Assert.False((await RigNetns.ExecAsync(pod.Netns, "ip", ["link", "show", "eth0"])).Succeeded);
     }
 
