@@ -13,6 +13,8 @@ public class DaemonOptionsParserTests
         Assert.Equal(1450, options.EffectivePodMtu);
         Assert.Equal("unix:/var/run/openvswitch/db.sock", options.OvsDatabase);
         Assert.Equal("br-int", options.IntegrationBridge);
+        Assert.True(options.PrePlug);
+        Assert.False(DaemonOptionsParser.Parse(["--node-name", "n1", "--pre-plug", "false"]).PrePlug);
     }
 
     [Theory]
@@ -22,6 +24,7 @@ public class DaemonOptionsParserTests
     [InlineData("--node-mtu", "big", "big")]
     [InlineData("--bogus", "1", "--bogus")]
     [InlineData("--pod-mtu", "40", "40")]
+    [InlineData("--pre-plug", "maybe", "--pre-plug 'maybe'")]
     public void BadOptionsAreNamed(string name, string value, string mentioned)
     {
         var error = Assert.Throws<DaemonOptionsException>(() => DaemonOptionsParser.Parse(["--node-name", "n1", name, value]));
