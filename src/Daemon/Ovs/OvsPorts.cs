@@ -172,6 +172,9 @@ public sealed partial class OvsPorts(OvsdbClient ovs, string bridgeName)
         yield return Ops.RemoveFromSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", port.Uuid);
         if (port.Qos is { } qos)
         {
+            // Referential integrity is checked before the detached Port is garbage-collected: the Port must
+            // let go of its QoS in this transaction or deleting the QoS row fails.
+            yield return Ops.Update(Port.Table, port.Uuid, new Dictionary<string, object?> { ["qos"] = OvsdbSet.Empty });
             foreach (var op in OvsQos.DeleteOps(ovs.Cache, qos))
             {
                 yield return op;
