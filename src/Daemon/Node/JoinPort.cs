@@ -45,6 +45,16 @@ public sealed class JoinPort(OvsdbClient ovs, HostNetwork host, DaemonOptions op
         }
     }
 
+    /// <summary>True while ovn0 is in OVS bound to <paramref name="join"/>'s port and its kernel device exists.</summary>
+    public async Task<bool> IsPresentAsync(NodeAnnotations join, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(join);
+        var row = ovs.Cache.FindByName<Interface>(Name).FirstOrDefault();
+        return row is not null
+            && row.ExternalIds.GetValueOrDefault(OvsExternalIds.IfaceId) == join.PortName
+            && await host.Links.TryGetLinkAsync(Name, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
     private async Task PlugAsync(NodeAnnotations join, CancellationToken cancellationToken)
     {
         var bridge = ovs.Cache.FindByName<Bridge>(options.IntegrationBridge).FirstOrDefault()

@@ -24,6 +24,8 @@ public sealed class NodeSetupService(
     DaemonOptions options,
     ILogger<NodeSetupService> logger) : BackgroundService
 {
+    private static readonly TimeSpan JoinPortCheckInterval = TimeSpan.FromSeconds(3);
+
     private string? systemId;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -85,14 +87,14 @@ public sealed class NodeSetupService(
         }
     }
 
+    /// <summary>Cancels <paramref name="stop"/> (when given) and waits for <paramref name="running"/> to wind down.</summary>
     private static async Task StopNetworkingAsync(CancellationTokenSource? stop, Task running)
     {
-        if (stop is null)
+        if (stop is not null)
         {
-            return;
+            await stop.CancelAsync().ConfigureAwait(false);
         }
 
-        await stop.CancelAsync().ConfigureAwait(false);
         try
         {
             await running.ConfigureAwait(false);
@@ -101,16 +103,63 @@ public sealed class NodeSetupService(
         {
         }
 
-        stop.Dispose();
+        stop?.Dispose();
     }
 
-    /// <summary>Subnet routes (for as long as this join allocation holds) and the gateway check, side by side.</summary>
+    /// <summary>
+    /// Subnet routes (for as long as this join allocation holds) and the gateway check, side by side; if ovn0
+    /// disappears (OVS restarted without it, someone deleted it), it is plugged again and both start over, since
+    /// the kernel dropped every route through the old device.
+    /// </summary>
     private async Task RunNodeNetworkingAsync(NodeAnnotations join, CancellationToken cancellationToken)
     {
-        var routes = new HostRouteSync(host.Links);
-        var subnetRoutes = new SubnetRouteWatcher(kube, routes, options, logger).RunAsync(join, JoinPort.Name, cancellationToken);
-        await CheckJoinGatewayAsync(join, routes, cancellationToken).ConfigureAwait(false);
-        await subnetRoutes.ConfigureAwait(false);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using (var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var routes = new HostRouteSync(host.Links);
+                var subnetRoutes = new SubnetRouteWatcher(kube, routes, options, logger).RunAsync(join, JoinPort.Name, round.Token);
+                var gateway = CheckJoinGatewayAsync(join, routes, round.Token);
+                await WaitForJoinPortLossAsync(join, cancellationToken).ConfigureAwait(false);
+                logger.LogWarning("node {Node}: {Device} is gone: plugging it again", options.NodeName, JoinPort.Name);
+                await round.CancelAsync().ConfigureAwait(false);
+                await StopNetworkingAsync(null, Task.WhenAll(subnetRoutes, gateway)).ConfigureAwait(false);
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await joinPort.EnsureAsync(join, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception e) when (e is VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException)
+                {
+                    logger.LogError("node {Node}: plugging {Device} again failed (attempt {Attempt}), retrying: {Error}", options.NodeName, JoinPort.Name, attempt, e.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Returns once ovn0 is missing from OVS or the kernel (checked every few seconds, as Kube-OVN's daemon does).</summary>
+    private async Task WaitForJoinPortLossAsync(NodeAnnotations join, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(JoinPortCheckInterval, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!await joinPort.IsPresentAsync(join, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (VmNet.Daemon.Netlink.KernelNetworkException e)
+            {
+                logger.LogWarning("node {Node}: checking {Device} failed: {Error}", options.NodeName, JoinPort.Name, e.Message);
+            }
+        }
     }
 
     /// <summary>Join route, then the gateway ping until it answers, each outcome written as the node condition.</summary>

@@ -84,6 +84,14 @@ public sealed class NodeNetworkingE2ETests(NodeNetworkingFixture fixture) : ICla
             && podToOutside.Stdout.Contains($"/* output to \"node-{node2.Name}\"", StringComparison.Ordinal);
         Assert.True(viaOwnNode, podToOutside.Stdout);
 
+        // ovn0 deleted behind the daemon's back: plugged again, with its address and routes.
+        await node2.VsctlAsync(["del-port", "br-int", "ovn0"]);
+        var rejoined = await JoinAsync(node2);
+        await StackAssert.EventuallyAsync(Stack, "node2 ovn0 plugged again", async () => (await Ovn0Async(node2)) is { } back && HasAddress(back, rejoined.Ip), 30);
+        await StackAssert.EventuallyAsync(Stack, "node2 route to ovn-default back", async () => (await RouteAsync(node2, VmNetStack.DefaultCidr)).Contains("\"dev\":\"ovn0\"", StringComparison.Ordinal), 30);
+        var again = await node2.ExecAsync("ping", ["-c", "3", "-i", "0.2", "-W", "2", rejoined.Gateway]);
+        Assert.True(again.Succeeded, $"node2 -> join gateway after re-plug: {again.Stdout}{again.Stderr}\n{Stack.Diagnostics()}");
+
         StackAssert.Succeeded(await Stack.Kubelet.DelAsync(pod), Stack);
         await Stack.Kubelet.RemovePodAsync(pod);
     }
