@@ -51,41 +51,8 @@ public sealed class QemuGuest : IDemoGuest
             Mtu = rig.Options.PodMtu,
         };
         var machine = await MigratableVm.BootAsync(rig, launcher.Node, machineName, primary.LogicalPort, options, binding, bootTimeout, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return new QemuGuest(launcher.Pod.Vm, machine, binding, await CompleteReadyLineAsync(machine, cancellationToken).ConfigureAwait(false));
-        }
-        catch
-        {
-            await machine.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// The marker line once the guest finished writing it: a TCG guest prints the serial console a character
-    /// at a time, so the first sight of GUEST-READY can be a line cut short.
-    /// </summary>
-    private static async Task<string> CompleteReadyLineAsync(MigratableVm machine, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var serial = machine.Current.ReadSerial();
-            var start = serial.IndexOf(GuestImage.ReadyMarker, StringComparison.Ordinal);
-            var end = start < 0 ? -1 : serial.IndexOf('\n', start);
-            if (end > 0)
-            {
-                return serial[start..end].Trim();
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new QemuException($"the guest of {machine.Name} did not finish its {GuestImage.ReadyMarker} line: {machine.ReadyLine}");
-            }
-
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
+        // MigratableVm waited for the whole GUEST-READY line (newline-terminated), not just its first characters.
+        return new QemuGuest(launcher.Pod.Vm, machine, binding, machine.ReadyLine);
     }
 
     /// <summary>The GUEST-READY line of the first boot, printed by the guest's init on its serial console.</summary>
