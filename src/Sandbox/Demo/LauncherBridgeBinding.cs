@@ -34,6 +34,16 @@ public sealed class LauncherBridgeBinding(Func<LauncherSandbox, Task> retire) : 
         }
     }
 
+    /// <summary>The tap QEMU opens for the launcher's <paramref name="index"/>-th Multus NIC (net&lt;index&gt;), bridged by k6t-net&lt;index&gt;.</summary>
+    public static string SecondaryTap(int index) => "tap" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The launcher's Multus NICs in pod-interface order, numbered from 1 (the guest's second NIC is 1).</summary>
+    public static IEnumerable<(PluggedNic Nic, int Index)> SecondaryNics(LauncherSandbox launcher)
+    {
+        ArgumentNullException.ThrowIfNull(launcher);
+        return launcher.Nics.Where(n => !n.Address.IsDefault).Select((n, i) => (n, i + 1));
+    }
+
     public async Task<VmAttachment> AttachAsync(OvsNode node, string vmName, int generation, string? ifaceId, RigManifest? manifest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
@@ -59,6 +69,34 @@ public sealed class LauncherBridgeBinding(Func<LauncherSandbox, Task> retire) : 
         // The bridge and tap take eth0's MTU (the one CNI ADD set from the subnet/underlay).
         var mtu = (await NetworkNamespace.ExecCheckedAsync(netns, "cat", ["/sys/class/net/eth0/mtu"], cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
         await LauncherBridge.ConvertAsync(netns, int.Parse(mtu, NumberStyles.Integer, CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        foreach (var (nic, index) in SecondaryNics(launcher))
+        {
+            await ConvertSecondaryAsync(netns, nic.Address.Interface, index, cancellationToken).ConfigureAwait(false);
+        }
+
         return new VmAttachment(node, netns, BridgeBinding.Tap, launcher.Primary.HostInterface, _ => retire(launcher));
+    }
+
+    /// <summary>
+    /// KubeVirt's bridge binding for a Multus NIC, the same as <see cref="LauncherBridge"/> does for eth0: the
+    /// address leaves net&lt;n&gt; for the guest, net&lt;n&gt; gets a launcher-local MAC, and it joins k6t-net&lt;n&gt; with the tap.
+    /// </summary>
+    private static async Task ConvertSecondaryAsync(string netns, string podInterface, int index, CancellationToken cancellationToken)
+    {
+        var bridge = "k6t-" + podInterface;
+        var tap = SecondaryTap(index);
+        var mtu = (await NetworkNamespace.ExecCheckedAsync(netns, "cat", ["/sys/class/net/" + podInterface + "/mtu"], cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
+        var localMac = string.Create(CultureInfo.InvariantCulture, $"02:00:00:00:00:{index + 1:x2}");
+        async Task Ip(params string[] args) =>
+            await NetworkNamespace.ExecCheckedAsync(netns, "ip", args, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ip("addr", "flush", "dev", podInterface).ConfigureAwait(false);
+        await Ip("link", "set", podInterface, "down").ConfigureAwait(false);
+        await Ip("link", "set", podInterface, "address", localMac).ConfigureAwait(false);
+        await NetworkNamespace.ExecCheckedAsync(netns, "ethtool", ["-K", podInterface, "tx", "off"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ip("link", "add", bridge, "mtu", mtu, "type", "bridge").ConfigureAwait(false);
+        await Ip("tuntap", "add", "dev", tap, "mode", "tap").ConfigureAwait(false);
+        await Ip("link", "set", tap, "mtu", mtu, "master", bridge, "up").ConfigureAwait(false);
+        await Ip("link", "set", podInterface, "master", bridge, "up").ConfigureAwait(false);
+        await Ip("link", "set", bridge, "up").ConfigureAwait(false);
     }
 }

@@ -28,10 +28,11 @@ public sealed partial class LifecycleDemo
         var targetNode = activeRig.Nodes.First(n => n.Name != sourceNode).Name;
         var number = Interlocked.Increment(ref migrationCounter);
         var migration = FormattableString.Invariant($"migrate-{FixedVm}-{number}");
-        var prober = guests[MultiNicVm];
+        var prober = Prober;
+        var proberName = ProberName;
         var evidence = new List<string>();
 
-        await using var probe = PingProbe.Start(prober.ShellNetns!, address.Ip, ProbeInterval);
+        await using var probe = PingProbe.Start(prober.Netns, address.Ip, ProbeInterval);
         var (targetPod, migrationUid) = await player.StartMigrationAsync(VmNamespace, FixedVm, targetNode, migration, cancellationToken).ConfigureAwait(false);
         var targetNics = await WaitForAddressesAsync(targetPod, cancellationToken).ConfigureAwait(false);
         var targetAddress = targetNics.Single(n => n.IsDefault);
@@ -59,7 +60,7 @@ public sealed partial class LifecycleDemo
                 (_, ct) => player.ReportMigrationSucceededAsync(VmNamespace, FixedVm, migration, migrationUid, sourceNode, targetNode, ct),
                 (_, ct) => player.ReportMigrationFailedAsync(VmNamespace, FixedVm, migration, migrationUid, sourceNode, targetNode, ct),
                 ControllerWait);
-            report = await qemu.Machine.MigrateToAsync(activeRig.Node(targetNode), switchover, new MigrationOptions { Senders = [prober.Launcher.Primary.Address.Mac] }, cancellationToken).ConfigureAwait(false);
+            report = await qemu.Machine.MigrateToAsync(activeRig.Node(targetNode), switchover, new MigrationOptions { Senders = [prober.Primary.Address.Mac] }, cancellationToken).ConfigureAwait(false);
             guestStoppedAt = report.Qemu.SourceStoppedAt ?? guestStoppedAt;
             if (!report.Qemu.Completed)
             {
@@ -100,7 +101,7 @@ public sealed partial class LifecycleDemo
         var ping = await probe.StopAsync(cancellationToken).ConfigureAwait(false);
         if (ping.FirstReplyAfter(switchedAt) is null)
         {
-            throw new InvalidOperationException($"{FixedVm} did not answer {prober.Vm}'s pings after the migration ({ping.Transmitted} sent, {ping.Received} received)\n{activeRig.Diagnostics()}");
+            throw new InvalidOperationException($"{FixedVm} did not answer {proberName}'s pings after the migration ({ping.Transmitted} sent, {ping.Received} received)\n{activeRig.Diagnostics()}");
         }
 
         var phase = (await RequireApi().KubectlAsync(["get", "vmim", migration, "-n", VmNamespace, "-o", "jsonpath={.status.phase}"], cancellationToken).ConfigureAwait(false)).Stdout.Trim();
@@ -108,7 +109,7 @@ public sealed partial class LifecycleDemo
         evidence.Add($"VMIM {migration} phase {phase}; {FixedVm} runs on {guests[FixedVm].Launcher.Node.Name} ({guest.Kind})");
         if (guest is QemuGuest migrated)
         {
-            var view = await migrated.QueryOverNetworkAsync(prober.ShellNetns!, cancellationToken).ConfigureAwait(false);
+            var view = await migrated.QueryOverNetworkAsync(prober.Netns, cancellationToken).ConfigureAwait(false);
             var before = await migrated.ViewFromInsideAsync(cancellationToken).ConfigureAwait(false);
             if (view.BootId != before.BootId || view.Ip != before.Ip || !string.Equals(view.Mac, before.Mac, StringComparison.OrdinalIgnoreCase))
             {
@@ -121,7 +122,7 @@ public sealed partial class LifecycleDemo
         }
 
         evidence.Add(string.Create(CultureInfo.InvariantCulture,
-            $"ping every {ProbeInterval.TotalMilliseconds:0} ms from {prober.Vm} ({prober.Launcher.Node.Name}): {ping.Transmitted} sent, {ping.Received} received, longest gap {Ms(ping.MaxGap)}{GapPosition(ping, guestStoppedAt)}; migration took {migrationTime.TotalSeconds:0.0} s"));
+            $"ping every {ProbeInterval.TotalMilliseconds:0} ms from {proberName} ({prober.Node.Name}): {ping.Transmitted} sent, {ping.Received} received, longest gap {Ms(ping.MaxGap)}{GapPosition(ping, guestStoppedAt)}; migration took {migrationTime.TotalSeconds:0.0} s"));
         evidence.Add(LastMigration.ToString());
         return string.Join('\n', evidence);
     }

@@ -92,6 +92,14 @@ public sealed partial class LifecycleDemo(TextWriter output, SandboxPaths paths,
             output.WriteLine($"  {guest.Vm}: QEMU pid {guest.Machine.Current.Pid}, serial console {guest.Machine.Current.SerialLog}");
         }
 
+        if (peer is { } shell && guests.Values.OfType<QemuGuest>().FirstOrDefault() is { } first)
+        {
+            var other = guests.Values.First(g => g != first).Launcher.Primary.Address.Ip;
+            output.WriteLine($"  ip netns exec {shell.Netns} ping {first.Machine.Options.Ip}     # pod {PeerPod} ({shell.Node.Name}) -> {first.Vm}");
+            output.WriteLine($"  echo 'ping {other} 3' | ip netns exec {shell.Netns} nc {first.Machine.Options.Ip} {Qemu.GuestImage.ControlPort}     # {first.Vm}'s guest pings {other} from inside");
+            output.WriteLine($"  ip netns exec {shell.Netns} nc {first.Machine.Options.Ip} {Qemu.GuestImage.NetInfoPort}     # {first.Vm}'s NICs as its guest sees them");
+        }
+
         output.WriteLine($"  controller log: {Controller?.LogPath}; daemon logs: {string.Join(", ", RequireStack().Daemons.Select(d => d.LogPath))}");
         output.WriteLine("Stop it with `make sandbox-down`.");
         output.Flush();

@@ -1,3 +1,4 @@
+using VmNet.Sandbox.Guest;
 using VmNet.Sandbox.Qemu;
 
 namespace VmNet.Sandbox.Demo;
@@ -49,43 +50,16 @@ public sealed class QemuGuest : IDemoGuest
             IpCidr = primary.IpCidr,
             Gateway = primary.Gateway.Length > 0 ? primary.Gateway : null,
             Mtu = rig.Options.PodMtu,
+            ExtraNics = LauncherBridgeBinding.SecondaryNics(launcher)
+                .Select(x => new QemuNic(x.Nic.Address.Mac, x.Nic.Address.IpCidr, LauncherBridgeBinding.SecondaryTap(x.Index))
+                {
+                    Gateway = x.Nic.Address.Gateway.Length > 0 ? x.Nic.Address.Gateway : null,
+                })
+                .ToList(),
         };
         var machine = await MigratableVm.BootAsync(rig, launcher.Node, machineName, primary.LogicalPort, options, binding, bootTimeout, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return new QemuGuest(launcher.Pod.Vm, machine, binding, await CompleteReadyLineAsync(machine, cancellationToken).ConfigureAwait(false));
-        }
-        catch
-        {
-            await machine.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// The marker line once the guest finished writing it: a TCG guest prints the serial console a character
-    /// at a time, so the first sight of GUEST-READY can be a line cut short.
-    /// </summary>
-    private static async Task<string> CompleteReadyLineAsync(MigratableVm machine, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var serial = machine.Current.ReadSerial();
-            var start = serial.IndexOf(GuestImage.ReadyMarker, StringComparison.Ordinal);
-            var end = start < 0 ? -1 : serial.IndexOf('\n', start);
-            if (end > 0)
-            {
-                return serial[start..end].Trim();
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new QemuException($"the guest of {machine.Name} did not finish its {GuestImage.ReadyMarker} line: {machine.ReadyLine}");
-            }
-
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
+        // MigratableVm waited for the whole GUEST-READY line (newline-terminated), not just its first characters.
+        return new QemuGuest(launcher.Pod.Vm, machine, binding, machine.ReadyLine);
     }
 
     /// <summary>The GUEST-READY line of the first boot, printed by the guest's init on its serial console.</summary>
@@ -102,6 +76,17 @@ public sealed class QemuGuest : IDemoGuest
         var info = await GuestNetInfo.QueryAsync(fromNetns, Machine.Options.Ip, cancellationToken).ConfigureAwait(false);
         return new GuestView(info.Mac, info.IpCidr, info.BootId, $"netinfo {Machine.Options.Ip}:{GuestImage.NetInfoPort} from {fromNetns}");
     }
+
+    /// <summary>Every NIC the guest has, from its netinfo (TCP 5001) asked from <paramref name="fromNetns"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, GuestNic>> QueryNicsAsync(string fromNetns, CancellationToken cancellationToken)
+    {
+        var line = await GuestControl.QueryNetInfoLineAsync(fromNetns, Machine.Options.Ip, cancellationToken).ConfigureAwait(false);
+        return GuestControl.NicsOf(line);
+    }
+
+    /// <summary>Has the guest itself ping <paramref name="target"/> (guestctl on TCP 5002, reached from <paramref name="fromNetns"/>).</summary>
+    public Task<GuestPing> PingFromInsideAsync(string fromNetns, string target, int count, CancellationToken cancellationToken) =>
+        GuestControl.PingAsync(fromNetns, Machine.Options.Ip, target, count, cancellationToken);
 
     public ValueTask DisposeAsync() => Machine.DisposeAsync();
 }
