@@ -47,9 +47,9 @@ public sealed class MigrationModule : IControllerModule
         var controller = Controller = registry.Add(new DeferredMigrationReconciler(context, pending.Task, ports, _activationGrace));
         context.PodInformer.AddEventHandler(new ResourceEventHandler<V1Pod>
         {
-            Add = (pod, _) => EnqueueVmOfTarget(controller, pod),
-            Update = (_, pod) => EnqueueVmOfTarget(controller, pod),
-            Delete = (pod, _) => EnqueueVmOfTarget(controller, pod),
+            Add = (pod, _) => EnqueueVmOfLauncher(controller, pod),
+            Update = (old, pod) => EnqueueVmOfLauncher(controller, old, pod),
+            Delete = (pod, _) => EnqueueVmOfLauncher(controller, pod),
         });
         context.KubeVirt.OnAvailable(set =>
         {
@@ -70,9 +70,27 @@ public sealed class MigrationModule : IControllerModule
             || a?.Completed != b?.Completed || a?.Failed != b?.Failed || a?.AbortStatus != b?.AbortStatus;
     }
 
-    private static void EnqueueVmOfTarget(ResourceController controller, V1Pod pod)
+    /// <summary>
+    /// A migration target's events bind or release the target; the source launcher ending (completed, terminating,
+    /// deleted) lets a completed switchover finish without waiting for Succeeded or the grace.
+    /// </summary>
+    private static void EnqueueVmOfLauncher(ResourceController controller, V1Pod pod)
     {
-        if (PodFacts.VmOf(pod) is { IsMigrationTarget: true } vm)
+        if (PodFacts.VmOf(pod) is { } vm)
+        {
+            controller.Enqueue(vm.OwnerKey);
+        }
+    }
+
+    private static void EnqueueVmOfLauncher(ResourceController controller, V1Pod old, V1Pod pod)
+    {
+        if (PodFacts.VmOf(pod) is not { } vm)
+        {
+            return;
+        }
+
+        if (vm.IsMigrationTarget || old.Spec?.NodeName != pod.Spec?.NodeName || PodFacts.IsAlive(old) != PodFacts.IsAlive(pod)
+            || (old.Metadata?.DeletionTimestamp is null) != (pod.Metadata?.DeletionTimestamp is null))
         {
             controller.Enqueue(vm.OwnerKey);
         }

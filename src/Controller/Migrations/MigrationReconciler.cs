@@ -44,7 +44,8 @@ public sealed class MigrationReconciler(ControllerContext context, KubeVirtInfor
         var (ns, vmName) = ObjectKeys.Split(key);
         var vmi = kubeVirt.VirtualMachineInstances.Indexer.Get(ns, vmName);
         var migrations = kubeVirt.Migrations.Indexer.List().Where(m => m.Metadata?.Namespace == ns && m.Spec?.VmiName == vmName).ToArray();
-        var targets = MigrationFinder.TargetPods(context.PodInformer.Indexer.List(), ns, vmName);
+        var pods = context.PodInformer.Indexer.List();
+        var targets = MigrationFinder.TargetPods(pods, ns, vmName);
         var state = MigrationFinder.StateOf(vmi);
         var current = MigrationFinder.Current(migrations, state?.MigrationUid);
 
@@ -77,6 +78,7 @@ public sealed class MigrationReconciler(ControllerContext context, KubeVirtInfor
             VmiNodeName = vmi?.Status?.NodeName,
             VmiState = state,
             TargetPodNode = targetPod?.Spec?.NodeName,
+            LauncherNodes = MigrationFinder.LauncherNodes(pods, ns, vmName),
             TargetRunningSince = TargetRunningSince(uid, state),
             Now = context.Time.GetUtcNow(),
             ActivationGrace = activationGrace,
