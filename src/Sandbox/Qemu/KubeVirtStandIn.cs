@@ -48,6 +48,15 @@ public sealed class KubeVirtStandIn(
     /// <summary>How the next migration QEMU does not complete ends on the KubeVirt side.</summary>
     public MigrationEnd NextEnd { get; set; } = MigrationEnd.Failed;
 
+    /// <summary>
+    /// When false, the next completed migration reports the target running on the VMI but never sets the VMIM to
+    /// Succeeded until the controller has switched the port over by itself (its activation fallback); reset after use.
+    /// </summary>
+    public bool ReportSucceeded { get; set; } = true;
+
+    /// <summary>For the last migration completed without Succeeded: from the VMI reporting completion to the port on the target only.</summary>
+    public TimeSpan? LastFallbackSwitchover { get; private set; }
+
     /// <summary>Every CNI call made, in order (ADD and DEL of each launcher).</summary>
     public List<(string Pod, string Node, CniOutcome Outcome)> CniCalls { get; } = [];
 
@@ -202,6 +211,14 @@ public sealed class KubeVirtStandIn(
         var state = State(context, completed: true, failed: false);
         state["endTimestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         await SetVmiAsync(context.TargetChassis, state, cancellationToken).ConfigureAwait(false);
+        if (!ReportSucceeded)
+        {
+            ReportSucceeded = true;
+            var reported = DateTimeOffset.UtcNow;
+            await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, context.TargetChassis, null, timeout, "the VmNet controller (activation fallback)", cancellationToken).ConfigureAwait(false);
+            LastFallbackSwitchover = DateTimeOffset.UtcNow - reported;
+        }
+
         await SetPhaseAsync("Succeeded", cancellationToken).ConfigureAwait(false);
         await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, context.TargetChassis, null, timeout, "the VmNet controller", cancellationToken).ConfigureAwait(false);
     }

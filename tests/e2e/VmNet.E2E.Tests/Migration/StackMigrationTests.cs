@@ -1,4 +1,5 @@
 using System.Globalization;
+using VmNet.Controller.Migrations;
 using VmNet.E2E.Rig;
 using VmNet.Kube;
 using VmNet.Kube.Models;
@@ -13,7 +14,7 @@ namespace VmNet.E2E.Migration;
 /// allocated by our controller and plugged by our daemon through the CNI binary (ADD for a pod carrying
 /// <c>kubevirt.io/migrationJobName</c>), the controller switches the port over as the VMIM advances, and the
 /// source launcher's CNI DEL removes only its OVS port. Three migrations: there, back, and one aborted by
-/// deleting the VMIM.
+/// deleting the VMIM; the way back is finished by the controller's activation fallback (no Succeeded).
 /// </summary>
 [Collection(RigCollection.Name)]
 public sealed class StackMigrationTests(StackMigrationFixture fixture, ITestOutputHelper output) : IClassFixture<StackMigrationFixture>
@@ -34,7 +35,13 @@ public sealed class StackMigrationTests(StackMigrationFixture fixture, ITestOutp
         await using var connection = await TcpEchoProbe.StartAsync(fixture.Pod2.Netns, Ip, GuestImage.EchoPort);
 
         var there = await MigrateAsync(away, home);
+
+        // Back with a KubeVirt that never reports Succeeded: the controller's activation fallback finishes the switchover.
+        kubeVirt.ReportSucceeded = false;
         var back = await MigrateAsync(home, away);
+        Assert.True(kubeVirt.LastFallbackSwitchover >= MigrationModule.DefaultActivationGrace - TimeSpan.FromMilliseconds(300),
+            $"the fallback switched over {kubeVirt.LastFallbackSwitchover?.TotalMilliseconds:0} ms after the VMI reported completion, before its {MigrationModule.DefaultActivationGrace.TotalSeconds:0} s grace");
+        output.WriteLine($"activation fallback: port on {home.Name} only {kubeVirt.LastFallbackSwitchover?.TotalMilliseconds:0} ms after the VMI reported completion");
 
         var after = await GuestNetInfo.QueryAsync(fixture.Pod1.Netns, Ip);
         Assert.Equal((before.Mac, before.IpCidr, before.BootId), (after.Mac, after.IpCidr, after.BootId));
