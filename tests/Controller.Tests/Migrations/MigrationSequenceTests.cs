@@ -128,6 +128,18 @@ public sealed class MigrationSequenceTests : IAsyncLifetime
             await _w.WaitPortOptionsAsync(port, "node-1,node-2", "rarp");
         }
 
+        // The target launcher gets the VM's IP and MAC on every NIC.
+        var source = (await _h.GetPodAsync(MigrationWorld.Ns, "virt-launcher-vm3-src")).Metadata!.Annotations!;
+        V1Pod? target = null;
+        await AddressingHarness.WaitUntilAsync(
+            async () => (target = await _h.GetPodAsync(MigrationWorld.Ns, "virt-launcher-vm3-1")).Metadata?.Annotations?.GetValueOrDefault($"{AttachmentProvider}.kubernetes.io/allocated") == "true"
+                && target.Metadata.Annotations.GetValueOrDefault("ovn.kubernetes.io/allocated") == "true",
+            what: "target launcher allocated on both networks");
+        foreach (var key in new[] { "ovn.kubernetes.io/ip_address", "ovn.kubernetes.io/mac_address", $"{AttachmentProvider}.kubernetes.io/ip_address", $"{AttachmentProvider}.kubernetes.io/mac_address" })
+        {
+            Assert.Equal(source[key], target!.Metadata!.Annotations![key]);
+        }
+
         await _w.SetVmiAsync("vm3", "node-1", MigrationWorld.State(m1, "node-1", "node-2", failed: true));
         await _w.SetPhaseAsync("m1", MigrationPhases.Failed);
         foreach (var port in ports)
