@@ -17,7 +17,7 @@ namespace VmNet.E2E.Migration;
 /// deleting the VMIM; the way back is finished by the controller's activation fallback (no Succeeded).
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class StackMigrationTests(StackMigrationFixture fixture, ITestOutputHelper output) : IClassFixture<StackMigrationFixture>
+public sealed partial class StackMigrationTests(StackMigrationFixture fixture, ITestOutputHelper output) : IClassFixture<StackMigrationFixture>
 {
     private const string Ip = StackMigrationFixture.VmIp;
 
