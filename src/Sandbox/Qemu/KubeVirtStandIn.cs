@@ -57,6 +57,9 @@ public sealed class KubeVirtStandIn(
     /// <summary>For the last migration completed without Succeeded: from the VMI reporting completion to the port on the target only.</summary>
     public TimeSpan? LastFallbackSwitchover { get; private set; }
 
+    /// <summary>What was done when (UTC), for reading a failure against the migration's steps.</summary>
+    public List<(DateTimeOffset At, string Step)> Timeline { get; } = [];
+
     /// <summary>Every CNI call made, in order (ADD and DEL of each launcher).</summary>
     public List<(string Pod, string Node, CniOutcome Outcome)> CniCalls { get; } = [];
 
@@ -159,7 +162,9 @@ public sealed class KubeVirtStandIn(
         {
             using var addTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             addTimeout.CancelAfter(timeout);
+            Mark($"{pod}: CNI ADD on {node.Name}");
             var add = await cni.RunAsync("ADD", containerId, netnsPath, "eth0", Namespace, pod, netConf, addTimeout.Token).ConfigureAwait(false);
+            Mark($"{pod}: CNI ADD returned {add.ExitCode}");
             CniCalls.Add((pod, node.Name, add));
             if (!add.Succeeded)
             {
@@ -173,9 +178,11 @@ public sealed class KubeVirtStandIn(
 
             var hostPort = await HostPortAsync(node, cancellationToken).ConfigureAwait(false);
             await LauncherBridge.ConvertAsync(netns, mtu, cancellationToken).ConfigureAwait(false);
+            Mark($"{pod}: bridge binding set up");
             return new VmAttachment(node, netns, BridgeBinding.Tap, hostPort, async ct =>
             {
                 // kubelet tears the launcher down: CNI DEL, then the pod object goes.
+                Mark($"{pod}: CNI DEL");
                 var del = await cni.RunAsync("DEL", containerId, netnsPath, "eth0", Namespace, pod, netConf, ct).ConfigureAwait(false);
                 CniCalls.Add((pod, node.Name, del));
                 await DeletePodAsync(pod, ct).ConfigureAwait(false);
@@ -242,6 +249,14 @@ public sealed class KubeVirtStandIn(
         await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, context.SourceChassis, null, timeout, "the VmNet controller", cancellationToken).ConfigureAwait(false);
     }
 
+    private void Mark(string step)
+    {
+        lock (Timeline)
+        {
+            Timeline.Add((DateTimeOffset.UtcNow, step));
+        }
+    }
+
     /// <summary>The br-int port the daemon plugged for the VM's port on <paramref name="node"/> (named after the container).</summary>
     private async Task<string> HostPortAsync(OvsNode node, CancellationToken cancellationToken)
     {
@@ -260,13 +275,19 @@ public sealed class KubeVirtStandIn(
         ["abortStatus"] = abortStatus,
     };
 
-    private Task SetPhaseAsync(string phase, CancellationToken cancellationToken) =>
-        kube.PatchStatusAsync<V1VirtualMachineInstanceMigration>(
+    private Task SetPhaseAsync(string phase, CancellationToken cancellationToken)
+    {
+        Mark($"{_migration!.Metadata!.Name}: phase {phase}");
+        return kube.PatchStatusAsync<V1VirtualMachineInstanceMigration>(
             Namespace, _migration!.Metadata!.Name!, KubePatch.Merge(new JsonObject { ["status"] = new JsonObject { ["phase"] = phase } }), cancellationToken);
+    }
 
-    private Task SetVmiAsync(string node, JsonObject? state, CancellationToken cancellationToken) =>
-        kube.PatchStatusAsync<V1VirtualMachineInstance>(
-            Namespace, vm, KubePatch.Merge(new JsonObject { ["status"] = new JsonObject { ["phase"] = "Running", ["nodeName"] = node, ["migrationState"] = state } }), cancellationToken);
+    private Task SetVmiAsync(string node, JsonObject? state, CancellationToken cancellationToken)
+    {
+        Mark($"VMI on {node}: {state?.ToJsonString() ?? "no migration"}");
+        return kube.PatchStatusAsync<V1VirtualMachineInstance>(
+            Namespace, vm, KubePatch.Merge(new JsonObject { ["status"] = new JsonObject { ["phase"] = "Running", ["nodeName"] = node, ["migrationState"] = state?.DeepClone() } }), cancellationToken);
+    }
 
     private async Task DeletePodAsync(string pod, CancellationToken cancellationToken)
     {

@@ -75,7 +75,12 @@ public sealed partial class StackMigrationTests(StackMigrationFixture fixture, I
         await StackAssert.EventuallyPingsAsync(fixture.Pod2, Ip, TimeSpan.FromSeconds(10));
 
         var tcp = await connection.StopAsync();
-        Assert.True(tcp.Alive && tcp.Intact, $"TCP connection opened before the migrations: {tcp}");
+        if (!(tcp.Alive && tcp.Intact))
+        {
+            output.WriteLine(string.Join("\n", kubeVirt.Timeline.Select(t => $"{t.At:HH:mm:ss.fff} {t.Step}")));
+        }
+
+        Assert.True(tcp.Alive && tcp.Intact, $"TCP connection opened before the migrations: {tcp} (failed at {tcp.FailedAt:HH:mm:ss.fff})");
         output.WriteLine(string.Join("\n", kubeVirt.CniCalls.Select(c => $"{c.Pod} on {c.Node}: {c.Outcome.Command} {c.Outcome.Elapsed.TotalMilliseconds:0} ms")));
     }
 
@@ -144,5 +149,5 @@ public sealed partial class StackMigrationTests(StackMigrationFixture fixture, I
     private void Log(MigrationReport r) =>
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{r.SourceNode}->{r.TargetNode}: {r.Qemu.Status}, QEMU downtime {r.Qemu.Downtime?.TotalMilliseconds} ms, STOP->RESUME {r.Qemu.PausedTime?.TotalMilliseconds:0.0} ms, RESUME->first delivered {r.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms, RARPs at {string.Join("/", r.RarpAfterResume.Select(t => t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)))} ms"));
+            $"{r.SourceNode}->{r.TargetNode}: {r.Qemu.Status} (migrate {r.Qemu.MigrateCommandAt:HH:mm:ss.fff}, STOP {r.Qemu.SourceStoppedAt:HH:mm:ss.fff}, RESUME {r.Qemu.TargetResumedAt:HH:mm:ss.fff}), QEMU downtime {r.Qemu.Downtime?.TotalMilliseconds} ms, STOP->RESUME {r.Qemu.PausedTime?.TotalMilliseconds:0.0} ms, RESUME->first delivered {r.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms, RARPs at {string.Join("/", r.RarpAfterResume.Select(t => t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)))} ms"));
 }
