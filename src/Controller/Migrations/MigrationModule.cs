@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using VmNet.Controller.Hosting;
 using VmNet.Controller.Pods;
 using VmNet.Controller.Runtime.Informers;
@@ -42,6 +43,13 @@ public sealed class MigrationModule : IControllerModule
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(registry);
+        if (!context.Options.EnableLiveMigrationOptimize)
+        {
+            // --enable-live-migration-optimize=false (Kube-OVN): no VMIM handling; ports keep whatever binding they have.
+            context.CreateLogger("VmNet.Controller.Migrations").LogInformation("live-migration port switchover disabled (--enable-live-migration-optimize=false)");
+            return;
+        }
+
         var ports = new MigrationPorts(context.Northbound, _activationPolicy);
         var pending = new TaskCompletionSource<KubeVirtInformerSet>(TaskCreationOptions.RunContinuationsAsynchronously);
         var controller = Controller = registry.Add(new DeferredMigrationReconciler(context, pending.Task, ports, _activationGrace));

@@ -151,6 +151,21 @@ public sealed class MigrationControllerTests : IAsyncLifetime
         Assert.Equal(ip.Spec.IpAddress, (await _h.GetIpAsync(MigrationWorld.Port("vm4")))!.Spec!.IpAddress);
     }
 
+    [Fact]
+    public async Task WithLiveMigrationOptimizeDisabledNoPortIsTouched()
+    {
+        await _h.StopControllerAsync();
+        _h.Options = _h.Options with { EnableLiveMigrationOptimize = false };
+        await _h.StartControllerAsync();
+        await _w.StartVmAsync("vm6", "node-1");
+        var m = await _w.CreateVmimAsync("m6", "vm6", MigrationPhases.Scheduling);
+        await _w.CreateTargetPodAsync("vm6", "virt-launcher-vm6-tgt", "node-2", m);
+        await _h.WaitAddressedAsync(MigrationWorld.Ns, "virt-launcher-vm6-tgt");
+        await _w.SetPhaseAsync("m6", MigrationPhases.Running);
+        await AssertNothingHalfBoundAsync();
+        Assert.Equal((null, null), await _w.OptionsAsync("vm6"));
+    }
+
     /// <summary>No Logical_Switch_Port requests two chassis or carries an activation strategy.</summary>
     private async Task AssertNothingHalfBoundAsync()
     {
