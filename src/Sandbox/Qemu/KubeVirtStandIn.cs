@@ -60,6 +60,13 @@ public sealed class KubeVirtStandIn(
     /// <summary>What was done when (UTC), for reading a failure against the migration's steps.</summary>
     public List<(DateTimeOffset At, string Step)> Timeline { get; } = [];
 
+    /// <summary>
+    /// Per launcher: frames its eth0 received between CNI ADD and the bridge binding, while it still holds the VM's
+    /// address (its kernel answers a TCP segment of the VM's with a RST). A migration target's port should be blocked
+    /// until activation, so anything here for a target is a leak (see the README); -1 when unreadable.
+    /// </summary>
+    public Dictionary<string, long> EarlyReceived { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Every CNI call made, in order (ADD and DEL of each launcher).</summary>
     public List<(string Pod, string Node, CniOutcome Outcome)> CniCalls { get; } = [];
 
@@ -177,6 +184,9 @@ public sealed class KubeVirtStandIn(
             }
 
             var hostPort = await HostPortAsync(node, cancellationToken).ConfigureAwait(false);
+            var received = await NetworkNamespace.ExecAsync(netns, "cat", ["/sys/class/net/eth0/statistics/rx_packets"], cancellationToken: cancellationToken).ConfigureAwait(false);
+            EarlyReceived[pod] = long.TryParse(received.Stdout.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rx) ? rx : -1;
+            Mark($"{pod}: eth0 received {received.Stdout.Trim()} frames before the bridge binding");
             await LauncherBridge.ConvertAsync(netns, mtu, cancellationToken).ConfigureAwait(false);
             Mark($"{pod}: bridge binding set up");
             return new VmAttachment(node, netns, BridgeBinding.Tap, hostPort, async ct =>

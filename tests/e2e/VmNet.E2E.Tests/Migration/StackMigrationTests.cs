@@ -75,6 +75,7 @@ public sealed partial class StackMigrationTests(StackMigrationFixture fixture, I
         await StackAssert.EventuallyPingsAsync(fixture.Pod2, Ip, TimeSpan.FromSeconds(10));
 
         var tcp = await connection.StopAsync();
+        output.WriteLine(string.Join("\n", kubeVirt.EarlyReceived.Select(e => $"{e.Key}: eth0 received {e.Value} frames before the bridge binding")));
         if (!(tcp.Alive && tcp.Intact))
         {
             output.WriteLine(string.Join("\n", kubeVirt.Timeline.Select(t => $"{t.At:HH:mm:ss.fff} {t.Step}")));
