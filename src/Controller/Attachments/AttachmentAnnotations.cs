@@ -28,11 +28,17 @@ public static class AttachmentAnnotations
             var keys = AllocationAnnotations.Build(allocated.Allocation, allocated.Prepared.Subnet, current, vmName, routed && attachment.HasPort);
             if (!attachment.HasPort)
             {
-                // IPAM-only: an address, no OVN port. Kube-OVN drops logical_switch here (facts §2.2); we keep it
-                // because our daemon's IPAM-only ADD reads the allocation through the same complete key set.
+                // IPAM-only: an address, no OVN port, so none of the port's keys. Like Kube-OVN (facts §2.2),
+                // logical_switch is written only when an OVN subnet serves it (chosen by the pod's own
+                // <p>.kubernetes.io/logical_switch, which we never remove); a non-OVN subnet's name is not written.
                 foreach (var name in OvnOnlyNames)
                 {
                     keys.Remove(AnnotationKeys.For(name, attachment.Provider));
+                }
+
+                if (!allocated.Prepared.OnOvnSubnet)
+                {
+                    keys.Remove(AnnotationKeys.For(AnnotationKeys.LogicalSwitch, attachment.Provider));
                 }
             }
 

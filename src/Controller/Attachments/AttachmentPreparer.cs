@@ -50,7 +50,10 @@ public sealed class AttachmentPreparer(AddressingContext context)
             var router = attachment.HasPort ? PodAddressResolver.LogicalRouterOf(subnetCr, context.Options.ClusterRouter) : null;
             var subnet = new SubnetAddressing(subnetName, ipam.Definition.CidrBlock, ipam.Definition.Gateway, router, attachment.Provider);
             var owner = facts.Vm?.VmName ?? facts.Name;
-            prepared.Add(new PreparedAttachment(attachment, PortNames.PortName(owner, facts.Namespace, attachment.Provider), ipam, subnet, request));
+            prepared.Add(new PreparedAttachment(attachment, PortNames.PortName(owner, facts.Namespace, attachment.Provider), ipam, subnet, request)
+            {
+                OnOvnSubnet = ProviderNames.IsOvnProvider(subnetCr.Spec?.Provider),
+            });
         }
 
         return new AttachmentOutcome.Ready(prepared);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using VmNet.Controller.Hosting;
 using VmNet.Controller.Pods;
 using VmNet.Controller.Runtime.Informers;
+using VmNet.Dpdk;
 using VmNet.Kube.Models;
 using VmNet.KubeVirt.Migration;
 
@@ -50,7 +51,10 @@ public sealed class MigrationModule : IControllerModule
             return;
         }
 
-        var ports = new MigrationPorts(context.Northbound, _activationPolicy);
+        var vhostUser = new VhostUserPortDetector(
+            subnet => context.SubnetInformer.Indexer.Get(subnet)?.Spec?.Provider,
+            (ns, name) => context.NadInformer.Indexer.Get(ns, name)?.Spec?.Config);
+        var ports = new MigrationPorts(context.Northbound, _activationPolicy, vhostUser.IsVhostUser);
         var pending = new TaskCompletionSource<KubeVirtInformerSet>(TaskCreationOptions.RunContinuationsAsynchronously);
         var controller = Controller = registry.Add(new DeferredMigrationReconciler(context, pending.Task, ports, _activationGrace));
         context.PodInformer.AddEventHandler(new ResourceEventHandler<V1Pod>

@@ -64,6 +64,27 @@ public sealed class SubnetNorthbound(ControllerContext context)
         return ops.Count;
     }
 
+    /// <summary>Makes the subnet's own ACLs on its switch equal <paramref name="desired"/>; returns the number of operations.</summary>
+    public async Task<int> EnsureAclsAsync(string subnet, IReadOnlyList<SubnetAclRule> desired, CancellationToken cancellationToken)
+    {
+        var owner = SubnetCatalog.SubnetOwnership(subnet);
+        var cache = context.Northbound.Cache;
+        var logicalSwitch = cache.FindOwnedBy(LogicalSwitch.Table, owner).Select(LogicalSwitch.FromRow).FirstOrDefault();
+        if (logicalSwitch is null)
+        {
+            return 0;
+        }
+
+        var current = cache.FindOwnedBy(Acl.Table, owner).Select(Acl.FromRow).ToArray();
+        var ops = SubnetAcls.Ensure(logicalSwitch, current, desired, owner);
+        if (ops.Count > 0)
+        {
+            await context.Northbound.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ops.Count;
+    }
+
     /// <summary>Deletes the subnet's switch and router port in one transaction; returns the number of operations.</summary>
     public async Task<int> DeleteAsync(string subnet, CancellationToken cancellationToken)
     {

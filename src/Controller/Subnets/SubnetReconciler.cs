@@ -68,6 +68,16 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
             return await RejectAsync(subnet, ex.Message, cancellationToken).ConfigureAwait(false);
         }
 
+        IReadOnlyList<SubnetAclRule> acls;
+        try
+        {
+            acls = SubnetAcls.Desired(key, subnet.Spec ?? new V1SubnetSpec(), validated.Definition.Families.Select(f => f.Cidr).ToArray(), context.Options.NodeSwitchCidr);
+        }
+        catch (SubnetValidationException ex)
+        {
+            return await RejectAsync(subnet, ex.Message, cancellationToken).ConfigureAwait(false);
+        }
+
         if (await WriteFormatAsync(subnet, validated, cancellationToken).ConfigureAwait(false))
         {
             // The update event brings the formatted object back to this queue.
@@ -130,6 +140,12 @@ public sealed class SubnetReconciler(ControllerContext context, SubnetAdmission 
                 if (ops > 0)
                 {
                     _logger.LogInformation("subnet {Subnet}: Northbound switch {Switch}, ports {Lrp}/{Lsp} on {Router} ({Ops} ops)", key, key, spec.RouterPortName, spec.SwitchPortName, validated.Vpc, ops);
+                }
+
+                var aclOps = await _northbound.EnsureAclsAsync(key, acls, cancellationToken).ConfigureAwait(false);
+                if (aclOps > 0)
+                {
+                    _logger.LogInformation("subnet {Subnet}: {Count} ACLs (private {Private}, allowSubnets {Allow})", key, acls.Count, subnet.Spec?.Private == true, string.Join(",", subnet.Spec?.AllowSubnets ?? []));
                 }
             }
             catch (OvsdbException ex)

@@ -37,6 +37,12 @@ public sealed class JoinPort(OvsdbClient ovs, HostNetwork host, DaemonOptions op
         {
             await host.Links.AddAddressAsync(Name, address, null, cancellationToken).ConfigureAwait(false);
         }
+
+        // A previous allocation's addresses go (the IPv6 link-local one is the kernel's and stays).
+        foreach (var stale in present.Where(a => !join.Addresses.Contains(a) && !(a.IsIPv6 && a.Address.IsIPv6LinkLocal)))
+        {
+            await host.Links.DeleteAddressAsync(Name, stale, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task PlugAsync(NodeAnnotations join, CancellationToken cancellationToken)

@@ -10,12 +10,15 @@ namespace VmNet.Daemon.Node;
 /// <summary>
 /// Node setup: chassis registration and br-int before the CNI socket opens (StartAsync), then the
 /// chassis annotation and the ovn0 join port in the background, the latter as soon as the controller
-/// has written the node's join annotations (watched, not polled).
+/// has written the node's join annotations (watched, not polled). With ovn0 up: the join CIDR's on-link
+/// route, the join gateway ping reported as the NetworkUnavailable condition, and routes to the default
+/// VPC's subnets via the join gateway kept in sync with the Subnets for the daemon's lifetime.
 /// </summary>
 public sealed class NodeSetupService(
     ChassisRegistration registration,
     JoinPort joinPort,
     NodeStatus status,
+    HostNetwork host,
     VmNet.Daemon.Sriov.HwOffloadSetup hwOffload,
     IKubeClient kube,
     DaemonOptions options,
@@ -48,18 +51,105 @@ public sealed class NodeSetupService(
             logger.LogError("node {Node}: the chassis annotation could not be written: {Error}", options.NodeName, e.Message);
         }
 
-        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        // ovn0 follows the join annotations for the daemon's life (the controller re-addresses nodes when the
+        // join CIDR changes); each new allocation restarts the routes and the gateway check.
+        NodeAnnotations? current = null;
+        CancellationTokenSource? networkingStop = null;
+        Task networking = Task.CompletedTask;
+        try
+        {
+            for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+            {
+                NodeAnnotations join;
+                try
+                {
+                    join = await SetUpJoinPortAsync(current, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is KubeException or VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or FormatException)
+                {
+                    logger.LogError("node {Node}: setting up ovn0 failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                attempt = 0;
+                await StopNetworkingAsync(networkingStop, networking).ConfigureAwait(false);
+                current = join;
+                networkingStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                networking = RunNodeNetworkingAsync(join, networkingStop.Token);
+            }
+        }
+        finally
+        {
+            await StopNetworkingAsync(networkingStop, networking).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task StopNetworkingAsync(CancellationTokenSource? stop, Task running)
+    {
+        if (stop is null)
+        {
+            return;
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        stop.Dispose();
+    }
+
+    /// <summary>Subnet routes (for as long as this join allocation holds) and the gateway check, side by side.</summary>
+    private async Task RunNodeNetworkingAsync(NodeAnnotations join, CancellationToken cancellationToken)
+    {
+        var routes = new HostRouteSync(host.Links);
+        var subnetRoutes = new SubnetRouteWatcher(kube, routes, options, logger).RunAsync(join, JoinPort.Name, cancellationToken);
+        await CheckJoinGatewayAsync(join, routes, cancellationToken).ConfigureAwait(false);
+        await subnetRoutes.ConfigureAwait(false);
+    }
+
+    /// <summary>Join route, then the gateway ping until it answers, each outcome written as the node condition.</summary>
+    private async Task CheckJoinGatewayAsync(NodeAnnotations join, HostRouteSync routes, CancellationToken cancellationToken)
+    {
+        var check = new JoinGatewayCheck(host, kube);
+        for (var attempt = 1; !cancellationToken.IsCancellationRequested; attempt++)
         {
             try
             {
-                await SetUpJoinPortAsync(stoppingToken).ConfigureAwait(false);
-                return;
+                await routes.EnsureOnLinkAsync(HostRoutePlan.JoinRoutes(join, JoinPort.Name), JoinPort.Name, cancellationToken).ConfigureAwait(false);
+                var unreachable = new List<System.Net.IPAddress>();
+                foreach (var gateway in join.Gateways)
+                {
+                    if (!await check.PingAsync(gateway, options.GatewayCheckTimeout, cancellationToken).ConfigureAwait(false))
+                    {
+                        unreachable.Add(gateway);
+                    }
+                }
+
+                var reachable = unreachable.Count == 0;
+                var message = reachable
+                    ? $"join subnet gateway {string.Join(",", join.Gateways)} answers ping from {JoinPort.Name}"
+                    : $"join subnet gateway {string.Join(",", unreachable)} does not answer ping from {JoinPort.Name} ({join.PortName}) within {options.GatewayCheckTimeout.TotalSeconds:0}s";
+                await check.SetConditionAsync(options.NodeName, reachable, message, cancellationToken).ConfigureAwait(false);
+                if (reachable)
+                {
+                    logger.LogInformation("node {Node}: {Message}", options.NodeName, message);
+                    return;
+                }
+
+                logger.LogWarning("node {Node}: {Message} (attempt {Attempt}), retrying", options.NodeName, message, attempt);
             }
-            catch (Exception e) when (e is KubeException or VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or FormatException)
+            catch (Exception e) when (e is KubeException or VmNet.Daemon.Netlink.KernelNetworkException)
             {
-                logger.LogError("node {Node}: setting up ovn0 failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken).ConfigureAwait(false);
+                logger.LogWarning("node {Node}: join gateway check failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
             }
+
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt * 2, 30)), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -88,7 +178,8 @@ public sealed class NodeSetupService(
         }
     }
 
-    private async Task SetUpJoinPortAsync(CancellationToken cancellationToken)
+    /// <summary>Waits (watch) for join annotations other than <paramref name="current"/>, then plugs ovn0 with them.</summary>
+    private async Task<NodeAnnotations> SetUpJoinPortAsync(NodeAnnotations? current, CancellationToken cancellationToken)
     {
         var watcher = new ObjectWatcher<V1Node>(kube);
         var loggedMissing = false;
@@ -96,7 +187,7 @@ public sealed class NodeSetupService(
         await watcher.WaitAsync(
             null,
             options.NodeName,
-            node => (join = NodeAnnotations.TryParse(options.NodeName, node.Metadata?.Annotations, out _)) is not null,
+            node => (join = NodeAnnotations.TryParse(options.NodeName, node.Metadata?.Annotations, out _)) is not null && (current is null || !join.SameAllocation(current)),
             node =>
             {
                 if (!loggedMissing && NodeAnnotations.TryParse(options.NodeName, node.Metadata?.Annotations, out var missing) is null)
@@ -108,5 +199,6 @@ public sealed class NodeSetupService(
             cancellationToken).ConfigureAwait(false);
         await joinPort.EnsureAsync(join!, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("ovn0 up as {Port} with {Addresses} ({Mac})", join!.PortName, string.Join(",", join.Addresses), join.Mac);
+        return join;
     }
 }

@@ -31,8 +31,11 @@ public static class PodNetworkParser
         var ips = Get(keys.IpAddress);
         var gateway = Get(keys.Gateway);
         var logicalSwitch = Get(keys.LogicalSwitch);
+        // Kube-OVN writes logical_switch only for OVN subnets: an IPAM-only provider (<nad>.<ns>) served by a
+        // non-OVN subnet is complete without it (facts §2.2).
+        var needsSwitch = VmNet.Multus.ProviderNames.IsOvnProvider(VmNet.Multus.ProviderNames.SubnetProviderOf(provider));
         missingKey = mac is null ? keys.MacAddress
-            : logicalSwitch is null ? keys.LogicalSwitch
+            : logicalSwitch is null && needsSwitch ? keys.LogicalSwitch
             : ips is not null && cidr is null ? keys.Cidr
             : ips is not null && gateway is null ? keys.Gateway
             : null;
@@ -49,7 +52,7 @@ public static class PodNetworkParser
             Addresses = addresses,
             Mac = ValidateMac(keys.MacAddress, mac!),
             Gateways = Split(gateway).Select(g => ParseIp(keys.Gateway, g)).ToList(),
-            LogicalSwitch = logicalSwitch!,
+            LogicalSwitch = logicalSwitch ?? string.Empty,
             VirtualMachine = Get(keys.VirtualMachine),
             DefaultRoute = Get(keys.DefaultRoute) is { } d ? ParseBool(keys.DefaultRoute, d) : null,
             Routes = Get(keys.Routes) is { } r ? ParseRoutes(keys.Routes, r) : [],

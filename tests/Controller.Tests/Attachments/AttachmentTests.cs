@@ -73,7 +73,10 @@ public sealed class AttachmentTests : IAsyncLifetime
         var pod = await _h.WaitAllocatedAsync(Ns, "p2", "mv.default");
         var a = pod.Metadata!.Annotations!;
         Assert.StartsWith("10.103.0.", a["mv.default.kubernetes.io/ip_address"], StringComparison.Ordinal);
-        Assert.Equal("sub-m", a["mv.default.kubernetes.io/logical_switch"]);
+        // Kube-OVN writes logical_switch only for OVN subnets (sub-m's provider is the IPAM-only mv.default).
+        Assert.False(a.ContainsKey("mv.default.kubernetes.io/logical_switch"));
+        Assert.Equal("10.103.0.0/24", a["mv.default.kubernetes.io/cidr"]);
+        Assert.Equal("10.103.0.1", a["mv.default.kubernetes.io/gateway"]);
         Assert.False(a.ContainsKey("mv.default.kubernetes.io/pod_nic_type"));
         Assert.False(a.ContainsKey("mv.default.kubernetes.io/routed"));
         Assert.NotNull(await _h.GetIpAsync("p2.default.mv.default"));

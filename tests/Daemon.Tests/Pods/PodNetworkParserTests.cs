@@ -29,6 +29,25 @@ public class PodNetworkParserTests
     }
 
     [Fact]
+    public void IpamOnlyProviderNeedsNoLogicalSwitchButOvnAttachmentsDo()
+    {
+        var ipamOnly = Allocated("mv.default");
+        ipamOnly.Remove("mv.default.kubernetes.io/logical_switch");
+        var network = PodNetworkParser.TryParse("mv.default", ipamOnly, out var missing);
+        Assert.Null(missing);
+        Assert.Equal(["10.16.0.5/16", "fd00:10:16::5/64"], network!.Addresses.Select(a => a.ToString()));
+        Assert.Equal(string.Empty, network.LogicalSwitch);
+
+        foreach (var provider in new[] { "att.default.ovn", "att.default.ovn.net2" })
+        {
+            var ovn = Allocated(provider);
+            ovn.Remove(provider + ".kubernetes.io/logical_switch");
+            Assert.Null(PodNetworkParser.TryParse(provider, ovn, out missing));
+            Assert.Equal(provider + ".kubernetes.io/logical_switch", missing);
+        }
+    }
+
+    [Fact]
     public void MissingAllocationNamesTheFirstMissingKey()
     {
         Assert.Null(PodNetworkParser.TryParse("ovn", new Dictionary<string, string>(), out var missing));

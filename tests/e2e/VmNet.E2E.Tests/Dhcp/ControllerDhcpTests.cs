@@ -16,29 +16,21 @@ namespace VmNet.E2E.Dhcp;
 /// the controller allocated, from OVN's responder; a changed <c>dhcpV4Options</c> is seen on the next request.
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class ControllerDhcpTests(DaemonRigFixture fixture) : IClassFixture<DaemonRigFixture>, IAsyncLifetime
+public sealed class ControllerDhcpTests(ControllerRigFixture fixture) : IClassFixture<ControllerRigFixture>, IAsyncLifetime
 {
     private const string Ns = "default";
     private const string Provider = "attd.default.ovn";
-    private RigController? _controller;
-
     public async Task InitializeAsync()
     {
-        _controller = await RigController.StartAsync(fixture);
-        var subnet = RigController.Subnet("dhc-d", "10.203.0.0/24", Provider);
+        var subnet = StackPods.Subnet("dhc-d", "10.203.0.0/24", Provider);
         subnet.Spec!.EnableDHCP = true;
         subnet.Spec.DhcpV4Options = "dns_server=10.203.0.53;10.203.0.54";
         await fixture.Kube.CreateAsync(subnet);
-        await fixture.Kube.CreateAsync(RigController.Nad(Ns, "attd"));
+        await fixture.Kube.CreateAsync(StackPods.Nad("attd"));
+        await fixture.WaitSubnetReadyAsync("dhc-d");
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_controller is not null)
-        {
-            await _controller.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task GuestsOnBothNodesGetTheControllersAllocationFromOvnAndSeeOptionChangesOnRenewal()
@@ -79,16 +71,9 @@ public sealed class ControllerDhcpTests(DaemonRigFixture fixture) : IClassFixtur
 
     private async Task<Guest> PlugAsync(string label, OvsNode node)
     {
-        var name = $"{label}-{fixture.Rig.RunId.Value}";
-        var netns = await fixture.NewNetnsAsync();
-        await fixture.CreatePodAsync(name, node, new Dictionary<string, string> { [MultusAnnotations.Networks] = "attd" });
-        var annotations = await RigController.WaitAllocatedAsync(fixture, Ns, name, ["ovn", Provider]);
-        var containerId = (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
-        foreach (var (ifName, provider) in new[] { ("eth0", "ovn"), ("net1", Provider) })
-        {
-            var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, ifName, Ns, name, RigController.NetConf(fixture, node, provider), Timeouts.Token(120));
-            Assert.True(add.ExitCode == 0, $"ADD {ifName}: {add.Stdout}{add.Stderr}");
-        }
+        var plugged = await StackPods.PlugAsync(
+            fixture, fixture.NewName(label), node, new Dictionary<string, string> { [MultusAnnotations.Networks] = "attd" }, ["ovn", Provider], [("eth0", "ovn"), ("net1", Provider)]);
+        var (netns, annotations) = (plugged.Netns, plugged.Annotations);
 
         // A guest NIC has no address until DHCP gives it one.
         var flush = await NetworkNamespace.ExecAsync(netns, "ip", ["addr", "flush", "dev", "net1"], TimeSpan.FromSeconds(10));

@@ -1,22 +1,23 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using VmNet.E2E.Daemon;
 using VmNet.E2E.Rig;
 using VmNet.Kube;
 using VmNet.Kube.Models;
 using VmNet.Multus;
 using VmNet.Sandbox.Rig;
+using static VmNet.E2E.Multus.StackPods;
 
 namespace VmNet.E2E.Multus;
 
 /// <summary>
-/// Multus secondary NICs end to end: our controller (addressing + attachments) allocates, our daemons plug each NIC
-/// the way Multus calls the CNI binary (once per attachment, the NAD's config on stdin), on two rig nodes. A pod
-/// has the default NIC plus three attachments: one on subnet A, two of the same NAD on subnet B.
+/// Multus secondary NICs end to end on our whole controller (real topology module) and our daemons on two nodes: a
+/// pod has the default NIC plus three attachments: net1 on subnet A (private, the default route), n1 and n2 from
+/// the same NAD on subnet B. Subnet A's isolation is proven with ping and ovn-trace from a pod on ovn-default.
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class MultusDataPathTests(DaemonRigFixture fixture) : IClassFixture<DaemonRigFixture>, IAsyncLifetime
+public sealed class MultusDataPathTests(ControllerRigFixture fixture) : IClassFixture<ControllerRigFixture>, IAsyncLifetime
 {
-    private const string Ns = "default";
     private const string Networks = "atta,attb@n1,attb@n2";
     private static readonly (string IfName, string NetconfProvider, string Provider)[] Nics =
     [
@@ -26,34 +27,26 @@ public sealed class MultusDataPathTests(DaemonRigFixture fixture) : IClassFixtur
         ("n2", "attb.default.ovn", "attb.default.ovn.n2"),
     ];
 
-    private RigController? _controller;
-
     public async Task InitializeAsync()
     {
-        // xunit makes an instance per test: each test gets a fresh controller (IPAM rebuilt from the IP CRs) over the same rig.
-        _controller = await RigController.StartAsync(fixture);
-        var broken = RigController.Nad(Ns, "broken");
-        broken.Spec!.Config = """{"cniVersion":"1.0.0","type":"kube-ovn", """;
-        await RigController.CreateOnceAsync(fixture, RigController.Subnet("mul-a", "10.201.0.0/24", "atta.default.ovn"));
-        await RigController.CreateOnceAsync(fixture, RigController.Subnet("mul-b", "10.202.0.0/24", "attb.default.ovn"));
-        await RigController.CreateOnceAsync(fixture, RigController.Nad(Ns, "atta"));
-        await RigController.CreateOnceAsync(fixture, RigController.Nad(Ns, "attb"));
-        await RigController.CreateOnceAsync(fixture, broken);
+        var a = Subnet("mul-a", "10.201.0.0/24", "atta.default.ovn");
+        a.Spec!.Private = true;
+        await fixture.CreateOnceAsync(a);
+        await fixture.CreateOnceAsync(Subnet("mul-b", "10.202.0.0/24", "attb.default.ovn"));
+        await fixture.CreateOnceAsync(Nad("atta"));
+        await fixture.CreateOnceAsync(Nad("attb"));
+        await fixture.CreateOnceAsync(Nad("broken", """{"cniVersion":"1.0.0","type":"kube-ovn", """));
+        await fixture.WaitSubnetReadyAsync("mul-a");
+        await fixture.WaitSubnetReadyAsync("mul-b");
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_controller is not null)
-        {
-            await _controller.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task EveryNicHasItsAddressMacAndRoutesOnlyTheChosenOneTheDefaultAndEachReachesItsPeerAcrossNodes()
+    public async Task EveryNicHasItsAddressMacAndRoutesOnlyTheChosenOneTheDefaultEachReachesItsPeerAndThePrivateSubnetIsIsolated()
     {
-        var p1 = await PlugAsync("mul1", fixture.Node1);
-        var p2 = await PlugAsync("mul2", fixture.Node2);
+        var p1 = await PlugMultiAsync("mul1", fixture.Node1);
+        var p2 = await PlugMultiAsync("mul2", fixture.Node2);
 
         foreach (var pod in new[] { p1, p2 })
         {
@@ -78,20 +71,45 @@ public sealed class MultusDataPathTests(DaemonRigFixture fixture) : IClassFixtur
         foreach (var (ifName, _, provider) in Nics)
         {
             var target = p2.Annotations[$"{provider}.kubernetes.io/ip_address"];
-            var ping = await ExecAsync(p1.Netns, "ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", ifName, target);
-            Assert.True(ping.ExitCode == 0, $"{ifName} -> {target}: {ping.Stdout}{ping.Stderr}");
+            await PingAsync(p1.Netns, ifName, target, expectReply: true);
         }
+
+        // A pod on ovn-default reaches subnet B through ovn-cluster, but private subnet A drops it (to-lport ACL),
+        // until A allows ovn-default's CIDR.
+        var outsider = await PlugAsync(fixture, fixture.NewName("out"), fixture.Node1, new Dictionary<string, string>(), ["ovn"], [("eth0", "ovn")]);
+        var privateIp = p2.Annotations["atta.default.ovn.kubernetes.io/ip_address"];
+        await PingAsync(outsider.Netns, "eth0", p2.Annotations["attb.default.ovn.n1.kubernetes.io/ip_address"], expectReply: true);
+        await PingAsync(outsider.Netns, "eth0", privateIp, expectReply: false);
+        var trace = await TraceAsync(outsider, privateIp);
+        // The echo is routed into mul-a and dropped by its to-lport ACL (northd puts ACLs at priority + 1000).
+        Assert.True(trace.Contains("ls_out_acl", StringComparison.Ordinal) && trace.Contains("priority 2000", StringComparison.Ordinal), trace);
+        Assert.DoesNotContain($"output to \"{p2.Name}.default.atta.default.ovn\"", trace, StringComparison.Ordinal);
+        await PingAsync(outsider.Netns, "eth0", p1.Annotations["atta.default.ovn.kubernetes.io/ip_address"], expectReply: false);
+
+        await fixture.Kube.PatchAsync<V1Subnet>(null, "mul-a", KubePatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["allowSubnets"] = new JsonArray("10.16.0.0/16") } }));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await fixture.Central.NbctlAsync(["acl-list", "mul-a"])).Stdout.Contains("10.16.0.0/16", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "allowSubnets never reached mul-a's ACLs");
+            await Task.Delay(100);
+        }
+
+        await PingAsync(outsider.Netns, "eth0", privateIp, expectReply: true);
+        Assert.Contains($"output to \"{p2.Name}.default.atta.default.ovn\"", await TraceAsync(outsider, privateIp), StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("atta,broken", "is not valid JSON")]
     [InlineData("atta,missing", "does not exist")]
+    [InlineData("atta,unbound", "provider unbound.default.ovn is not bound to any subnet")]
+    [InlineData("""[{"name":"atta"},{"name":"attb","ips":["10.201.0.77"]}]""", "outside the attachment's subnet mul-b")]
     [InlineData("""[{"name":"atta","default-route":["10.201.0.1"]},{"name":"attb","default-route":["10.202.0.1"]}]""", "more than one NIC")]
     public async Task BadInputIsAnEventOnThePodAndNoAttachmentNicIsSetUp(string networks, string problem)
     {
-        var name = $"bad-{fixture.NextIndex()}-{fixture.Rig.RunId.Value}";
+        await fixture.CreateOnceAsync(Nad("unbound"));
+        var name = fixture.NewName("bad");
         var netns = await fixture.NewNetnsAsync();
-        await fixture.CreatePodAsync(name, fixture.Node1, new Dictionary<string, string> { [MultusAnnotations.Networks] = networks });
+        await CreatePodAsync(fixture, name, fixture.Node1, new Dictionary<string, string> { [MultusAnnotations.Networks] = networks });
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
@@ -107,41 +125,46 @@ public sealed class MultusDataPathTests(DaemonRigFixture fixture) : IClassFixtur
         }
 
         // Multus' call for the first attachment fails with the missing allocation named, and leaves nothing behind.
-        var containerId = (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
-        var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, "net1", Ns, name, RigController.NetConf(fixture, fixture.Node1, "atta.default.ovn"), Timeouts.Token(120));
+        var add = await CniBinary.RunAsync("ADD", NewContainerId(), "/var/run/netns/" + netns, "net1", Ns, name, NetConf(fixture, fixture.Node1, "atta.default.ovn"), Timeouts.Token(120));
         Assert.NotEqual(0, add.ExitCode);
         Assert.Contains("atta.default.ovn.kubernetes.io/allocated", add.Stdout + add.Stderr, StringComparison.Ordinal);
         var links = (await ExecAsync(netns, "ip", "-o", "link", "show")).Stdout;
         Assert.DoesNotContain("net1", links, StringComparison.Ordinal);
+        var ports = await fixture.Node1.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:pod_name={name}"]);
+        Assert.Empty(ports.Stdout.Trim());
         var pod = await fixture.Kube.GetAsync<V1Pod>(Ns, name);
         Assert.DoesNotContain(pod.Metadata!.Annotations!.Keys, k => k.StartsWith("atta.default.ovn.kubernetes.io/", StringComparison.Ordinal) && !k.EndsWith("default_route", StringComparison.Ordinal));
         Assert.Empty((await fixture.Central.NbctlAsync(["--bare", "--columns=name", "find", "Logical_Switch_Port", $"name={name}.default.atta.default.ovn"])).Stdout.Trim());
+        Assert.Null(fixture.Controller.Ipam.FindByNic($"{name}.default.atta.default.ovn"));
     }
 
-    private sealed record PluggedPod(string Name, string Netns, IReadOnlyDictionary<string, string> Annotations);
-
-    private async Task<PluggedPod> PlugAsync(string label, OvsNode node)
-    {
-        var name = $"{label}-{fixture.Rig.RunId.Value}";
-        var netns = await fixture.NewNetnsAsync();
-        await fixture.CreatePodAsync(name, node, new Dictionary<string, string>
+    private Task<Plugged> PlugMultiAsync(string label, OvsNode node) => PlugAsync(
+        fixture,
+        fixture.NewName(label),
+        node,
+        new Dictionary<string, string>
         {
             [MultusAnnotations.Networks] = Networks,
             ["atta.default.ovn.kubernetes.io/default_route"] = "true",
-        });
-        var annotations = await RigController.WaitAllocatedAsync(fixture, Ns, name, Nics.Select(n => n.Provider));
-        var containerId = (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
-        foreach (var (ifName, netconfProvider, _) in Nics)
-        {
-            // What Multus does: one CNI call per network, the NAD's config (our socket on this node) on stdin.
-            var netconf = RigController.NetConf(fixture, node, netconfProvider);
-            var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, ifName, Ns, name, netconf, Timeouts.Token(120));
-            Assert.True(add.ExitCode == 0, $"ADD {ifName}: {add.Stdout}{add.Stderr}");
-        }
+        },
+        Nics.Select(n => n.Provider).ToArray(),
+        Nics.Select(n => (n.IfName, n.NetconfProvider)).ToArray());
 
-        return new PluggedPod(name, netns, annotations);
+    private static async Task PingAsync(string netns, string ifName, string target, bool expectReply)
+    {
+        var ping = await ExecAsync(netns, "ping", "-c", expectReply ? "3" : "2", "-i", "0.3", "-W", "1", "-I", ifName, target);
+        Assert.True((ping.ExitCode == 0) == expectReply, $"{netns} {ifName} -> {target}: expected {(expectReply ? "replies" : "no reply")}: {ping.Stdout}{ping.Stderr}");
     }
 
-    private static Task<CommandResult> ExecAsync(string netns, string file, params string[] args) =>
-        NetworkNamespace.ExecAsync(netns, file, args, TimeSpan.FromSeconds(60));
+    /// <summary>ovn-trace of an ICMP echo from the outsider's port to <paramref name="target"/>, routed by ovn-cluster.</summary>
+    private async Task<string> TraceAsync(Plugged outsider, string target)
+    {
+        var routerMac = (await fixture.Central.NbctlAsync(["get", "Logical_Router_Port", "ovn-cluster-ovn-default", "mac"])).Stdout.Trim().Trim('"');
+        var mac = outsider.Annotations["ovn.kubernetes.io/mac_address"];
+        var ip = outsider.Annotations["ovn.kubernetes.io/ip_address"];
+        var flow = $"inport == \"{outsider.Name}.default\" && eth.src == {mac} && eth.dst == {routerMac} && ip4.src == {ip} && ip4.dst == {target} && ip.ttl == 64 && icmp4.type == 8";
+        var result = await fixture.Central.TraceAsync(["ovn-default", flow]);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        return result.Stdout;
+    }
 }

@@ -13,29 +13,22 @@ namespace VmNet.E2E.Multus;
 /// again by node2's daemon and reaches a peer; deleting the VM releases every NIC.
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class MultusVmTests(DaemonRigFixture fixture) : IClassFixture<DaemonRigFixture>, IAsyncLifetime
+public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<ControllerRigFixture>, IAsyncLifetime
 {
     private const string Ns = "default";
     private static readonly string[] Providers = ["vma.default.ovn", "vmb.default.ovn"];
     private static readonly (string IfName, string Provider)[] Nics = [("eth0", "ovn"), ("net1", Providers[0]), ("net2", Providers[1])];
-    private RigController? _controller;
-
     public async Task InitializeAsync()
     {
-        _controller = await RigController.StartAsync(fixture);
-        await RigController.CreateOnceAsync(fixture, RigController.Subnet("vm-a", "10.211.0.0/24", Providers[0]));
-        await RigController.CreateOnceAsync(fixture, RigController.Subnet("vm-b", "10.212.0.0/24", Providers[1]));
-        await RigController.CreateOnceAsync(fixture, RigController.Nad(Ns, "vma"));
-        await RigController.CreateOnceAsync(fixture, RigController.Nad(Ns, "vmb"));
+        await fixture.CreateOnceAsync(StackPods.Subnet("vm-a", "10.211.0.0/24", Providers[0]));
+        await fixture.CreateOnceAsync(StackPods.Subnet("vm-b", "10.212.0.0/24", Providers[1]));
+        await fixture.CreateOnceAsync(StackPods.Nad("vma"));
+        await fixture.CreateOnceAsync(StackPods.Nad("vmb"));
+        await fixture.WaitSubnetReadyAsync("vm-a");
+        await fixture.WaitSubnetReadyAsync("vm-b");
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_controller is not null)
-        {
-            await _controller.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task EveryNicKeepsItsAddressAcrossARestartOnAnotherNodeAndTheVmDeletionReleasesAll()
@@ -62,7 +55,7 @@ public sealed class MultusVmTests(DaemonRigFixture fixture) : IClassFixture<Daem
         // Stop: kubelet tears the launcher's NICs down (Multus DEL per network), the pod and the VMI go, the VM stays.
         foreach (var (ifName, provider) in Nics)
         {
-            var del = await CniBinary.RunAsync("DEL", first.ContainerId, "/var/run/netns/" + first.Netns, ifName, Ns, first.Name, RigController.NetConf(fixture, first.Node, provider), Timeouts.Token(60));
+            var del = await CniBinary.RunAsync("DEL", first.ContainerId, "/var/run/netns/" + first.Netns, ifName, Ns, first.Name, StackPods.NetConf(fixture, first.Node, provider), Timeouts.Token(60));
             Assert.True(del.ExitCode == 0, $"DEL {ifName}: {del.Stdout}{del.Stderr}");
         }
 
@@ -123,7 +116,7 @@ public sealed class MultusVmTests(DaemonRigFixture fixture) : IClassFixture<Daem
             Spec = new V1VirtualMachineInstanceSpec(),
         });
         var owner = new V1OwnerReference { ApiVersion = "kubevirt.io/v1", Kind = "VirtualMachineInstance", Name = vm, Uid = vmi.Metadata!.Uid!, Controller = true };
-        return await PlugAsync($"virt-launcher-{vm}-{fixture.NextIndex()}", node, template, owner);
+        return await PlugAsync(fixture.NewName($"virt-launcher-{vm}"), node, template, owner);
     }
 
     private async Task<Plugged> PlugAsync(string name, OvsNode node, Dictionary<string, string> annotations, V1OwnerReference? owner)
@@ -136,11 +129,11 @@ public sealed class MultusVmTests(DaemonRigFixture fixture) : IClassFixture<Daem
             Metadata = new V1ObjectMeta { Name = name, Namespace = Ns, Annotations = new Dictionary<string, string>(annotations), OwnerReferences = owner is null ? null : [owner] },
             Spec = new V1PodSpec { NodeName = node.Name, Containers = [new V1Container { Name = "c", Image = "busybox" }] },
         });
-        var allocated = await RigController.WaitAllocatedAsync(fixture, Ns, name, ["ovn", .. Providers]);
+        var allocated = await StackPods.WaitAllocatedAsync(fixture, name, ["ovn", .. Providers]);
         var containerId = (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
         foreach (var (ifName, provider) in Nics)
         {
-            var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, ifName, Ns, name, RigController.NetConf(fixture, node, provider), Timeouts.Token(120));
+            var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, ifName, Ns, name, StackPods.NetConf(fixture, node, provider), Timeouts.Token(120));
             Assert.True(add.ExitCode == 0, $"ADD {name} {ifName}: {add.Stdout}{add.Stderr}");
         }
 
