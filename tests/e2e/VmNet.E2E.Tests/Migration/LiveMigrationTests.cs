@@ -108,6 +108,46 @@ public sealed class LiveMigrationTests(BridgeQemuMigrationFixture fixture, ITest
         Assert.NotNull(pings.FirstReplyAfter(report.SwitchoverDoneAt));
     }
 
+    [Fact]
+    public async Task ControllerSwitchoverWaitsForTheControllersNorthboundWrites()
+    {
+        var vm = fixture.Vm;
+        var source = vm.Node;
+        var target = OtherNode(source);
+        var controllerWrites = new List<Task>();
+        // Stands in for the VmNet controller: it reacts asynchronously, a little later, as a watcher would.
+        Task React(params string[] options)
+        {
+            var write = Task.Run(async () =>
+            {
+                await Task.Delay(150);
+                await fixture.Central.NbctlAsync(new[] { "lsp-set-options", QemuMigrationFixture.VmPort }.Concat(options));
+            });
+            controllerWrites.Add(write);
+            return Task.CompletedTask;
+        }
+
+        var switchover = new ControllerSwitchover(
+            (c, _) => React($"requested-chassis={c.SourceChassis},{c.TargetChassis}", "activation-strategy=rarp"),
+            (c, _) => React("requested-chassis=" + c.TargetChassis),
+            (c, _) => React("requested-chassis=" + c.SourceChassis),
+            TimeSpan.FromSeconds(10));
+        var report = await vm.MigrateToAsync(target, switchover, new MigrationOptions());
+        await Task.WhenAll(controllerWrites);
+        Log(report);
+        Assert.Equal(2, controllerWrites.Count);
+        Assert.True(report.Qemu.Completed, $"controller-driven migration ended '{report.Qemu.Status}': {report.Qemu.Error}");
+        await MigrationAssert.BoundToAsync(fixture.Central, QemuMigrationFixture.VmPort, target.Name);
+        await MigrationAssert.EventuallyPingsAsync(fixture.Pod1, Ip, TimeSpan.FromSeconds(10));
+
+        // A controller that never writes makes the switchover fail with the port's actual options, and the VM stays put.
+        var silent = new ControllerSwitchover((_, _) => Task.CompletedTask, (_, _) => Task.CompletedTask, (_, _) => Task.CompletedTask, TimeSpan.FromSeconds(1));
+        var ex = await Assert.ThrowsAsync<QemuException>(() => vm.MigrateToAsync(source, silent, new MigrationOptions()));
+        Assert.Contains("requested-chassis=" + target.Name + "," + source.Name, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(target.Name, vm.Node.Name);
+        await MigrationAssert.EventuallyPingsAsync(fixture.Pod2, Ip, TimeSpan.FromSeconds(10));
+    }
+
     private Sandbox.Rig.OvsNode OtherNode(Sandbox.Rig.OvsNode node) => node.Name == fixture.Node1.Name ? fixture.Node2 : fixture.Node1;
 
     private void Log(MigrationReport r) =>
