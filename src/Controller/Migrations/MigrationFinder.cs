@@ -29,6 +29,13 @@ public static class MigrationFinder
                 && PodFacts.VmOf(p) is { IsMigrationTarget: true } vm && vm.VmName == vmName)
             .ToArray();
 
+    /// <summary>Nodes where a live, non-terminating launcher pod of the VM <paramref name="vmName"/> runs.</summary>
+    public static IReadOnlySet<string> LauncherNodes(IEnumerable<V1Pod> pods, string ns, string vmName) =>
+        pods.Where(p => p.Metadata?.Namespace == ns && p.Metadata.DeletionTimestamp is null && PodFacts.IsAlive(p)
+                && p.Spec?.NodeName is { Length: > 0 } && PodFacts.VmOf(p) is { } vm && vm.VmName == vmName)
+            .Select(p => p.Spec!.NodeName!)
+            .ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The target pod KubeVirt created for <paramref name="migration"/> (label UID, else annotation name).</summary>
     public static V1Pod? TargetPodOf(IEnumerable<V1Pod> targets, V1VirtualMachineInstanceMigration migration) =>
         targets.FirstOrDefault(p => migration.Metadata?.Uid is { Length: > 0 } uid && p.Metadata?.Labels?.GetValueOrDefault(MigrationJobUidLabel) == uid)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using VmNet.Controller.Hosting;
 using VmNet.Controller.Pods;
 using VmNet.Controller.Runtime.Informers;
@@ -43,6 +44,13 @@ public sealed class MigrationModule : IControllerModule
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(registry);
+        if (!context.Options.EnableLiveMigrationOptimize)
+        {
+            // --enable-live-migration-optimize=false (Kube-OVN): no VMIM handling; ports keep whatever binding they have.
+            context.CreateLogger("VmNet.Controller.Migrations").LogInformation("live-migration port switchover disabled (--enable-live-migration-optimize=false)");
+            return;
+        }
+
         var vhostUser = new VhostUserPortDetector(
             subnet => context.SubnetInformer.Indexer.Get(subnet)?.Spec?.Provider,
             (ns, name) => context.NadInformer.Indexer.Get(ns, name)?.Spec?.Config);
@@ -51,9 +59,9 @@ public sealed class MigrationModule : IControllerModule
         var controller = Controller = registry.Add(new DeferredMigrationReconciler(context, pending.Task, ports, _activationGrace));
         context.PodInformer.AddEventHandler(new ResourceEventHandler<V1Pod>
         {
-            Add = (pod, _) => EnqueueVmOfTarget(controller, pod),
-            Update = (_, pod) => EnqueueVmOfTarget(controller, pod),
-            Delete = (pod, _) => EnqueueVmOfTarget(controller, pod),
+            Add = (pod, _) => EnqueueVmOfLauncher(controller, pod),
+            Update = (old, pod) => EnqueueVmOfLauncher(controller, old, pod),
+            Delete = (pod, _) => EnqueueVmOfLauncher(controller, pod),
         });
         context.KubeVirt.OnAvailable(set =>
         {
@@ -74,9 +82,27 @@ public sealed class MigrationModule : IControllerModule
             || a?.Completed != b?.Completed || a?.Failed != b?.Failed || a?.AbortStatus != b?.AbortStatus;
     }
 
-    private static void EnqueueVmOfTarget(ResourceController controller, V1Pod pod)
+    /// <summary>
+    /// A migration target's events bind or release the target; the source launcher ending (completed, terminating,
+    /// deleted) lets a completed switchover finish without waiting for Succeeded or the grace.
+    /// </summary>
+    private static void EnqueueVmOfLauncher(ResourceController controller, V1Pod pod)
     {
-        if (PodFacts.VmOf(pod) is { IsMigrationTarget: true } vm)
+        if (PodFacts.VmOf(pod) is { } vm)
+        {
+            controller.Enqueue(vm.OwnerKey);
+        }
+    }
+
+    private static void EnqueueVmOfLauncher(ResourceController controller, V1Pod old, V1Pod pod)
+    {
+        if (PodFacts.VmOf(pod) is not { } vm)
+        {
+            return;
+        }
+
+        if (vm.IsMigrationTarget || old.Spec?.NodeName != pod.Spec?.NodeName || PodFacts.IsAlive(old) != PodFacts.IsAlive(pod)
+            || (old.Metadata?.DeletionTimestamp is null) != (pod.Metadata?.DeletionTimestamp is null))
         {
             controller.Enqueue(vm.OwnerKey);
         }

@@ -5,6 +5,7 @@ using VmNet.Controller.Hosting;
 using VmNet.Controller.Runtime.Events;
 using VmNet.Controller.Runtime.Informers;
 using VmNet.Controller.Runtime.Queue;
+using VmNet.Controller.VirtualMachines;
 using VmNet.Ipam;
 using VmNet.Addressing;
 using VmNet.Kube;
@@ -44,7 +45,10 @@ public sealed class MigrationReconciler(ControllerContext context, KubeVirtInfor
         var (ns, vmName) = ObjectKeys.Split(key);
         var vmi = kubeVirt.VirtualMachineInstances.Indexer.Get(ns, vmName);
         var migrations = kubeVirt.Migrations.Indexer.List().Where(m => m.Metadata?.Namespace == ns && m.Spec?.VmiName == vmName).ToArray();
-        var targets = MigrationFinder.TargetPods(context.PodInformer.Indexer.List(), ns, vmName);
+        // The VM's own launchers when the addressing module indexed pods by VM, else every pod (filtered below).
+        var index = context.PodInformer.Indexer;
+        var pods = index.HasIndex(VmStateReader.PodsByVmIndex) ? index.ByIndex(VmStateReader.PodsByVmIndex, key) : index.List();
+        var targets = MigrationFinder.TargetPods(pods, ns, vmName);
         var state = MigrationFinder.StateOf(vmi);
         var current = MigrationFinder.Current(migrations, state?.MigrationUid);
 
@@ -77,6 +81,7 @@ public sealed class MigrationReconciler(ControllerContext context, KubeVirtInfor
             VmiNodeName = vmi?.Status?.NodeName,
             VmiState = state,
             TargetPodNode = targetPod?.Spec?.NodeName,
+            LauncherNodes = MigrationFinder.LauncherNodes(pods, ns, vmName),
             TargetRunningSince = TargetRunningSince(uid, state),
             Now = context.Time.GetUtcNow(),
             ActivationGrace = activationGrace,

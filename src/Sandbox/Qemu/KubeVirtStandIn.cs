@@ -48,6 +48,25 @@ public sealed class KubeVirtStandIn(
     /// <summary>How the next migration QEMU does not complete ends on the KubeVirt side.</summary>
     public MigrationEnd NextEnd { get; set; } = MigrationEnd.Failed;
 
+    /// <summary>
+    /// When false, the next completed migration reports the target running on the VMI but never sets the VMIM to
+    /// Succeeded until the controller has switched the port over by itself (its activation fallback); reset after use.
+    /// </summary>
+    public bool ReportSucceeded { get; set; } = true;
+
+    /// <summary>For the last migration completed without Succeeded: from the VMI reporting completion to the port on the target only.</summary>
+    public TimeSpan? LastFallbackSwitchover { get; private set; }
+
+    /// <summary>What was done when (UTC), for reading a failure against the migration's steps.</summary>
+    public List<(DateTimeOffset At, string Step)> Timeline { get; } = [];
+
+    /// <summary>
+    /// Per launcher: frames its eth0 received between CNI ADD and the bridge binding, while it still holds the VM's
+    /// address (its kernel answers a TCP segment of the VM's with a RST). A migration target's port should be blocked
+    /// until activation, so anything here for a target is a leak (see the README); -1 when unreadable.
+    /// </summary>
+    public Dictionary<string, long> EarlyReceived { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Every CNI call made, in order (ADD and DEL of each launcher).</summary>
     public List<(string Pod, string Node, CniOutcome Outcome)> CniCalls { get; } = [];
 
@@ -150,7 +169,9 @@ public sealed class KubeVirtStandIn(
         {
             using var addTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             addTimeout.CancelAfter(timeout);
+            Mark($"{pod}: CNI ADD on {node.Name}");
             var add = await cni.RunAsync("ADD", containerId, netnsPath, "eth0", Namespace, pod, netConf, addTimeout.Token).ConfigureAwait(false);
+            Mark($"{pod}: CNI ADD returned {add.ExitCode}");
             CniCalls.Add((pod, node.Name, add));
             if (!add.Succeeded)
             {
@@ -163,10 +184,15 @@ public sealed class KubeVirtStandIn(
             }
 
             var hostPort = await HostPortAsync(node, cancellationToken).ConfigureAwait(false);
+            var received = await NetworkNamespace.ExecAsync(netns, "cat", ["/sys/class/net/eth0/statistics/rx_packets"], cancellationToken: cancellationToken).ConfigureAwait(false);
+            EarlyReceived[pod] = long.TryParse(received.Stdout.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rx) ? rx : -1;
+            Mark($"{pod}: eth0 received {received.Stdout.Trim()} frames before the bridge binding");
             await LauncherBridge.ConvertAsync(netns, mtu, cancellationToken).ConfigureAwait(false);
+            Mark($"{pod}: bridge binding set up");
             return new VmAttachment(node, netns, BridgeBinding.Tap, hostPort, async ct =>
             {
                 // kubelet tears the launcher down: CNI DEL, then the pod object goes.
+                Mark($"{pod}: CNI DEL");
                 var del = await cni.RunAsync("DEL", containerId, netnsPath, "eth0", Namespace, pod, netConf, ct).ConfigureAwait(false);
                 CniCalls.Add((pod, node.Name, del));
                 await DeletePodAsync(pod, ct).ConfigureAwait(false);
@@ -202,6 +228,14 @@ public sealed class KubeVirtStandIn(
         var state = State(context, completed: true, failed: false);
         state["endTimestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         await SetVmiAsync(context.TargetChassis, state, cancellationToken).ConfigureAwait(false);
+        if (!ReportSucceeded)
+        {
+            ReportSucceeded = true;
+            var reported = DateTimeOffset.UtcNow;
+            await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, context.TargetChassis, null, timeout, "the VmNet controller (activation fallback)", cancellationToken).ConfigureAwait(false);
+            LastFallbackSwitchover = DateTimeOffset.UtcNow - reported;
+        }
+
         await SetPhaseAsync("Succeeded", cancellationToken).ConfigureAwait(false);
         await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, context.TargetChassis, null, timeout, "the VmNet controller", cancellationToken).ConfigureAwait(false);
     }
@@ -225,6 +259,14 @@ public sealed class KubeVirtStandIn(
         await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, context.SourceChassis, null, timeout, "the VmNet controller", cancellationToken).ConfigureAwait(false);
     }
 
+    private void Mark(string step)
+    {
+        lock (Timeline)
+        {
+            Timeline.Add((DateTimeOffset.UtcNow, step));
+        }
+    }
+
     /// <summary>The br-int port the daemon plugged for the VM's port on <paramref name="node"/> (named after the container).</summary>
     private async Task<string> HostPortAsync(OvsNode node, CancellationToken cancellationToken)
     {
@@ -243,13 +285,19 @@ public sealed class KubeVirtStandIn(
         ["abortStatus"] = abortStatus,
     };
 
-    private Task SetPhaseAsync(string phase, CancellationToken cancellationToken) =>
-        kube.PatchStatusAsync<V1VirtualMachineInstanceMigration>(
+    private Task SetPhaseAsync(string phase, CancellationToken cancellationToken)
+    {
+        Mark($"{_migration!.Metadata!.Name}: phase {phase}");
+        return kube.PatchStatusAsync<V1VirtualMachineInstanceMigration>(
             Namespace, _migration!.Metadata!.Name!, KubePatch.Merge(new JsonObject { ["status"] = new JsonObject { ["phase"] = phase } }), cancellationToken);
+    }
 
-    private Task SetVmiAsync(string node, JsonObject? state, CancellationToken cancellationToken) =>
-        kube.PatchStatusAsync<V1VirtualMachineInstance>(
-            Namespace, vm, KubePatch.Merge(new JsonObject { ["status"] = new JsonObject { ["phase"] = "Running", ["nodeName"] = node, ["migrationState"] = state } }), cancellationToken);
+    private Task SetVmiAsync(string node, JsonObject? state, CancellationToken cancellationToken)
+    {
+        Mark($"VMI on {node}: {state?.ToJsonString() ?? "no migration"}");
+        return kube.PatchStatusAsync<V1VirtualMachineInstance>(
+            Namespace, vm, KubePatch.Merge(new JsonObject { ["status"] = new JsonObject { ["phase"] = "Running", ["nodeName"] = node, ["migrationState"] = state?.DeepClone() } }), cancellationToken);
+    }
 
     private async Task DeletePodAsync(string pod, CancellationToken cancellationToken)
     {

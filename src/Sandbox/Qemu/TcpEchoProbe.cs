@@ -21,6 +21,7 @@ public sealed class TcpEchoProbe : IAsyncDisposable
     private DateTimeOffset? lastReceive;
     private TimeSpan maxStall;
     private string? error;
+    private DateTimeOffset? failedAt;
 
     private TcpEchoProbe(Socket socket) => this.socket = socket;
 
@@ -68,7 +69,7 @@ public sealed class TcpEchoProbe : IAsyncDisposable
         lock (sync)
         {
             var intact = echoed.Length == sent.Length && echoed.ToArray().AsSpan().SequenceEqual(sent.ToArray());
-            return new TcpProbeResult(sent.Length, echoed.Length, intact, error is null && !receiver.IsCompleted, maxStall, error);
+            return new TcpProbeResult(sent.Length, echoed.Length, intact, error is null && !receiver.IsCompleted, maxStall, error, failedAt);
         }
     }
 
@@ -129,6 +130,7 @@ public sealed class TcpEchoProbe : IAsyncDisposable
         {
             lock (sync)
             {
+                failedAt ??= DateTimeOffset.UtcNow;
                 error ??= "send: " + ex.Message;
             }
         }
@@ -147,6 +149,7 @@ public sealed class TcpEchoProbe : IAsyncDisposable
                 {
                     if (n == 0)
                     {
+                        failedAt ??= now;
                         error ??= "connection closed by the guest";
                         return;
                     }
@@ -165,6 +168,7 @@ public sealed class TcpEchoProbe : IAsyncDisposable
         {
             lock (sync)
             {
+                failedAt ??= DateTimeOffset.UtcNow;
                 error ??= "receive: " + ex.Message;
             }
         }

@@ -2,6 +2,7 @@ namespace VmNet.Sandbox.Qemu;
 
 /// <summary>
 /// Outcome of a <see cref="TcpEchoProbe"/>. <see cref="Intact"/>: every byte came back in order;
-/// <see cref="Alive"/>: the connection was still open when the probe stopped.
+/// <see cref="Alive"/>: the connection was still open when the probe stopped; <see cref="FailedAt"/>: when
+/// <see cref="Error"/> happened.
 /// </summary>
-public sealed record TcpProbeResult(long BytesSent, long BytesEchoed, bool Intact, bool Alive, TimeSpan MaxStall, string? Error);
+public sealed record TcpProbeResult(long BytesSent, long BytesEchoed, bool Intact, bool Alive, TimeSpan MaxStall, string? Error, DateTimeOffset? FailedAt = null);

@@ -119,14 +119,18 @@ public sealed class MigrationControllerTests : IAsyncLifetime
         // A VMIM for a VMI that does not exist.
         await _w.CreateVmimAsync("m-ghost", "ghost", MigrationPhases.Scheduling);
         await EventsAsync.WaitForWarningAsync(_h.Client, MigrationWorld.Ns, "m-ghost", "spec.vmiName", kind: "VirtualMachineInstanceMigration");
+        await AssertNothingHalfBoundAsync();
 
-        // A target pod arriving before its VMIM: the ports stay on the source.
+        // A target pod arriving before its VMIM: the ports stay on the source, the address stays the VM's.
         await _w.StartVmAsync("vm4", "node-1");
+        var ip = (await _h.GetIpAsync(MigrationWorld.Port("vm4")))!;
         var early = new V1VirtualMachineInstanceMigration { Metadata = new V1ObjectMeta { Name = "m-early", Uid = Guid.NewGuid().ToString() } };
         await _w.CreateTargetPodAsync("vm4", "virt-launcher-vm4-tgt", "node-2", early);
         await EventsAsync.WaitForWarningAsync(_h.Client, MigrationWorld.Ns, "virt-launcher-vm4-tgt", "m-early");
-        Assert.Equal((null, null), await _w.OptionsAsync("vm4"));
-        var ip = (await _h.GetIpAsync(MigrationWorld.Port("vm4")))!.Spec!;
+        await AssertNothingHalfBoundAsync();
+        var unchanged = (await _h.GetIpAsync(MigrationWorld.Port("vm4")))!;
+        // (Its nodeName may already follow the target pod: the addressing module records a target's node as Kube-OVN does.)
+        Assert.Equal((ip.Metadata!.Uid, ip.Spec!.IpAddress, ip.Spec.MacAddress), (unchanged.Metadata!.Uid, unchanged.Spec!.IpAddress, unchanged.Spec.MacAddress));
 
         // Once the VMIM shows up the same pod is used.
         var created = await _w.CreateVmimAsync("m-early", "vm4", MigrationPhases.Scheduling);
@@ -134,12 +138,40 @@ public sealed class MigrationControllerTests : IAsyncLifetime
         await _h.Client.DeleteAsync<V1Pod>(MigrationWorld.Ns, "virt-launcher-vm4-tgt");
         await _w.CreateTargetPodAsync("vm4", "virt-launcher-vm4-tgt2", "node-2", created);
         await _w.WaitOptionsAsync("vm4", "node-1,node-2", "rarp");
-        Assert.Equal(ip.IpAddress, (await _h.GetIpAsync(MigrationWorld.Port("vm4")))!.Spec!.IpAddress);
+        Assert.Equal(ip.Spec.IpAddress, (await _h.GetIpAsync(MigrationWorld.Port("vm4")))!.Spec!.IpAddress);
+        await _h.Client.DeleteAsync<V1VirtualMachineInstanceMigration>(MigrationWorld.Ns, "m-early");
+        await _w.WaitOptionsAsync("vm4", "node-1", null);
 
         // A migration target pod whose VM does not exist.
         await _h.Client.CreateAsync(KubeTestObjects.Launcher(MigrationWorld.Ns, "novm", "virt-launcher-novm-tgt", "node-2",
             new Dictionary<string, string> { [MigrationFinder.MigrationJobNameAnnotation] = "m-none" }));
         await EventsAsync.WaitForWarningAsync(_h.Client, MigrationWorld.Ns, "virt-launcher-novm-tgt", "does not exist");
         Assert.Null(await _h.LspColumnAsync(MigrationWorld.Port("novm"), "options:requested-chassis"));
+        await AssertNothingHalfBoundAsync();
+        Assert.Equal(ip.Spec.IpAddress, (await _h.GetIpAsync(MigrationWorld.Port("vm4")))!.Spec!.IpAddress);
+    }
+
+    [Fact]
+    public async Task WithLiveMigrationOptimizeDisabledNoPortIsTouched()
+    {
+        await _h.StopControllerAsync();
+        _h.Options = _h.Options with { EnableLiveMigrationOptimize = false };
+        await _h.StartControllerAsync();
+        await _w.StartVmAsync("vm6", "node-1");
+        var m = await _w.CreateVmimAsync("m6", "vm6", MigrationPhases.Scheduling);
+        await _w.CreateTargetPodAsync("vm6", "virt-launcher-vm6-tgt", "node-2", m);
+        await _h.WaitAddressedAsync(MigrationWorld.Ns, "virt-launcher-vm6-tgt");
+        await _w.SetPhaseAsync("m6", MigrationPhases.Running);
+        await AssertNothingHalfBoundAsync();
+        Assert.Equal((null, null), await _w.OptionsAsync("vm6"));
+    }
+
+    /// <summary>No Logical_Switch_Port requests two chassis or carries an activation strategy.</summary>
+    private async Task AssertNothingHalfBoundAsync()
+    {
+        await Task.Delay(300);
+        var options = (await _h.NbctlAsync("--bare", "--columns=name,options", "find", "Logical_Switch_Port")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain(options, line => line.Contains("activation-strategy", StringComparison.Ordinal)
+            || (line.Contains("requested-chassis=", StringComparison.Ordinal) && line[line.IndexOf("requested-chassis=", StringComparison.Ordinal)..].Split(' ')[0].Contains(',', StringComparison.Ordinal)));
     }
 }

@@ -14,9 +14,9 @@ public sealed class MigrationWorld(AddressingHarness h)
 
     public static string Port(string vm) => $"{vm}.{Ns}";
 
-    public async Task StartVmAsync(string vm, string node)
+    public async Task StartVmAsync(string vm, string node, Dictionary<string, string>? templateAnnotations = null)
     {
-        await h.Client.CreateAsync(KubeTestObjects.Vm(Ns, vm));
+        await h.Client.CreateAsync(KubeTestObjects.Vm(Ns, vm, templateAnnotations));
         await h.StartVmAsync(Ns, vm, $"virt-launcher-{vm}-src", node: node);
         await h.WaitAddressedAsync(Ns, $"virt-launcher-{vm}-src");
         await SetVmiAsync(vm, node, null);
@@ -39,10 +39,11 @@ public sealed class MigrationWorld(AddressingHarness h)
         h.Client.PatchStatusAsync<V1VirtualMachineInstanceMigration>(Ns, vmim, KubePatch.Merge(new JsonObject { ["status"] = new JsonObject { ["phase"] = phase } }));
 
     /// <summary>The target virt-launcher pod KubeVirt creates for <paramref name="vmim"/>.</summary>
-    public async Task CreateTargetPodAsync(string vm, string pod, string node, V1VirtualMachineInstanceMigration vmim)
+    public async Task CreateTargetPodAsync(string vm, string pod, string node, V1VirtualMachineInstanceMigration vmim, IReadOnlyDictionary<string, string>? annotations = null)
     {
         var vmi = await h.Client.GetAsync<V1VirtualMachineInstance>(Ns, vm);
-        var launcher = KubeTestObjects.Launcher(Ns, vm, pod, node, new Dictionary<string, string> { [MigrationFinder.MigrationJobNameAnnotation] = vmim.Metadata!.Name! }, vmi.Metadata!.Uid);
+        var podAnnotations = new Dictionary<string, string>(annotations ?? new Dictionary<string, string>()) { [MigrationFinder.MigrationJobNameAnnotation] = vmim.Metadata!.Name! };
+        var launcher = KubeTestObjects.Launcher(Ns, vm, pod, node, podAnnotations, vmi.Metadata!.Uid);
         launcher.Metadata!.Labels = new Dictionary<string, string> { [MigrationFinder.MigrationJobUidLabel] = vmim.Metadata.Uid! };
         await h.Client.CreateAsync(launcher);
     }
@@ -63,20 +64,24 @@ public sealed class MigrationWorld(AddressingHarness h)
         ["abortStatus"] = abortStatus,
     };
 
-    public async Task<(string? Chassis, string? Strategy)> OptionsAsync(string vm) =>
-        ((await h.LspColumnAsync(Port(vm), "options:requested-chassis"))?.Trim('"'),
-         (await h.LspColumnAsync(Port(vm), "options:activation-strategy"))?.Trim('"'));
+    public Task<(string? Chassis, string? Strategy)> OptionsAsync(string vm) => PortOptionsAsync(Port(vm));
 
-    public async Task WaitOptionsAsync(string vm, string? chassis, string? strategy)
+    public async Task<(string? Chassis, string? Strategy)> PortOptionsAsync(string port) =>
+        ((await h.LspColumnAsync(port, "options:requested-chassis"))?.Trim('"'),
+         (await h.LspColumnAsync(port, "options:activation-strategy"))?.Trim('"'));
+
+    public Task WaitOptionsAsync(string vm, string? chassis, string? strategy) => WaitPortOptionsAsync(Port(vm), chassis, strategy);
+
+    public async Task WaitPortOptionsAsync(string port, string? chassis, string? strategy)
     {
         (string?, string?) last = default;
         try
         {
-            await AddressingHarness.WaitUntilAsync(async () => (last = await OptionsAsync(vm)) == (chassis, strategy), TimeSpan.FromSeconds(15));
+            await AddressingHarness.WaitUntilAsync(async () => (last = await PortOptionsAsync(port)) == (chassis, strategy), TimeSpan.FromSeconds(15));
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"{Port(vm)} options: want requested-chassis={chassis} activation-strategy={strategy}, have {last}");
+            throw new TimeoutException($"{port} options: want requested-chassis={chassis} activation-strategy={strategy}, have {last}");
         }
     }
 

@@ -6,7 +6,7 @@ public sealed class SwitchoverPlannerTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private static MigrationObservation Observe(string? phase, VmiMigrationState? state = null, string? targetPod = "node-2", bool twoChassis = false, bool vmi = true, DateTimeOffset? since = null, TimeSpan? elapsed = null) => new()
+    private static MigrationObservation Observe(string? phase, VmiMigrationState? state = null, string? targetPod = "node-2", bool twoChassis = false, bool vmi = true, DateTimeOffset? since = null, TimeSpan? elapsed = null, string[]? launchers = null) => new()
     {
         Migration = phase is null ? null : new MigrationView("m1", "uid-1", phase),
         VmiExists = vmi,
@@ -15,6 +15,7 @@ public sealed class SwitchoverPlannerTests
         TargetPodNode = targetPod,
         PortsBoundToTwoChassis = twoChassis,
         TargetRunningSince = since,
+        LauncherNodes = new HashSet<string>(launchers ?? ["node-1", "node-2"], StringComparer.Ordinal),
         Now = T0 + (elapsed ?? TimeSpan.Zero),
         ActivationGrace = TimeSpan.FromSeconds(2),
     };
@@ -96,4 +97,19 @@ public sealed class SwitchoverPlannerTests
     [Fact]
     public void SameNodeIsIgnored() =>
         Assert.IsType<SwitchoverAction.Ignore>(SwitchoverPlanner.Decide(Observe(MigrationPhases.Scheduling, targetPod: "node-1")));
+
+    [Fact]
+    public void CompletedWithTheSourceLauncherGoneCompletesWithoutWaitingForTheGrace()
+    {
+        var action = SwitchoverPlanner.Decide(Observe(MigrationPhases.Running, State(completed: true), since: T0, launchers: ["node-2"]));
+        Assert.Equal("node-2", Assert.IsType<SwitchoverAction.Complete>(action).Target);
+    }
+
+    [Fact]
+    public void CompletedWithTheSourceLauncherStillThereWaitsForTheGrace() =>
+        Assert.IsType<SwitchoverAction.BindBoth>(SwitchoverPlanner.Decide(Observe(MigrationPhases.Running, State(completed: true), since: T0, launchers: ["node-1", "node-2"])));
+
+    [Fact]
+    public void SourceLauncherGoneBeforeCompletionKeepsBothChassis() =>
+        Assert.Equal(new SwitchoverAction.BindBoth("node-1", "node-2", null), SwitchoverPlanner.Decide(Observe(MigrationPhases.Running, State(), launchers: ["node-2"])));
 }

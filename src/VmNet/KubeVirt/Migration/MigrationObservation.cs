@@ -36,6 +36,13 @@ public sealed record MigrationObservation
     /// <summary>Node of the live target launcher pod (label <c>kubevirt.io/migrationJobUID</c>), null when none.</summary>
     public string? TargetPodNode { get; init; }
 
+    /// <summary>
+    /// Nodes on which a live, non-terminating launcher pod of the VM runs (source and target launchers alike).
+    /// KubeVirt ends the source launcher only after the guest runs on the target, so a source node missing here
+    /// while the VMI reports completion means the switchover can finish at once.
+    /// </summary>
+    public IReadOnlySet<string> LauncherNodes { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>When the controller first saw this migration's target running (completion reported), for the fallback.</summary>
     public DateTimeOffset? TargetRunningSince { get; init; }
 

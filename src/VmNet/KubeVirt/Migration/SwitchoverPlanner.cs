@@ -84,6 +84,11 @@ public static class SwitchoverPlanner
 
         if (current is { Completed: true })
         {
+            if (!o.LauncherNodes.Contains(source))
+            {
+                return new SwitchoverAction.Complete(target, $"the VMI reports the migration completed and the source launcher on {source} is gone");
+            }
+
             // The target domain runs; KubeVirt's Succeeded may lag. Give the RARP-driven activation its grace, then finish.
             var since = o.TargetRunningSince ?? current.EndTimestamp ?? o.Now;
             var waited = o.Now - since;

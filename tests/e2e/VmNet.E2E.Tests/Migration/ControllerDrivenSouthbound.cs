@@ -40,25 +40,30 @@ public sealed class ControllerDrivenSouthbound(IPortSwitchover inner) : IPortSwi
 
     private async Task WaitBindingAsync(PortSwitchoverContext context, string step, string chassis, string? additional, CancellationToken cancellationToken)
     {
-        var central = context.Central;
+        await WaitAsync(context.Central, context.LogicalPort, step, chassis, additional, cancellationToken);
+        Verified.Add($"{step}: chassis={chassis} additional={additional ?? "-"}");
+    }
+
+    /// <summary>Waits until ovn-controller reports <paramref name="port"/> bound on <paramref name="chassis"/> with <paramref name="additional"/> (null: none) as additional chassis.</summary>
+    public static async Task WaitAsync(OvnCentral central, string port, string step, string chassis, string? additional, CancellationToken cancellationToken = default)
+    {
         var deadline = DateTime.UtcNow + Timeout;
         string seen;
         while (true)
         {
             var expectedChassis = await ChassisUuidAsync(central, chassis, cancellationToken);
             var expectedAdditional = additional is null ? string.Empty : await ChassisUuidAsync(central, additional, cancellationToken);
-            var bound = await ColumnAsync(central, context.LogicalPort, "chassis", cancellationToken);
-            var extra = await ColumnAsync(central, context.LogicalPort, "additional_chassis", cancellationToken);
+            var bound = await ColumnAsync(central, port, "chassis", cancellationToken);
+            var extra = await ColumnAsync(central, port, "additional_chassis", cancellationToken);
             seen = $"chassis={bound} additional_chassis={extra}";
             if (expectedChassis.Length > 0 && bound == expectedChassis && extra == expectedAdditional)
             {
-                Verified.Add($"{step}: chassis={chassis} additional={additional ?? "-"}");
                 return;
             }
 
             if (DateTime.UtcNow >= deadline)
             {
-                throw new TimeoutException($"{step}: Port_Binding {context.LogicalPort} should be on {chassis} (additional {additional ?? "none"}); Southbound has {seen}");
+                throw new TimeoutException($"{step}: Port_Binding {port} should be on {chassis} (additional {additional ?? "none"}); Southbound has {seen}");
             }
 
             await Task.Delay(50, cancellationToken);
