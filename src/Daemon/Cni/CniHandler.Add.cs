@@ -44,6 +44,11 @@ public sealed partial class CniHandler
             Routes = PodRoutes.Build(network, request.IfName, request.Routes ?? []),
             NoDad = network.MigrationTarget,
         };
+        var deferredAddressing = DefersAddressing(request, network) ? spec : null;
+        if (deferredAddressing is not null)
+        {
+            spec = spec with { Addresses = [], Routes = [] };
+        }
 
         // The subnet's disableGatewayCheck is read from the API while the node work runs.
         var gatewayCheckDisabled = network.MigrationTarget ? Task.FromResult(true) : GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken);
@@ -100,6 +105,11 @@ public sealed partial class CniHandler
                 ? await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false)
                 : Task.CompletedTask;
             await WaitReadyAsync(spec.HostName, portName, gateway, gatewayCancel, phases, cancellationToken).ConfigureAwait(false);
+            if (deferredAddressing is not null)
+            {
+                spec = spec with { Addresses = deferredAddressing.Addresses, Routes = deferredAddressing.Routes };
+                await AddMigrationTargetAddressingAsync(request, spec, portName, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
