@@ -61,11 +61,17 @@ public sealed class KubeVirtStandIn(
     public List<(DateTimeOffset At, string Step)> Timeline { get; } = [];
 
     /// <summary>
-    /// Per launcher: frames its eth0 received between CNI ADD and the bridge binding, while it still holds the VM's
-    /// address (its kernel answers a TCP segment of the VM's with a RST). A migration target's port should be blocked
-    /// until activation, so anything here for a target is a leak (see the README); -1 when unreadable.
+    /// Per launcher: frames its eth0 received between CNI ADD and the bridge binding. A migration target's port should
+    /// be blocked until activation, so anything here for a target is OVN's pre-activation leak (see the README); the
+    /// daemon gives a target its address only after that window, so the frames meet no address. -1 when unreadable.
     /// </summary>
     public Dictionary<string, long> EarlyReceived { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Per launcher: its own kernel's TCP counters once the bridge binding took the address away from eth0, i.e. the
+    /// VM's segments it took as its own and the RSTs it answered them with while it held the address.
+    /// </summary>
+    public Dictionary<string, LauncherTcpCounters> EarlyTcp { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Every CNI call made, in order (ADD and DEL of each launcher).</summary>
     public List<(string Pod, string Node, CniOutcome Outcome)> CniCalls { get; } = [];
@@ -188,7 +194,8 @@ public sealed class KubeVirtStandIn(
             EarlyReceived[pod] = long.TryParse(received.Stdout.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rx) ? rx : -1;
             Mark($"{pod}: eth0 received {received.Stdout.Trim()} frames before the bridge binding");
             await LauncherBridge.ConvertAsync(netns, mtu, cancellationToken).ConfigureAwait(false);
-            Mark($"{pod}: bridge binding set up");
+            EarlyTcp[pod] = await LauncherTcpCounters.ReadAsync(netns, cancellationToken).ConfigureAwait(false);
+            Mark($"{pod}: bridge binding set up ({EarlyTcp[pod]})");
             return new VmAttachment(node, netns, BridgeBinding.Tap, hostPort, async ct =>
             {
                 // kubelet tears the launcher down: CNI DEL, then the pod object goes.
