@@ -75,7 +75,13 @@ public sealed partial class StackMigrationTests(StackMigrationFixture fixture, I
         await StackAssert.EventuallyPingsAsync(fixture.Pod2, Ip, TimeSpan.FromSeconds(10));
 
         var tcp = await connection.StopAsync();
-        output.WriteLine(string.Join("\n", kubeVirt.EarlyReceived.Select(e => $"{e.Key}: eth0 received {e.Value} frames before the bridge binding")));
+        output.WriteLine(string.Join("\n", kubeVirt.EarlyReceived.Select(e => $"{e.Key}: eth0 received {e.Value} frames before the bridge binding, {kubeVirt.EarlyTcp.GetValueOrDefault(e.Key)}")));
+
+        // No migration target's own kernel took a segment of the VM's or answered one with a RST (the daemon gives a
+        // target its address only once OVN blocks the port until activation): that RST would break the connection.
+        var targets = kubeVirt.Launchers.Skip(1).ToList();
+        Assert.True(targets.Count >= 3 && targets.All(kubeVirt.EarlyTcp.ContainsKey), $"TCP counters of the target launchers [{string.Join(", ", targets)}] were not all read");
+        Assert.All(targets, t => Assert.True(kubeVirt.EarlyTcp[t] is { InSegs: 0, OutRsts: 0 }, $"target launcher {t} before its bridge binding: {kubeVirt.EarlyTcp[t]}"));
         if (!(tcp.Alive && tcp.Intact))
         {
             output.WriteLine(string.Join("\n", kubeVirt.Timeline.Select(t => $"{t.At:HH:mm:ss.fff} {t.Step}")));
@@ -102,6 +108,11 @@ public sealed partial class StackMigrationTests(StackMigrationFixture fixture, I
         var addLine = File.ReadAllLines(fixture.LogSink.Path).LastOrDefault(l => l.Contains($"ADD \"default\"/\"{targetPod}\" \"eth0\"", StringComparison.Ordinal));
         Assert.True(addLine is not null, $"no ADD log line of {targetPod} from the daemon");
         Assert.Contains("gateway 0.0)", addLine, StringComparison.Ordinal);
+
+        // ... and got the VM's address only once the Southbound listed its chassis for the port.
+        var boundLine = File.ReadAllLines(fixture.LogSink.Path).LastOrDefault(l => l.Contains($"migration target \"default\"/\"{targetPod}\"", StringComparison.Ordinal));
+        Assert.True(boundLine is not null && boundLine.Contains($"listed for chassis \"{target.Name}\"", StringComparison.Ordinal), $"no Southbound binding line of {targetPod} for {target.Name}: {boundLine}");
+        output.WriteLine(boundLine);
 
         // The source launcher was torn down by CNI DEL (then deleted): its OVS port is gone, the LSP and IP are not.
         Assert.False(await source.IsPluggedAsync(), $"the source launcher's OVS port {source.OvsPort} must be gone after its CNI DEL");
