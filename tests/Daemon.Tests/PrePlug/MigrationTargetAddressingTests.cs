@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VmNet.Daemon.Hosting;
 using VmNet.Daemon.Pods;
 using VmNet.Kube;
 using VmNet.Kube.Models;
@@ -77,6 +78,39 @@ public sealed class MigrationTargetAddressingTests(PrePlugRigFixture rig) : ICla
 
         var (delStatus, delBody) = await rig.CallAsync("del", pod, containerId);
         Assert.True(delStatus is 200 or 204, $"DEL answered {delStatus}: {delBody}");
+    }
+
+    [Fact]
+    public async Task UnreadableSouthboundFailsTheTargetsAddNamingPortAndChassisAndLeavesNothing()
+    {
+        var options = rig.Daemon!.Options with { SouthboundStatusRemote = $"unix:/tmp/vmnet-{rig.Rig.RunId.Value}-no-sb.sock" };
+        await rig.StopDaemonAsync();
+        try
+        {
+            await using var daemon = await DaemonHost.StartAsync(options, rig.Kube, Serilog.Core.Logger.None, CancellationToken.None);
+            var pod = await rig.NewPodAsync("migsb");
+            await rig.Rig.Central.NbctlAsync(["lsp-add", "ovn-default", pod.PortName, "--", "lsp-set-addresses", pod.PortName, pod.Mac + " " + pod.Ip]);
+            var annotations = pod.Annotations();
+            annotations["kubevirt.io/migrationJobName"] = "vm-mig-2";
+            await rig.Kube.CreateAsync(new V1Pod
+            {
+                ApiVersion = "v1",
+                Kind = "Pod",
+                Metadata = new V1ObjectMeta { Name = pod.Name, Namespace = "default", Annotations = annotations },
+                Spec = new V1PodSpec { NodeName = rig.Node.Name, Containers = [new V1Container { Name = "c", Image = "busybox" }] },
+            });
+
+            var (status, body) = await rig.CallAsync("add", pod, (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64]);
+            Assert.True(status >= 400, $"ADD answered {status}: {body}");
+            Assert.Contains("Port_Binding " + pod.PortName, body, StringComparison.Ordinal);
+            Assert.Contains("chassis " + rig.Node.Name, body, StringComparison.Ordinal);
+            Assert.Equal(string.Empty, (await rig.Node.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:iface-id=\"{pod.PortName}\""])).Stdout.Trim());
+            Assert.False((await RigNetns.ExecAsync(pod.Netns, "ip", ["link", "show", "eth0"])).Succeeded, "the target's eth0 was left behind");
+        }
+        finally
+        {
+            await rig.StartDaemonAsync();
+        }
     }
 
     [Theory]
