@@ -27,19 +27,32 @@ public sealed partial class CniHandler
             $"pod {request.PodNamespace}/{request.PodName} is a migration target but the daemon has no Southbound remote to see port {portName} bound to chassis {ChassisName}",
             HttpStatusCode.InternalServerError);
         var started = Stopwatch.GetTimestamp();
+        var blockSeen = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.OvnInstalledTimeout);
         try
         {
-            await MigrationTargetBinding.WaitListedAsync(remote, portName, ChassisName, timeout.Token).ConfigureAwait(false);
+            var blocked = await MigrationTargetBinding.WaitListedAsync(remote, portName, ChassisName, timeout.Token).ConfigureAwait(false);
+            if (blocked && ports.FindInterface(addressed.HostName)?.Ofport is { } ofport)
+            {
+                await ActivationBlockProbe.WaitInstalledAsync(ActivationBlockProbe.MgmtSocket(options.OvsDatabase, options.IntegrationBridge), ofport, timeout.Token).ConfigureAwait(false);
+                blockSeen = true;
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new CniFailure(
                 CniErrorCodes.InterfaceSetupFailed,
-                $"migration target {request.PodNamespace}/{request.PodName}: Southbound Port_Binding {portName} does not list chassis {ChassisName} in additional_chassis (or chassis) after {options.OvnInstalledTimeout.TotalSeconds:0}s",
+                $"migration target {request.PodNamespace}/{request.PodName}: Southbound Port_Binding {portName} does not list chassis {ChassisName} in additional_chassis (or chassis), or ovn-controller has not installed its activation block, after {options.OvnInstalledTimeout.TotalSeconds:0}s",
                 HttpStatusCode.ServiceUnavailable,
                 "the controller sets requested-chassis=<source>,<target> on the port; ovn-controller on this node claims it as additional chassis");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CniFailure(
+                CniErrorCodes.InterfaceSetupFailed,
+                $"migration target {request.PodNamespace}/{request.PodName}: reading the activation block of port {portName} on chassis {ChassisName}: {e.Message}",
+                HttpStatusCode.ServiceUnavailable);
         }
         catch (OvsdbException e)
         {
@@ -52,7 +65,7 @@ public sealed partial class CniHandler
         var boundMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         await PodInterfaceConfigurator.AddAddressingAsync(addressed, cancellationToken).ConfigureAwait(false);
         logger.LogInformation(
-            "migration target {Namespace}/{Pod}: port {Port} listed for chassis {Chassis} in the Southbound after {BoundMs:F1} ms more; addresses {Addresses} added",
-            request.PodNamespace, request.PodName, portName, ChassisName, boundMs, string.Join(",", addressed.Addresses));
+            "migration target {Namespace}/{Pod}: port {Port} listed for chassis {Chassis} in the Southbound (activation block installed: {Blocked}) after {BoundMs:F1} ms more; addresses {Addresses} added",
+            request.PodNamespace, request.PodName, portName, ChassisName, blockSeen, boundMs, string.Join(",", addressed.Addresses));
     }
 }

@@ -22,8 +22,11 @@ public static class MigrationTargetBinding
 {
     public const string Database = "OVN_Southbound";
 
-    /// <summary>Completes when the binding lists <paramref name="chassisName"/>; the caller bounds it with the token.</summary>
-    public static async Task WaitListedAsync(string southboundRemote, string logicalPort, string chassisName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes when the binding lists <paramref name="chassisName"/>; the caller bounds it with the token. True when it
+    /// is listed as the additional chassis of a port with <c>activation-strategy=rarp</c>: ovn-controller then blocks it.
+    /// </summary>
+    public static async Task<bool> WaitListedAsync(string southboundRemote, string logicalPort, string chassisName, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(southboundRemote);
         await using var session = await ConnectAsync(southboundRemote, cancellationToken).ConfigureAwait(false);
@@ -39,8 +42,13 @@ public static class MigrationTargetBinding
             ],
             null,
             cancellationToken).ConfigureAwait(false);
-        while (!await IsListedAsync(session, schema, logicalPort, chassisName, cancellationToken).ConfigureAwait(false))
+        while (true)
         {
+            if (await ReadAsync(session, schema, logicalPort, chassisName, cancellationToken).ConfigureAwait(false) is { } blocked)
+            {
+                return blocked;
+            }
+
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -49,19 +57,25 @@ public static class MigrationTargetBinding
     public static bool Lists(object? chassis, object? additionalChassis, Guid self) =>
         Uuids(additionalChassis).Contains(self) || (Uuids(additionalChassis).Count == 0 && Uuids(chassis).Contains(self));
 
-    private static async Task<bool> IsListedAsync(OvsdbSession session, DatabaseSchema schema, string logicalPort, string chassisName, CancellationToken cancellationToken)
+    /// <summary>Null while not listed; else whether listed as an additional chassis under RARP activation.</summary>
+    private static async Task<bool?> ReadAsync(OvsdbSession session, DatabaseSchema schema, string logicalPort, string chassisName, CancellationToken cancellationToken)
     {
         var result = await session.TransactAsync(
             Database,
             [
                 new SelectOperation("Chassis", [Condition.Equal("name", chassisName)], ["_uuid"]),
-                new SelectOperation("Port_Binding", [Condition.Equal("logical_port", logicalPort)], ["chassis", "additional_chassis"]),
+                new SelectOperation("Port_Binding", [Condition.Equal("logical_port", logicalPort)], ["chassis", "additional_chassis", "options"]),
             ],
             schema,
             cancellationToken).ConfigureAwait(false);
         var self = result.Results[0].Rows is [var chassis, ..] && chassis.GetValueOrDefault("_uuid") is Guid uuid ? uuid : (Guid?)null;
-        return self is { } id && result.Results[1].Rows is [var binding, ..]
-            && Lists(binding.GetValueOrDefault("chassis"), binding.GetValueOrDefault("additional_chassis"), id);
+        if (self is not { } id || result.Results[1].Rows is not [var binding, ..] || !Lists(binding.GetValueOrDefault("chassis"), binding.GetValueOrDefault("additional_chassis"), id))
+        {
+            return null;
+        }
+
+        var rarp = binding.GetValueOrDefault("options") is OvsdbMap options && options.Any(p => Equals(p.Key, "activation-strategy") && Equals(p.Value, "rarp"));
+        return rarp && Uuids(binding.GetValueOrDefault("additional_chassis")).Contains(id);
     }
 
     private static List<Guid> Uuids(object? value) => value switch
