@@ -30,6 +30,10 @@ public sealed class VhostUserKubeVirt(DpdkClusterFixture fixture, string vm, str
 
     private string Ns => DpdkClusterFixture.Ns;
 
+    /// <summary>The launcher pod whose NIC is plugged on <paramref name="node"/> and its OVS port (the VM's pod there).</summary>
+    public (string Pod, string Port)? PluggedOn(OvsNode node) =>
+        plugged.Where(p => p.Value.Node == node).Select(p => ((string Pod, string Port)?)(p.Value.Pod, p.Key)).FirstOrDefault();
+
     /// <summary>CNI results of every ADD, in order (source, then each target).</summary>
     public List<CniCall> Adds { get; } = [];
 
