@@ -96,11 +96,19 @@ public sealed class VhostUserKubeVirt(DpdkClusterFixture fixture, string vm, str
         ArgumentNullException.ThrowIfNull(target);
         if (bindAfterCompletion)
         {
+            var adding = pendingAdd ?? throw new InvalidOperationException("no target CNI ADD is pending");
+            if (adding.IsCompleted)
+            {
+                // The ADD returns once the target chassis claimed the port: before the rebind it must still wait.
+                throw new InvalidOperationException($"naive flow: the target's CNI ADD on {target.Name} finished before the port was rebound: {await adding}");
+            }
+
             // KubeVirt moves status.nodeName when the migration completed; the naive controller rebinds from that.
             await SetVmiAsync(target.Name, null, cancellationToken);
             await WaitOptionsAsync(target.Name, cancellationToken);
-            var add = await (pendingAdd ?? throw new InvalidOperationException("no target CNI ADD is pending"));
+            var add = await adding;
             pendingAdd = null;
+            Adds.Add(add);
             if (add.ExitCode != 0)
             {
                 throw new InvalidOperationException($"CNI ADD of the target launcher on {target.Name} failed: {add}");
