@@ -16,7 +16,8 @@ namespace VmNet.Bench.Dpdk;
 /// "naive": no multi-chassis, the target is bound only once the migration completed and a controller watching the
 /// VMI's status.nodeName through the API rebinds it (<see cref="NaiveRebinder"/>).
 /// Per migration: QEMU downtime, RESUME to the first ping reply from a pod on each node, ping max gap and lost pings
-/// from both pods (every 20 ms), TCP echo stall. Env: VMNET_BENCH_DPDK_MIGRATIONS (per flow, default 10).
+/// from both pods (every 20 ms), TCP echo stall. Env: VMNET_BENCH_DPDK_MIGRATIONS (per flow, default 10),
+/// VMNET_BENCH_NAIVE_REACTION_MS (delay of the naive controller after nodeName moved, default 0).
 /// </summary>
 public sealed class DpdkMigrationBenchmark : IBenchmark
 {
@@ -40,6 +41,8 @@ public sealed class DpdkMigrationBenchmark : IBenchmark
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_DPDK_MIGRATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 10;
+        var naiveReaction = TimeSpan.FromMilliseconds(
+            int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_NAIVE_REACTION_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms > 0 ? ms : 0);
         var guest = await GuestImage.GetOrBuildAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var cluster = new DpdkClusterFixture();
         await cluster.InitializeAsync().ConfigureAwait(false);
@@ -55,7 +58,7 @@ public sealed class DpdkMigrationBenchmark : IBenchmark
                 ports[v.Vm] = $"{v.Vm}.{DpdkClusterFixture.Ns}.{DpdkClusterFixture.Provider}";
             }
 
-            await using var rebinder = new NaiveRebinder(cluster, ports);
+            await using var rebinder = new NaiveRebinder(cluster, ports, naiveReaction);
             try
             {
                 foreach (var (flow, naive, vm, (ip, mac)) in vms)
@@ -76,7 +79,7 @@ public sealed class DpdkMigrationBenchmark : IBenchmark
                     }
                 }
 
-                Console.WriteLine($"dpdk-migration bench: {cluster.Rig}, {count} migrations per flow (ours, naive), ping every {PingInterval.TotalMilliseconds} ms, guest {guest.CacheKey}");
+                Console.WriteLine($"dpdk-migration bench: {cluster.Rig}, {count} migrations per flow (ours, naive), naive reaction {naiveReaction.TotalMilliseconds} ms, ping every {PingInterval.TotalMilliseconds} ms, guest {guest.CacheKey}");
                 var samples = flows.ToDictionary(f => f.Name, _ => new List<VhostUserMigrationSample>(), StringComparer.Ordinal);
                 for (var round = 0; round < count; round++)
                 {

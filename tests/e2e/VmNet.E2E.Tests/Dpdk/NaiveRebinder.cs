@@ -13,15 +13,18 @@ public sealed class NaiveRebinder : IAsyncDisposable
 {
     private readonly DpdkClusterFixture fixture;
     private readonly IReadOnlyDictionary<string, string> logicalPorts;
+    private readonly TimeSpan reaction;
     private readonly Dictionary<string, string> bound = [];
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
 
     /// <param name="logicalPorts">VMI name -> its LSP; other VMIs are left to our controller.</param>
-    public NaiveRebinder(DpdkClusterFixture fixture, IReadOnlyDictionary<string, string> logicalPorts)
+    /// <param name="reaction">Extra delay before a move is written (a real controller's queue and resync latency).</param>
+    public NaiveRebinder(DpdkClusterFixture fixture, IReadOnlyDictionary<string, string> logicalPorts, TimeSpan reaction = default)
     {
         this.fixture = fixture;
         this.logicalPorts = logicalPorts;
+        this.reaction = reaction;
         loop = Task.Run(() => RunAsync(stop.Token));
     }
 
@@ -78,6 +81,11 @@ public sealed class NaiveRebinder : IAsyncDisposable
             || bound.GetValueOrDefault(name) == node)
         {
             return;
+        }
+
+        if (reaction > TimeSpan.Zero && bound.ContainsKey(name))
+        {
+            await Task.Delay(reaction, cancellationToken).ConfigureAwait(false);
         }
 
         await fixture.Rig.Central.NbctlAsync(["lsp-set-options", lsp, "requested-chassis=" + node], cancellationToken).ConfigureAwait(false);
