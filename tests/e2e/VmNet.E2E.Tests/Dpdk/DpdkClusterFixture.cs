@@ -24,7 +24,7 @@ namespace VmNet.E2E.Dpdk;
 /// (VMI/VMIM, launcher pods) and the addressing controller (LSP and allocation annotations). Veth probe pods sit on
 /// the same switch on node1 and node2.
 /// </summary>
-public sealed class DpdkClusterFixture : IAsyncLifetime
+public sealed class DpdkClusterFixture : Xunit.IAsyncLifetime
 {
     public const string Ns = "default";
     public const string Nad = "dpdk";
