@@ -130,7 +130,9 @@ public sealed class ControllerRigFixture : TwoNodeRigFixture, IAsyncLifetime
             NodeMtu = rig.Options.UnderlayMtu,
             HostNetns = node.Netns,
             DatapathType = "netdev",
-            AnnotationTimeout = TimeSpan.FromSeconds(8),
+            // Tests call the CNI only after the allocation is on the pod; the timeout matters only for the
+            // bad-input cases, where it is the time until the CNI call fails.
+            AnnotationTimeout = TimeSpan.FromSeconds(4),
             OvnInstalledTimeout = TimeSpan.FromSeconds(20),
             GatewayCheckTimeout = TimeSpan.FromSeconds(10),
         };
