@@ -32,6 +32,15 @@ public sealed record DaemonOptions
 
     public string SocketPath { get; init; } = DaemonProtocol.DefaultSocketPath;
 
+    /// <summary>
+    /// Further unix sockets serving the same CNI API, e.g. Kube-OVN's <see cref="DaemonProtocol.KubeOvnSocketPath"/>
+    /// so NADs written for Kube-OVN (<c>server_socket</c>) work unchanged. Same mode (0600) and lifetime as <see cref="SocketPath"/>.
+    /// </summary>
+    public IReadOnlyList<string> AdditionalSocketPaths { get; init; } = [];
+
+    /// <summary>Every socket the daemon listens on: <see cref="SocketPath"/> first.</summary>
+    public IReadOnlyList<string> AllSocketPaths => [SocketPath, .. AdditionalSocketPaths.Where(p => p != SocketPath).Distinct(StringComparer.Ordinal)];
+
     /// <summary>MTU of the tunnel NIC; the pod MTU is this minus the encapsulation overhead.</summary>
     public int NodeMtu { get; init; } = 1500;
 

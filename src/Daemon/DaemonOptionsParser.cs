@@ -1,4 +1,5 @@
 using System.Globalization;
+using VmNet.Cni;
 
 namespace VmNet.Daemon;
 
@@ -15,6 +16,10 @@ public static class DaemonOptionsParser
           --encap-ip IP              tunnel endpoint address (ovn-encap-ip)
           --system-id ID             OVS system-id / chassis name (default: existing, else node name)
           --socket PATH              CNI socket (default /run/vmnet/daemon.sock)
+          --also-listen PATHS        further CNI sockets, comma separated; "" for none (default: Kube-OVN's
+                                     /run/openvswitch/kube-ovn-daemon.sock when --socket is not given, so NADs
+                                     written for Kube-OVN work unchanged)
+          --annotation-timeout SEC   how long ADD waits for the controller's pod annotations (default 20)
           --node-mtu N               MTU of the tunnel NIC (default 1500); pod MTU = N - tunnel overhead
           --pod-mtu N                explicit pod MTU
           --host-netns NETNS         namespace of the node's host side (simulated nodes)
@@ -46,6 +51,10 @@ public static class DaemonOptionsParser
         var nodeName = Take("node-name") ?? Environment.GetEnvironmentVariable("KUBE_NODE_NAME")
             ?? throw new DaemonOptionsException("--node-name (or KUBE_NODE_NAME) is required");
         var defaults = new DaemonOptions { NodeName = nodeName };
+        var socket = Take("socket");
+        // The Kube-OVN path is a node-global name: only a daemon on the default socket (a real node) claims it,
+        // never one started for a simulated node with its own --socket.
+        var alsoListen = Take("also-listen") ?? (socket is null ? DaemonProtocol.KubeOvnSocketPath : "");
         var options = defaults with
         {
             Kubeconfig = Take("kubeconfig"),
@@ -55,7 +64,9 @@ public static class DaemonOptionsParser
             EncapType = Take("encap-type") ?? defaults.EncapType,
             EncapIp = Take("encap-ip"),
             SystemId = Take("system-id"),
-            SocketPath = Take("socket") ?? defaults.SocketPath,
+            SocketPath = socket ?? defaults.SocketPath,
+            AdditionalSocketPaths = alsoListen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            AnnotationTimeout = Seconds(Take("annotation-timeout"), "annotation-timeout") ?? defaults.AnnotationTimeout,
             NodeMtu = Int(Take("node-mtu"), "node-mtu") ?? defaults.NodeMtu,
             PodMtu = Int(Take("pod-mtu"), "pod-mtu"),
             HostNetns = Take("host-netns"),
@@ -82,14 +93,20 @@ public static class DaemonOptionsParser
             throw new DaemonOptionsException($"--pmd-maxsleep {options.PmdMaxSleepMicros} is outside 0..{VmNet.Dpdk.DpdkSettings.MaxPmdSleepMicros} us");
         }
 
-                if (options.DatapathType is not ("system" or "netdev"))
+        if (options.DatapathType is not ("system" or "netdev"))
         {
             throw new DaemonOptionsException($"--datapath-type '{options.DatapathType}' is not system or netdev");
         }
 
-        if (!Path.IsPathRooted(options.SocketPath) || System.Text.Encoding.UTF8.GetByteCount(options.SocketPath) > VmNet.Cni.DaemonProtocol.MaxSocketPathBytes)
+        ValidateSocketPath("socket", options.SocketPath);
+        foreach (var path in options.AdditionalSocketPaths)
         {
-            throw new DaemonOptionsException($"--socket '{options.SocketPath}' is not an absolute path of at most {VmNet.Cni.DaemonProtocol.MaxSocketPathBytes} bytes");
+            ValidateSocketPath("also-listen", path);
+        }
+
+        if (options.AnnotationTimeout <= TimeSpan.Zero)
+        {
+            throw new DaemonOptionsException($"--annotation-timeout {options.AnnotationTimeout.TotalSeconds} is not a positive number of seconds");
         }
 
         if (options.EffectivePodMtu is < 68 or > 65535)
@@ -99,6 +116,17 @@ public static class DaemonOptionsParser
 
         return options;
     }
+
+    private static void ValidateSocketPath(string option, string path)
+    {
+        if (!Path.IsPathRooted(path) || System.Text.Encoding.UTF8.GetByteCount(path) > DaemonProtocol.MaxSocketPathBytes)
+        {
+            throw new DaemonOptionsException($"--{option} '{path}' is not an absolute path of at most {DaemonProtocol.MaxSocketPathBytes} bytes");
+        }
+    }
+
+    private static TimeSpan? Seconds(string? value, string name) =>
+        Int(value, name) is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
 
     private static int? Int(string? value, string name) =>
         value is null ? null

@@ -64,19 +64,9 @@ public sealed class DaemonHost : IAsyncDisposable
 
             host = await HostNetwork.OpenAsync(options.HostNetns, cancellationToken).ConfigureAwait(false);
             var app = Build(options, kube, log, ovs, southbound, host, configureServices);
-            var daemon = new DaemonHost(options, app, ovs, southbound, host) { loggerFactory = loggerFactory };
-            PrepareSocketPath(options.SocketPath);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-
-            // Root only: the socket can create interfaces in any namespace.
-            if (!OperatingSystem.IsLinux())
-            {
-                throw new PlatformNotSupportedException("vmnet-daemon runs on Linux only");
-            }
-
-            File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            log.Information("vmnet-daemon for node {Node} listening on {Socket}", options.NodeName, options.SocketPath);
-            return daemon;
+            await StartServingAsync(app, options, cancellationToken).ConfigureAwait(false);
+            log.Information("vmnet-daemon for node {Node} listening on {Sockets}", options.NodeName, string.Join(", ", options.AllSocketPaths));
+            return new DaemonHost(options, app, ovs, southbound, host) { loggerFactory = loggerFactory };
         }
         catch
         {
@@ -116,7 +106,7 @@ public sealed class DaemonHost : IAsyncDisposable
 
             await ovs.DisposeAsync().ConfigureAwait(false);
             loggerFactory?.Dispose();
-            File.Delete(Options.SocketPath);
+            DeleteSockets(Options);
         }
     }
 
@@ -126,7 +116,13 @@ public sealed class DaemonHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders().AddSerilog(log);
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(options.SocketPath));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            foreach (var socket in options.AllSocketPaths)
+            {
+                k.ListenUnixSocket(socket);
+            }
+        });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(kube);
@@ -145,11 +141,67 @@ public sealed class DaemonHost : IAsyncDisposable
         return app;
     }
 
+    /// <summary>
+    /// Starts the hosted services, then Kestrel on every socket. A hosted service failing to start would leave
+    /// the ones started before it running (watches against the API server, the node setup loop) and the app's
+    /// services undisposed: on failure the app is stopped and disposed and the socket files removed before rethrowing.
+    /// </summary>
+    private static async Task StartServingAsync(WebApplication app, DaemonOptions options, CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new PlatformNotSupportedException("vmnet-daemon runs on Linux only");
+        }
+
+        try
+        {
+            foreach (var socket in options.AllSocketPaths)
+            {
+                PrepareSocketPath(socket);
+            }
+
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+            // Root only: the sockets can create interfaces in any namespace.
+            foreach (var socket in options.AllSocketPaths)
+            {
+                File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        catch
+        {
+            using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+            {
+                try
+                {
+                    await app.StopAsync(stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception stopError) when (stopError is OperationCanceledException or InvalidOperationException or AggregateException)
+                {
+                    // The start failure is what the caller must see; disposing below still closes the listeners.
+                }
+            }
+
+            await app.DisposeAsync().ConfigureAwait(false);
+            DeleteSockets(options);
+            throw;
+        }
+    }
+
     private static void PrepareSocketPath(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
 
         // A socket file left by a daemon that died would make the bind fail.
         File.Delete(path);
+    }
+
+    private static void DeleteSockets(DaemonOptions options)
+    {
+        foreach (var socket in options.AllSocketPaths)
+        {
+            File.Delete(socket);
+        }
     }
 }

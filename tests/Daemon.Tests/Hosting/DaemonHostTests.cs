@@ -97,9 +97,9 @@ public sealed class DaemonHostTests(VswitchOvsdbFixture ovsdb) : IClassFixture<V
         Assert.False(File.Exists(socket));
     }
 
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+    internal static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
-    private static HttpClient UnixHttp(string socket) => new(new SocketsHttpHandler
+    internal static HttpClient UnixHttp(string socket) => new(new SocketsHttpHandler
     {
         ConnectCallback = async (_, ct) =>
         {

@@ -1,10 +1,12 @@
-using System.Diagnostics;
-using System.Text;
+using VmNet.Sandbox.Stack;
 using VmNet.TestSupport;
 
 namespace VmNet.E2E.Daemon;
 
-/// <summary>The published CNI binary (artifacts/cni/kube-ovn, `make cni`), run exactly as kubelet runs it: environment plus netconf on stdin.</summary>
+/// <summary>
+/// The published CNI binary under its Kube-OVN name (artifacts/cni/kube-ovn, `make cni`), run exactly as kubelet
+/// runs it through <see cref="CniPlugin"/>: environment plus netconf on stdin.
+/// </summary>
 public static class CniBinary
 {
     public static string Path => System.IO.Path.Combine(TestPaths.RepoRoot, "artifacts", "cni", "kube-ovn");
@@ -14,38 +16,23 @@ public static class CniBinary
     public static async Task<Outcome> RunAsync(
         string command, string containerId, string? netns, string ifName, string podNamespace, string podName, string stdin, CancellationToken cancellationToken)
     {
-        if (!File.Exists(Path))
+        var invocation = new CniInvocation
         {
-            throw new FileNotFoundException("CNI binary not published: run `make cni`", Path);
-        }
-
-        var start = new ProcessStartInfo(Path)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            Command = command,
+            ContainerId = containerId,
+            NetnsPath = netns,
+            IfName = ifName,
+            Args = new Dictionary<string, string>
+            {
+                ["K8S_POD_NAMESPACE"] = podNamespace,
+                ["K8S_POD_NAME"] = podName,
+                ["K8S_POD_INFRA_CONTAINER_ID"] = containerId,
+            },
+            NetConf = stdin,
         };
-        start.Environment["CNI_COMMAND"] = command;
-        start.Environment["CNI_CONTAINERID"] = containerId;
-        start.Environment["CNI_IFNAME"] = ifName;
-        start.Environment["CNI_PATH"] = "/opt/cni/bin:" + System.IO.Path.GetDirectoryName(Path);
-        start.Environment["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE={podNamespace};K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId}";
-        if (netns is not null)
-        {
-            start.Environment["CNI_NETNS"] = netns;
-        }
-
-        var stopwatch = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + Path);
-        await process.StandardInput.WriteAsync(new StringBuilder(stdin), cancellationToken);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        return new Outcome(process.ExitCode, await stdout, await stderr, stopwatch.Elapsed);
+        var outcome = await new CniPlugin(Path).RunAsync(invocation, Timeout.InfiniteTimeSpan, cancellationToken);
+        return new Outcome(outcome.ExitCode, outcome.Stdout, outcome.Stderr, outcome.Elapsed);
     }
 
-    public static string NetConf(string socket, string cniVersion = "1.0.0") =>
-        $$"""{"cniVersion":"{{cniVersion}}","name":"kube-ovn","type":"kube-ovn","server_socket":"{{socket}}","daemon_timeout_seconds":90}""";
+    public static string NetConf(string socket, string cniVersion = "1.0.0") => CniPlugin.NetConf(socket, cniVersion);
 }
