@@ -17,7 +17,7 @@ namespace VmNet.E2E.Dhcp;
 /// <c>enableIPv6RA</c> asks for.
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class ControllerDhcpTests(ControllerRigFixture fixture) : IClassFixture<ControllerRigFixture>, IAsyncLifetime
+public sealed class ControllerDhcpTests(MultusStackFixture fixture) : IClassFixture<MultusStackFixture>, IAsyncLifetime
 {
     private const string V4Provider = "attd.default.ovn";
     private const string DualProvider = "attv.default.ovn";

@@ -17,7 +17,7 @@ namespace VmNet.E2E.Multus;
 /// allocated from the Subnet whose provider is <c>mvl.default</c>, and no OVN port exists for it.
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class IpamOnlyTests(ControllerRigFixture fixture) : IClassFixture<ControllerRigFixture>
+public sealed class IpamOnlyTests(MultusStackFixture fixture) : IClassFixture<MultusStackFixture>
 {
     private const string Macvlan = "/usr/lib/cni/macvlan";
     private const string Provider = "mvl.default";

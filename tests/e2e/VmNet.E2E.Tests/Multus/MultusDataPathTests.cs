@@ -16,7 +16,7 @@ namespace VmNet.E2E.Multus;
 /// the same NAD on subnet B. Subnet A's isolation is proven with ping and ovn-trace from a pod on ovn-default.
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class MultusDataPathTests(ControllerRigFixture fixture) : IClassFixture<ControllerRigFixture>, IAsyncLifetime
+public sealed class MultusDataPathTests(MultusStackFixture fixture) : IClassFixture<MultusStackFixture>, IAsyncLifetime
 {
     private const string Networks = "atta,attb@n1,attb@n2";
     private static readonly (string IfName, string NetconfProvider, string Provider)[] Nics =
@@ -135,7 +135,7 @@ public sealed class MultusDataPathTests(ControllerRigFixture fixture) : IClassFi
         var pod = await fixture.Kube.GetAsync<V1Pod>(Ns, name);
         Assert.DoesNotContain(pod.Metadata!.Annotations!.Keys, k => k.StartsWith("atta.default.ovn.kubernetes.io/", StringComparison.Ordinal) && !k.EndsWith("default_route", StringComparison.Ordinal));
         Assert.Empty((await fixture.Central.NbctlAsync(["--bare", "--columns=name", "find", "Logical_Switch_Port", $"name={name}.default.atta.default.ovn"])).Stdout.Trim());
-        Assert.Null(fixture.Controller.Ipam.FindByNic($"{name}.default.atta.default.ovn"));
+        await Assert.ThrowsAsync<KubeNotFoundException>(() => fixture.Kube.GetAsync<V1IP>(null, $"{name}.default.atta.default.ovn"));
     }
 
     private Task<Plugged> PlugMultiAsync(string label, OvsNode node) => PlugAsync(

@@ -13,7 +13,7 @@ namespace VmNet.E2E.Multus;
 /// again by node2's daemon and reaches a peer; deleting the VM releases every NIC.
 /// </summary>
 [Collection(RigCollection.Name)]
-public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<ControllerRigFixture>, IAsyncLifetime
+public sealed class MultusVmTests(MultusStackFixture fixture) : IClassFixture<MultusStackFixture>, IAsyncLifetime
 {
     private const string Ns = "default";
     private static readonly string[] Providers = ["vma.default.ovn", "vmb.default.ovn"];
