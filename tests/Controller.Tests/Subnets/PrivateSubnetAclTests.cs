@@ -34,6 +34,13 @@ public sealed class PrivateSubnetAclTests
             ],
             acls);
 
+        // Someone edits our drop rule in OVN directly, then removes another: the subnet is reconciled back each time.
+        var drop = (await harness.Central.Central.NbctlAsync(["--bare", "--columns=_uuid", "find", "ACL", "priority=1000"])).Stdout.Trim();
+        await harness.Central.Central.NbctlAsync(["set", "ACL", drop, "action=allow-related"]);
+        await TopologyHarness.EventuallyAsync(() => AclsAsync(harness, "priv"), a => a.SequenceEqual(acls), "the edited ACL restored");
+        await harness.Central.Central.NbctlAsync(["acl-del", "priv", "to-lport", "3000", "ip4.src == 100.64.0.0/16"]);
+        await TopologyHarness.EventuallyAsync(() => AclsAsync(harness, "priv"), a => a.SequenceEqual(acls), "the deleted ACL restored");
+
         // allowSubnets changed: the rules follow; private off: they go; other switches never had any.
         await PatchSpecAsync(harness, new JsonObject { ["allowSubnets"] = new JsonArray("10.72.0.0/24") });
         await TopologyHarness.EventuallyAsync(() => AclsAsync(harness, "priv"), a => a.Any(l => l.Contains("10.72.0.0/24", StringComparison.Ordinal)) && !a.Any(l => l.Contains("10.71.0.0/24", StringComparison.Ordinal)), "allowSubnets 10.72.0.0/24 only");
