@@ -65,6 +65,40 @@ public sealed class PrivateSubnetAclTests
         Assert.Null(await harness.FindAsync("Logical_Switch", "priv-bad"));
     }
 
+    [Fact]
+    public async Task SpecAclsAreAddedAsWrittenAndAllowEwTrafficOpensTheSubnetToItself()
+    {
+        await using var harness = await TopologyHarness.StartAsync();
+        await harness.StartControllerAsync();
+        await harness.Client.CreateAsync(new V1Subnet
+        {
+            Metadata = new V1ObjectMeta { Name = "user-acl" },
+            Spec = new V1SubnetSpec
+            {
+                CidrBlock = "10.75.0.0/24",
+                AllowEWTraffic = true,
+                Acls = [new V1SubnetAcl { Direction = "to-lport", Priority = 2000, Match = "ip4.dst == 10.75.0.9", Action = "drop" }],
+            },
+        });
+        await harness.WaitSubnetConditionAsync("user-acl", KubeOvnConditions.Ready, "True");
+        var acls = await TopologyHarness.EventuallyAsync(() => AclsAsync(harness, "user-acl"), a => a.Count == 3, "three ACLs on user-acl");
+        Assert.Equal(
+            [
+                "from-lport 1900 (ip4.src == 10.75.0.0/24 && ip4.dst == 10.75.0.0/24) allow",
+                "to-lport 1900 (ip4.src == 10.75.0.0/24 && ip4.dst == 10.75.0.0/24) allow",
+                "to-lport 2000 (ip4.dst == 10.75.0.9) drop",
+            ],
+            acls);
+
+        await harness.Client.CreateAsync(new V1Subnet
+        {
+            Metadata = new V1ObjectMeta { Name = "bad-acl" },
+            Spec = new V1SubnetSpec { CidrBlock = "10.76.0.0/24", Acls = [new V1SubnetAcl { Direction = "sideways", Priority = 10, Match = "ip", Action = "drop" }] },
+        });
+        var bad = await harness.WaitSubnetConditionAsync("bad-acl", KubeOvnConditions.Validated, "False");
+        Assert.Contains("subnet bad-acl: spec.acls[0].direction \"sideways\" must be from-lport or to-lport", KubeOvnConditions.Find(bad.Status!.Conditions, KubeOvnConditions.Validated)!.Message, StringComparison.Ordinal);
+    }
+
     private static Task PatchSpecAsync(TopologyHarness harness, JsonObject spec) =>
         harness.Client.PatchAsync<V1Subnet>(null, "priv", KubePatch.Merge(new JsonObject { ["spec"] = spec }));
 
