@@ -24,18 +24,20 @@ build: deps cni
 test: build
 	@CONFIGURATION=$(CONFIGURATION) ./scripts/run-tests.sh
 
-# Everything `make test` runs plus the OVS-DPDK e2e classes (see scripts/run-tests.sh).
+# Only the OVS-DPDK vhost-user e2e classes (also part of `make test`).
 test-dpdk: build
-	@CONFIGURATION=$(CONFIGURATION) VMNET_TEST_DPDK=1 ./scripts/run-tests.sh
+	$(DOTNET) test tests/e2e/VmNet.E2E.Tests --no-build -c $(CONFIGURATION) --filter 'FullyQualifiedName~VmNet.E2E.Dpdk' --logger 'console;verbosity=normal'
 
+# Guests: QEMU (TCG) when installed, else network namespaces; force with `make demo GUESTS=netns|qemu`.
+DEMO_ARGS = $(if $(GUESTS),--guests=$(GUESTS))
 demo: build
-	$(DOTNET) run --no-build -c $(CONFIGURATION) --project src/Sandbox -- demo
+	$(DOTNET) run --no-build -c $(CONFIGURATION) --project src/Sandbox -- demo $(DEMO_ARGS)
 
 # The sandbox keeps running in the background (state, kubeconfig and log in .sandbox/) until `make sandbox-down`.
 SANDBOX_BIN = src/Sandbox/bin/$(CONFIGURATION)/net10.0/vmnet-sandbox
 sandbox: build
 	@mkdir -p .sandbox
-	@setsid $(SANDBOX_BIN) serve >.sandbox/sandbox.log 2>&1 </dev/null & echo $$! >.sandbox/serve.pid
+	@setsid $(SANDBOX_BIN) serve $(DEMO_ARGS) >.sandbox/sandbox.log 2>&1 </dev/null & echo $$! >.sandbox/serve.pid
 	@$(SANDBOX_BIN) wait-ready
 
 sandbox-down:

@@ -8,12 +8,22 @@ switch (command)
 {
     case "demo":
     case "serve":
+        DemoOptions options;
+        try
+        {
+            options = DemoOptions.Parse(command, args.Skip(1));
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync("vmnet-sandbox: " + ex.Message).ConfigureAwait(false);
+            return 64;
+        }
+
         try
         {
             using var sandboxLock = SandboxLock.Acquire(stateDirectory);
-            var keepRunning = command == "serve";
-            var passed = await new FoundationDemo(Console.Out, SandboxPaths.Discover(stateDirectory)).RunAsync(keepRunning, signals.Token).ConfigureAwait(false);
-            return passed ? 0 : signals.Received is null || keepRunning ? 1 : 130;
+            var passed = await new LifecycleDemo(Console.Out, SandboxPaths.Discover(stateDirectory), options).RunAsync(signals.Token).ConfigureAwait(false);
+            return passed ? 0 : signals.Received is null || options.KeepRunning ? 1 : 130;
         }
         catch (SandboxBusyException ex)
         {
@@ -28,6 +38,6 @@ switch (command)
         return await SandboxControl.DownAsync(stateDirectory, Console.Out, signals.Token).ConfigureAwait(false);
 
     default:
-        await Console.Error.WriteLineAsync($"vmnet-sandbox: unknown command '{command}' (commands: demo, serve, wait-ready, down)").ConfigureAwait(false);
+        await Console.Error.WriteLineAsync($"vmnet-sandbox: unknown command '{command}' (commands: demo, serve [--guests=auto|qemu|netns], wait-ready, down)").ConfigureAwait(false);
         return 64;
 }

@@ -8,4 +8,13 @@ public static class OwnerKinds
 
     /// <summary>Rows of a Vpc (key = vpc name): its Logical_Router.</summary>
     public const string Vpc = "Vpc";
+
+    /// <summary>Rows of a Node (key = node name): its join port <c>node-&lt;node&gt;</c> and its reroute policies.</summary>
+    public const string Node = "Node";
+
+    /// <summary>The priority-31000 <c>allow</c> policy of a default-VPC Subnet on the cluster router (key = subnet name).</summary>
+    public const string SubnetRoute = "SubnetRoute";
+
+    /// <summary>The cluster router's default routes toward the join gateway (key = router name).</summary>
+    public const string JoinGatewayRoute = "JoinGatewayRoute";
 }

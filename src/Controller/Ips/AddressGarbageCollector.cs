@@ -11,7 +11,7 @@ namespace VmNet.Controller.Ips;
 
 /// <summary>
 /// Mark-and-sweep garbage collection of addressing state whose owner is gone (facts §5.2): IP CRs the
-/// controller created (owner kind Pod or VirtualMachine), ports it owns, and IPAM entries nothing persists.
+/// controller created (owner kind Pod, VirtualMachine, or Node once the Node is gone), ports it owns, and IPAM entries nothing persists.
 /// A candidate is removed only when it is still an orphan on the next pass, and a VM's state is never
 /// collected while the VM exists (keep-vm-ip). User reservations (no owner kind) are never touched.
 /// </summary>
@@ -44,6 +44,12 @@ public sealed class AddressGarbageCollector(AddressingContext context)
     {
         var slash = ownerKey.IndexOf('/', StringComparison.Ordinal);
         var (ns, name) = slash < 0 ? (string.Empty, ownerKey) : (ownerKey[..slash], ownerKey[(slash + 1)..]);
+        if (ownerKind == IpCrLabels.NodeOwner)
+        {
+            // A node's join address lives as long as the Node (the node controller releases it on deletion).
+            return context.Host.NodeInformer.Indexer.Get(null, name) is null;
+        }
+
         if (ownerKind == IpCrLabels.VirtualMachineOwner)
         {
             return KeepVmIpDecision.Decide(_vms.Read(ns, name), subnet) == VmAddressFate.ReleaseVmDeleted;
@@ -142,7 +148,9 @@ public sealed class AddressGarbageCollector(AddressingContext context)
             foreach (var allocation in subnet.Allocations())
             {
                 var name = allocation.NicKey;
-                var kind = allocation.PodType == IpamRecord.VirtualMachine ? IpCrLabels.VirtualMachineOwner : IpCrLabels.PodOwner;
+                var kind = allocation.PodType == IpamRecord.VirtualMachine ? IpCrLabels.VirtualMachineOwner
+                    : subnetName == context.Options.NodeSwitch ? IpCrLabels.NodeOwner // the join subnet holds node ports only
+                    : IpCrLabels.PodOwner;
                 if (context.Ips.Indexer.Get(name) is not null || !IsOwnerGone(kind, allocation.OwnerKey, allocation.Subnet))
                 {
                     continue;

@@ -1,6 +1,7 @@
 using VmNet.Controller.Hosting;
 using VmNet.Controller.Pods;
 using VmNet.Controller.Runtime.Informers;
+using VmNet.Dpdk;
 using VmNet.Kube.Models;
 using VmNet.KubeVirt.Migration;
 
@@ -42,7 +43,10 @@ public sealed class MigrationModule : IControllerModule
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(registry);
-        var ports = new MigrationPorts(context.Northbound, _activationPolicy);
+        var vhostUser = new VhostUserPortDetector(
+            subnet => context.SubnetInformer.Indexer.Get(subnet)?.Spec?.Provider,
+            (ns, name) => context.NadInformer.Indexer.Get(ns, name)?.Spec?.Config);
+        var ports = new MigrationPorts(context.Northbound, _activationPolicy, vhostUser.IsVhostUser);
         var pending = new TaskCompletionSource<KubeVirtInformerSet>(TaskCreationOptions.RunContinuationsAsynchronously);
         var controller = Controller = registry.Add(new DeferredMigrationReconciler(context, pending.Task, ports, _activationGrace));
         context.PodInformer.AddEventHandler(new ResourceEventHandler<V1Pod>

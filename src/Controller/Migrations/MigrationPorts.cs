@@ -15,7 +15,8 @@ namespace VmNet.Controller.Migrations;
 /// their migration options. Changes go as map mutations in one transaction for all NICs, so options written by
 /// others (DHCP, QoS, ...) stay and the NICs never disagree.
 /// </summary>
-public sealed class MigrationPorts(OvsdbClient northbound, Func<PortActivationFacts, bool> activationPolicy)
+/// <param name="isVhostUser">Whether a port (by its external_ids) is a vhost-user NIC; <see cref="VmNet.Dpdk.VhostUserPortDetector"/> in the module.</param>
+public sealed class MigrationPorts(OvsdbClient northbound, Func<PortActivationFacts, bool> activationPolicy, Func<IReadOnlyDictionary<string, string>, bool>? isVhostUser = null)
 {
     /// <summary>LSP external_ids key marking a vhost-user (DPDK) NIC.</summary>
     public const string VhostUserExternalId = "vmnet.io/vhost-user";
@@ -69,13 +70,13 @@ public sealed class MigrationPorts(OvsdbClient northbound, Func<PortActivationFa
         return operations.Count;
     }
 
-    private static PortActivationFacts FactsOf(OvsdbRow row)
+    private PortActivationFacts FactsOf(OvsdbRow row)
     {
         var name = row.Name ?? string.Empty;
         var announce = row.ExternalId(GuestAnnounceExternalId);
         return new PortActivationFacts(
             name,
-            row.ExternalId(VhostUserExternalId) == "true",
+            row.ExternalId(VhostUserExternalId) == "true" || (isVhostUser?.Invoke(row.GetMap<string, string>("external_ids")) ?? false),
             announce is null ? null : announce == "true");
     }
 }

@@ -17,9 +17,10 @@ public sealed partial class CniHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         AddRequestValidator.Validate(request, needsNetns: !request.IpamOnly);
-        var started = Stopwatch.GetTimestamp();
+        var phases = new AddPhases(Stopwatch.GetTimestamp());
         using var held = await locks.AcquireAsync(LockKey(request.ContainerId, request.IfName), cancellationToken).ConfigureAwait(false);
         var (pod, network) = await WaitForAllocationAsync(request, cancellationToken).ConfigureAwait(false);
+        phases.AnnotationsMs = phases.Lap();
         if (request.IpamOnly)
         {
             return ResultBuilder.IpamOnly(network);
@@ -43,28 +44,29 @@ public sealed partial class CniHandler
             Routes = PodRoutes.Build(network, request.IfName, request.Routes ?? []),
             NoDad = network.MigrationTarget,
         };
-        var phases = new AddPhases(started);
+        // The subnet's disableGatewayCheck is read from the API while the node work runs.
+        var gatewayCheckDisabled = network.MigrationTarget ? Task.FromResult(true) : GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken);
         try
         {
             // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
             // An SR-IOV port's record says what to give back first (VF out of the old netns, representor renamed back).
             await sriov.DetachAsync(hostName, request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
             await RemoveStalePortAsync(hostName, cancellationToken).ConfigureAwait(false);
-            phases.Mark("allocation");
+            phases.StalePortMs = phases.Lap();
 
             // SR-IOV (deviceID given): the VF replaces the veth's pod end and its representor the host end.
             var podSideConfigured = true;
             if (request.DeviceId is { Length: > 0 })
             {
                 podSideConfigured = (await sriov.AttachAsync(request, spec, PortSpec(request, network, hostName, portName), cancellationToken).ConfigureAwait(false)).VfInPod;
-                phases.Mark("vf");
+                phases.NetnsMs = phases.Lap();
             }
             else
             {
                 await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
-                phases.Mark("veth");
+                phases.NetnsMs = phases.Lap();
                 await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
-                phases.Mark("plug");
+                phases.PlugMs = phases.Lap();
             }
 
             if (podSideConfigured && UserspaceDatapath && network.Qos.EgressRateMbps > 0)
@@ -72,28 +74,28 @@ public sealed partial class CniHandler
                 await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
             }
 
-            await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
-            phases.Mark("ovn-installed");
-            if (podSideConfigured && !network.MigrationTarget && !await GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken).ConfigureAwait(false))
-            {
-                await CheckGatewayAsync(request, spec, network, cancellationToken).ConfigureAwait(false);
-                phases.Mark("gateway");
-            }
+            var checkGateway = podSideConfigured && !await gatewayCheckDisabled.ConfigureAwait(false);
+            await WaitReadyAsync(request, spec, network, portName, checkGateway, phases, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Nothing half-configured stays behind, also when the binary gave up or the daemon is stopping:
             // the next ADD (or DEL) starts from a clean node.
+            await IgnoreFailureAsync(gatewayCheckDisabled).ConfigureAwait(false);
             await RollBackAsync(hostName, request.NetNs, request.IfName, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
-        logger.LogInformation(
-            "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {Ms:F1} ms ({Phases})",
-            request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds, phases);
+        LogAdded(request, network, portName, hostName, phases);
         return ResultBuilder.Build(request, network, spec);
     }
+
+    private void LogAdded(DaemonRequest request, PodNetwork network, string portName, string hostName, AddPhases phases) =>
+        logger.LogInformation(
+            "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {TotalMs:F1} ms "
+                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
+            request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
+            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
 
@@ -215,11 +217,49 @@ public sealed partial class CniHandler
         }
     }
 
+    /// <summary>
+    /// Both conditions of a ready pod network, awaited together: ovn-controller's <c>ovn-installed</c> and (when
+    /// enabled) the gateway answering from inside the pod. The gateway probe starts with the wait, so it ends as
+    /// soon as the flows pass traffic instead of after a second wait; an ovn-installed failure is the one reported.
+    /// </summary>
+    private async Task WaitReadyAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, string portName, bool checkGateway, AddPhases phases, CancellationToken cancellationToken)
+    {
+        using var gatewayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var gateway = checkGateway ? CheckGatewayAsync(request, spec, network, gatewayCancel.Token) : Task.CompletedTask;
+        try
+        {
+            await WaitInstalledAsync(spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+            phases.OvnInstalledMs = phases.Lap();
+        }
+        catch
+        {
+            await gatewayCancel.CancelAsync().ConfigureAwait(false);
+            await IgnoreFailureAsync(gateway).ConfigureAwait(false);
+            throw;
+        }
+
+        await gateway.ConfigureAwait(false);
+        phases.GatewayMs = phases.Lap();
+    }
+
+    private static async Task IgnoreFailureAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A side task's own outcome does not matter once the ADD failed for another reason.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
     private async Task CheckGatewayAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, CancellationToken cancellationToken)
     {
         foreach (var gateway in network.Gateways)
         {
-            if (!await GatewayChecker.AnswersAsync(spec.NetnsPath, gateway, options.GatewayCheckTimeout, cancellationToken).ConfigureAwait(false))
+            if (!await GatewayChecker.AnswersAsync(spec, gateway, options.GatewayCheckTimeout, cancellationToken).ConfigureAwait(false))
             {
                 throw new CniFailure(
                     CniErrorCodes.GatewayCheckFailed,

@@ -13,6 +13,9 @@ public sealed class VhostUserAttachment(VhostUserPorts ports, string kubeletPods
     /// <summary>external_ids key recording the socket path on the Interface (what DEL and GC read back).</summary>
     public const string SocketPathKey = "vmnet.io/vhost-user-socket";
 
+    /// <summary>external_ids key recording the pod-side interface name (CNI_IFNAME) the NIC serves.</summary>
+    public const string IfNameKey = "vmnet.io/if-name";
+
     /// <summary>external_ids key recording the share link, removed on DEL.</summary>
     public const string ShareDirectoryKey = "vmnet.io/vhost-user-share";
 
@@ -33,7 +36,7 @@ public sealed class VhostUserAttachment(VhostUserPorts ports, string kubeletPods
             ["pod_name"] = request.PodName,
             ["pod_namespace"] = request.PodNamespace,
             ["vmnet.io/container-id"] = request.ContainerId,
-            ["vmnet.io/if-name"] = request.IfName,
+            [IfNameKey] = request.IfName,
             [SocketPathKey] = socket.Path,
             [ShareDirectoryKey] = socket.ShareDirectory,
         };

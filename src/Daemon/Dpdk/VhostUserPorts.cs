@@ -11,10 +11,17 @@ namespace VmNet.Daemon.Dpdk;
 /// (<c>dpdkvhostuserclient</c>): QEMU creates the socket and keeps listening, so the port survives
 /// restarts of either side (OVS reconnects every second). Unlike veth ports, ports with the same iface-id are
 /// NOT removed: during a same-node live migration the source and target launcher pods both have one.
+/// Every wait for ovs-vswitchd is bounded by <paramref name="applyTimeout"/> (default <see cref="DefaultApplyTimeout"/>):
+/// a vswitchd that is down or failed its EAL init never bumps cur_cfg, and a CNI call must not hang on it.
 /// </summary>
-public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName)
+public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName, TimeSpan? applyTimeout = null)
 {
     public const string VhostServerPathOption = "vhost-server-path";
+
+    /// <summary>How long ovs-vswitchd gets to apply a port change (well inside the CNI binary's 90 s daemon timeout).</summary>
+    public static readonly TimeSpan DefaultApplyTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly TimeSpan applyTimeout = applyTimeout is { } t && t > TimeSpan.Zero ? t : DefaultApplyTimeout;
 
     /// <summary>Interface external_ids key ovn-controller binds the port by (the LSP name).</summary>
     public const string IfaceIdKey = "iface-id";
@@ -55,7 +62,16 @@ public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName)
         }, "iface"));
         ops.Add(new InsertOperation(Port.Table, new Dictionary<string, object?> { ["name"] = spec.Name, ["interfaces"] = OvsdbSet.Of(new NamedUuid("iface")) }, "port"));
         ops.Add(Ops.AddToSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", new NamedUuid("port")));
-        await TransactAndSyncAsync(ops, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await TransactAndSyncAsync(ops, cancellationToken).ConfigureAwait(false);
+        }
+        catch (VhostUserException)
+        {
+            // vswitchd never applied it: take the row out again (without waiting on vswitchd) so nothing is left behind.
+            await RemoveRowsAsync(spec.Name).ConfigureAwait(false);
+            throw;
+        }
 
         if (FindInterface(spec.Name) is { Error: { Length: > 0 } error })
         {
@@ -76,6 +92,16 @@ public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName)
         var bridge = Bridge();
         await TransactAndSyncAsync(ports.Select(p => (OvsdbOperation)Ops.RemoveFromSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", p.Uuid)).ToList(), cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    private async Task RemoveRowsAsync(string name)
+    {
+        var ports = ovs.Cache.FindByName<Port>(name);
+        if (ports.Count > 0)
+        {
+            var bridge = Bridge();
+            await ovs.TransactAsync(ports.Select(p => (OvsdbOperation)Ops.RemoveFromSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", p.Uuid)).ToList(), CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     public Interface? FindInterface(string name) => ovs.Cache.FindByName<Interface>(name).FirstOrDefault();
@@ -110,7 +136,23 @@ public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName)
         ops.Add(new SelectOperation(OpenVSwitch.Table, [Condition.Uuid(root.Uuid)], ["next_cfg"]));
         var result = await ovs.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
         var target = Convert.ToInt64(result.Results[^1].Rows![0]["next_cfg"], CultureInfo.InvariantCulture);
-        await ovs.Cache.WaitForRowAsync(OpenVSwitch.Table, r => r.GetInteger("cur_cfg") >= target, cancellationToken).ConfigureAwait(false);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(applyTimeout);
+        try
+        {
+            await ovs.Cache.WaitForRowAsync(OpenVSwitch.Table, r => r.GetInteger("cur_cfg") >= target, bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var current = ovs.Cache.Rows<OpenVSwitch>().FirstOrDefault()?.CurCfg;
+            throw new VhostUserException(
+                "ovs-vswitchd",
+                $"ovs-vswitchd did not apply the change to bridge {bridgeName} within {applyTimeout.TotalSeconds:0} s " +
+                $"(Open_vSwitch next_cfg {target}, cur_cfg {current?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}): is ovs-vswitchd running and was its DPDK EAL initialised?")
+            {
+                IsBadRequest = false,
+            };
+        }
     }
 
     private Bridge Bridge() =>

@@ -136,6 +136,7 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Services.AddSingleton<CniHandler>();
         builder.Services.AddHostedService<NodeSetupService>();
         builder.Services.AddHostedService<PodQosWatcher>();
+        builder.Services.AddHostedService<VmNet.Daemon.Dpdk.VhostUserLinkReporter>();
         var app = builder.Build();
         app.MapCni();
         return app;

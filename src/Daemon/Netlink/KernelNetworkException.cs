@@ -65,3 +65,12 @@ public sealed class NetworkNamespaceException : KernelNetworkException
 
     public string Path { get; }
 }
+
+/// <summary>A call on an AF_PACKET socket (the ARP probe) failed.</summary>
+public sealed class PacketSocketException : KernelNetworkException
+{
+    public PacketSocketException(string operation, int errno, string? detail = null)
+        : base(operation, errno, detail)
+    {
+    }
+}

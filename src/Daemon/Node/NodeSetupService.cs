@@ -10,12 +10,15 @@ namespace VmNet.Daemon.Node;
 /// <summary>
 /// Node setup: chassis registration and br-int before the CNI socket opens (StartAsync), then the
 /// chassis annotation and the ovn0 join port in the background, the latter as soon as the controller
-/// has written the node's join annotations (watched, not polled).
+/// has written the node's join annotations (watched, not polled). With ovn0 up: the join CIDR's on-link
+/// route, the join gateway ping reported as the NetworkUnavailable condition, and routes to the default
+/// VPC's subnets via the join gateway kept in sync with the Subnets for the daemon's lifetime.
 /// </summary>
 public sealed class NodeSetupService(
     ChassisRegistration registration,
     JoinPort joinPort,
     NodeStatus status,
+    HostNetwork host,
     VmNet.Daemon.Sriov.HwOffloadSetup hwOffload,
     IKubeClient kube,
     DaemonOptions options,
@@ -48,18 +51,63 @@ public sealed class NodeSetupService(
             logger.LogError("node {Node}: the chassis annotation could not be written: {Error}", options.NodeName, e.Message);
         }
 
-        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        NodeAnnotations? join = null;
+        for (var attempt = 1; join is null; attempt++)
         {
             try
             {
-                await SetUpJoinPortAsync(stoppingToken).ConfigureAwait(false);
-                return;
+                join = await SetUpJoinPortAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is KubeException or VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or FormatException)
             {
                 logger.LogError("node {Node}: setting up ovn0 failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken).ConfigureAwait(false);
             }
+        }
+
+        var routes = new HostRouteSync(host.Links);
+        var subnetRoutes = new SubnetRouteWatcher(kube, routes, options, logger).RunAsync(join, JoinPort.Name, stoppingToken);
+        await CheckJoinGatewayAsync(join, routes, stoppingToken).ConfigureAwait(false);
+        await subnetRoutes.ConfigureAwait(false);
+    }
+
+    /// <summary>Join route, then the gateway ping until it answers, each outcome written as the node condition.</summary>
+    private async Task CheckJoinGatewayAsync(NodeAnnotations join, HostRouteSync routes, CancellationToken cancellationToken)
+    {
+        var check = new JoinGatewayCheck(host, kube);
+        for (var attempt = 1; !cancellationToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await routes.EnsureOnLinkAsync(HostRoutePlan.JoinRoutes(join, JoinPort.Name), JoinPort.Name, cancellationToken).ConfigureAwait(false);
+                var unreachable = new List<System.Net.IPAddress>();
+                foreach (var gateway in join.Gateways)
+                {
+                    if (!await check.PingAsync(gateway, options.GatewayCheckTimeout, cancellationToken).ConfigureAwait(false))
+                    {
+                        unreachable.Add(gateway);
+                    }
+                }
+
+                var reachable = unreachable.Count == 0;
+                var message = reachable
+                    ? $"join subnet gateway {string.Join(",", join.Gateways)} answers ping from {JoinPort.Name}"
+                    : $"join subnet gateway {string.Join(",", unreachable)} does not answer ping from {JoinPort.Name} ({join.PortName}) within {options.GatewayCheckTimeout.TotalSeconds:0}s";
+                await check.SetConditionAsync(options.NodeName, reachable, message, cancellationToken).ConfigureAwait(false);
+                if (reachable)
+                {
+                    logger.LogInformation("node {Node}: {Message}", options.NodeName, message);
+                    return;
+                }
+
+                logger.LogWarning("node {Node}: {Message} (attempt {Attempt}), retrying", options.NodeName, message, attempt);
+            }
+            catch (Exception e) when (e is KubeException or VmNet.Daemon.Netlink.KernelNetworkException)
+            {
+                logger.LogWarning("node {Node}: join gateway check failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt * 2, 30)), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -88,7 +136,7 @@ public sealed class NodeSetupService(
         }
     }
 
-    private async Task SetUpJoinPortAsync(CancellationToken cancellationToken)
+    private async Task<NodeAnnotations> SetUpJoinPortAsync(CancellationToken cancellationToken)
     {
         var watcher = new ObjectWatcher<V1Node>(kube);
         var loggedMissing = false;
@@ -108,5 +156,6 @@ public sealed class NodeSetupService(
             cancellationToken).ConfigureAwait(false);
         await joinPort.EnsureAsync(join!, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("ovn0 up as {Port} with {Addresses} ({Mac})", join!.PortName, string.Join(",", join.Addresses), join.Mac);
+        return join;
     }
 }

@@ -22,6 +22,9 @@ public sealed class DemoSteps(TextWriter output)
 
     public bool Cancelled { get; private set; }
 
+    /// <summary>Time since the demo started (the summary line's figure).</summary>
+    public TimeSpan Elapsed => total.Elapsed;
+
     public bool AllPassed => results.Count == Planned && results.All(r => r.Passed);
 
     /// <summary>Runs one step; its return value is printed as evidence (indented). Failures are recorded and rethrown.</summary>

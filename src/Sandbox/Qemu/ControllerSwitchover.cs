@@ -40,45 +40,6 @@ public sealed class ControllerSwitchover(
         await context.Target.ClearIfaceIdAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Polls the LSP until requested-chassis (and activation-strategy, null = absent) match.</summary>
-    private async Task WaitOptionsAsync(PortSwitchoverContext context, string requestedChassis, string? activationStrategy, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        IReadOnlyDictionary<string, string> options;
-        while (true)
-        {
-            options = await ReadOptionsAsync(context.Central, context.LogicalPort, cancellationToken).ConfigureAwait(false);
-            var chassisMatch = options.TryGetValue("requested-chassis", out var rc) && rc == requestedChassis;
-            var strategyMatch = options.TryGetValue("activation-strategy", out var s) ? s == activationStrategy : activationStrategy is null;
-            if (chassisMatch && strategyMatch)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new QemuException(
-                    $"the controller did not set Logical_Switch_Port {context.LogicalPort} options requested-chassis={requestedChassis}"
-                    + $" activation-strategy={activationStrategy ?? "(absent)"} within {timeout.TotalSeconds:0.#} s; options are {{{string.Join(", ", options.Select(kv => kv.Key + "=" + kv.Value))}}}");
-            }
-
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<IReadOnlyDictionary<string, string>> ReadOptionsAsync(OvnCentral central, string logicalPort, CancellationToken cancellationToken)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var key in new[] { "requested-chassis", "activation-strategy" })
-        {
-            var value = await central.NbctlAsync(["--if-exists", "get", "Logical_Switch_Port", logicalPort, "options:" + key], cancellationToken).ConfigureAwait(false);
-            var text = value.Stdout.Trim().Trim('"');
-            if (text.Length > 0)
-            {
-                result[key] = text;
-            }
-        }
-
-        return result;
-    }
+    private Task WaitOptionsAsync(PortSwitchoverContext context, string requestedChassis, string? activationStrategy, CancellationToken cancellationToken) =>
+        LogicalPortOptions.WaitAsync(context.Central, context.LogicalPort, requestedChassis, activationStrategy, timeout, "the controller", cancellationToken);
 }

@@ -17,6 +17,9 @@ public static class IpCrLabels
     public const string PodOwner = "Pod";
     public const string VirtualMachineOwner = "VirtualMachine";
 
+    /// <summary>A node's join address <c>node-&lt;node&gt;</c> (spec.podName = node name, no namespace).</summary>
+    public const string NodeOwner = "Node";
+
     /// <summary>The labels of a controller-created IP CR, in Kube-OVN's set plus the owner kind.</summary>
     public static Dictionary<string, string> For(string subnet, string? nodeName, string ownerKind)
     {

@@ -43,6 +43,7 @@ public sealed class CniAddBenchmark : IBenchmark
         using var kube = new KubeClient(new KubeConfig(api.BaseAddress));
         await kube.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = node.Name } }, cancellationToken);
         var socket = $"/tmp/vmnet-{rig.RunId.Value}-bench.sock";
+        var collector = new AddPhaseCollector(echo: Environment.GetEnvironmentVariable("VMNET_BENCH_LOG") == "1");
         await using var daemon = await DaemonHost.StartAsync(
             new DaemonOptions
             {
@@ -55,7 +56,7 @@ public sealed class CniAddBenchmark : IBenchmark
                 DatapathType = "netdev",
             },
             kube,
-            BenchLog(rig),
+            BenchLog(collector),
             cancellationToken);
 
         var pods = await PreparePodsAsync(rig, kube, cancellationToken);
@@ -68,6 +69,8 @@ public sealed class CniAddBenchmark : IBenchmark
 
         var ours = new List<double>(Pods);
         var bridge = new List<double>(Pods);
+        var phases = new List<IReadOnlyDictionary<string, double>>(Pods);
+        var outsideDaemon = new List<double>(Pods);
         for (var i = 0; i < pods.Count; i++)
         {
             var (name, containerId) = pods[i];
@@ -85,6 +88,9 @@ public sealed class CniAddBenchmark : IBenchmark
             {
                 ours.Add(a);
                 bridge.Add(b);
+                var daemonPhases = collector.For(name);
+                phases.Add(daemonPhases);
+                outsideDaemon.Add(a - daemonPhases["TotalMs"]);
             }
         }
 
@@ -95,6 +101,26 @@ public sealed class CniAddBenchmark : IBenchmark
         BenchReport.Figure("cni_add_p50_ms_bridge", bridgeP50, "ms");
         BenchReport.Figure("cni_add_p99_ms_bridge", Percentile(bridge, 0.99), "ms");
         BenchReport.Figure("cni_add_p50_ratio_vmnet_over_bridge", ourP50 / bridgeP50, "x");
+
+        // Where our time goes: the daemon's phases (its log fields) and what is left for exec + the binary + HTTP.
+        foreach (var phase in phases[0].Keys)
+        {
+            var values = phases.Select(p => p[phase]).ToList();
+            BenchReport.Figure($"cni_add_phase_{PhaseName(phase)}_p50_ms", Percentile(values, 0.5), "ms");
+            BenchReport.Figure($"cni_add_phase_{PhaseName(phase)}_p99_ms", Percentile(values, 0.99), "ms");
+        }
+
+        BenchReport.Figure("cni_add_outside_daemon_p50_ms", Percentile(outsideDaemon, 0.5), "ms");
+        var startup = new List<double>();
+        var bridgeStartup = new List<double>();
+        for (var i = 0; i < 30; i++)
+        {
+            startup.Add(await ExecVersionAsync(helper, vmnet, cancellationToken));
+            bridgeStartup.Add(await ExecVersionAsync(helper, BridgePlugin, cancellationToken));
+        }
+
+        BenchReport.Figure("cni_version_via_netns_exec_p50_ms_vmnet", Percentile(startup, 0.5), "ms");
+        BenchReport.Figure("cni_version_via_netns_exec_p50_ms_bridge", Percentile(bridgeStartup, 0.5), "ms");
         await daemon.StopAsync(CancellationToken.None);
     }
 
@@ -147,7 +173,18 @@ public sealed class CniAddBenchmark : IBenchmark
         return pods;
     }
 
-    private static async Task<double> ExecAddAsync(string helperNetns, string plugin, string containerId, string podNetns, string podName, string netconf, CancellationToken cancellationToken)
+    private static string PhaseName(string field) =>
+        string.Concat(field[..^2].Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    /// <summary>Bare start-up: CNI_COMMAND=VERSION through the same `ip netns exec` wrapper as the ADDs.</summary>
+    private static async Task<double> ExecVersionAsync(string helperNetns, string plugin, CancellationToken cancellationToken)
+    {
+        var psi = PluginStart(helperNetns, plugin);
+        psi.Environment["CNI_COMMAND"] = "VERSION";
+        return await RunAsync(psi, """{"cniVersion":"1.0.0"}""", "supportedVersions", plugin + " VERSION", cancellationToken);
+    }
+
+    private static ProcessStartInfo PluginStart(string helperNetns, string plugin)
     {
         var psi = new ProcessStartInfo("ip")
         {
@@ -163,33 +200,42 @@ public sealed class CniAddBenchmark : IBenchmark
 
         psi.Environment.Clear();
         psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        return psi;
+    }
+
+    private static async Task<double> ExecAddAsync(string helperNetns, string plugin, string containerId, string podNetns, string podName, string netconf, CancellationToken cancellationToken)
+    {
+        var psi = PluginStart(helperNetns, plugin);
         psi.Environment["CNI_COMMAND"] = "ADD";
         psi.Environment["CNI_CONTAINERID"] = containerId;
         psi.Environment["CNI_NETNS"] = "/var/run/netns/" + podNetns;
         psi.Environment["CNI_IFNAME"] = "eth0";
         psi.Environment["CNI_PATH"] = "/usr/lib/cni";
         psi.Environment["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId}";
+        return await RunAsync(psi, netconf, "\"ips\"", $"{plugin} ADD for {podName}", cancellationToken);
+    }
+
+    private static async Task<double> RunAsync(ProcessStartInfo psi, string stdin, string expected, string what, CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + plugin);
-        await process.StandardInput.WriteAsync(netconf);
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + what);
+        await process.StandardInput.WriteAsync(stdin);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         var elapsed = stopwatch.Elapsed.TotalMilliseconds;
-        if (process.ExitCode != 0 || !(await stdout).Contains("\"ips\"", StringComparison.Ordinal))
+        if (process.ExitCode != 0 || !(await stdout).Contains(expected, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"{plugin} ADD for {podName} failed ({process.ExitCode}): {await stdout} {await stderr}");
+            throw new InvalidOperationException($"{what} failed ({process.ExitCode}): {await stdout} {await stderr}");
         }
 
         return elapsed;
     }
 
-    /// <summary>The daemon's log (per-ADD phase timings) goes to the rig directory; VMNET_BENCH_LOG=1 prints it.</summary>
-    private static Serilog.ILogger BenchLog(Rig rig) =>
-        Environment.GetEnvironmentVariable("VMNET_BENCH_LOG") == "1"
-            ? new Serilog.LoggerConfiguration().MinimumLevel.Information().MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning).WriteTo.Sink(new ConsoleLineSink()).CreateLogger()
-            : Serilog.Core.Logger.None;
+    /// <summary>The daemon's log feeds the phase figures; VMNET_BENCH_LOG=1 also prints it.</summary>
+    private static Serilog.ILogger BenchLog(AddPhaseCollector collector) =>
+        new Serilog.LoggerConfiguration().MinimumLevel.Information().MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning).WriteTo.Sink(collector).CreateLogger();
 
     private static double Percentile(List<double> values, double p)
     {

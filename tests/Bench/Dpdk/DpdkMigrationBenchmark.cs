@@ -68,7 +68,7 @@ public sealed class DpdkMigrationBenchmark : IBenchmark
                 var logicalPort = "vm-" + mode;
                 await using var harness = new VhostUserMigrationHarness(
                     rig,
-                    logicalPort,
+                    new DirectVhostUserSwitchover(rig.Central, logicalPort, announceOff),
                     new QemuVmOptions { Guest = guest, Mac = vmMac, IpCidr = vmIp + "/16", Mtu = rig.Options.PodMtu },
                     announceOff,
                     async (node, uid, port, ct) =>

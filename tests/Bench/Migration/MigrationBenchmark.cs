@@ -1,107 +1,128 @@
 using System.Globalization;
+using VmNet.Controller.Migrations;
+using VmNet.Kube;
+using VmNet.Kube.Models;
+using VmNet.Migration.Stack;
 using VmNet.Sandbox.Qemu;
 using VmNet.Sandbox.Rig;
 
 namespace VmNet.Bench.Migration;
 
 /// <summary>
-/// Real QEMU (TCG) live migrations of one guest back and forth between two rig nodes, switching the OVN
-/// port with multi-chassis + activation-strategy=rarp ("mc", what VmNet/Kube-OVN do) and with a binding
-/// moved only after "completed" ("naive"), interleaved so both see the same load. Per migration: QEMU's
-/// downtime, RESUME to the first frame OVN delivers to the target tap, ping gaps and losses from a pod on
-/// each node (every 20 ms), and the stall of a TCP echo connection opened before the migration.
-/// A UDP stream from each pod (every 4 ms) keeps frames toward the VM in flight, so the first delivery after
-/// RESUME is resolved to a few ms; it is reported overall and per sending node.
-/// Env: VMNET_BENCH_MIGRATIONS (per mode, default 10), VMNET_BENCH_MIGRATION_BINDING (bridge | mtap),
-/// VMNET_BENCH_NAIVE_REACTION_MS (delay of the naive controller after "completed", default 0).
+/// Real QEMU (TCG) live migrations back and forth between two rig nodes, networked by the whole VmNet stack
+/// ("vmnet": API server, our controller writing the Northbound, our daemons plugging every launcher pod through the
+/// CNI binary, KubeVirt played through the API: VMIM phases and the VMI's migrationState), side by side with the
+/// naive flow ("naive": a second VM whose target port is bound only when a reactor watching VMIMs through the same
+/// API sees Succeeded, as a controller without multi-chassis binding would). Rounds alternate which mode goes
+/// first so both see the same load. Per migration: QEMU's downtime, RESUME to the first frame OVN delivers to the
+/// target tap (captured on the tap; overall and per sending node), ping gaps and losses from a pod on each node
+/// (every 20 ms), and the stall of a TCP echo connection opened before the migration. A UDP stream from each pod
+/// (every 4 ms) keeps frames toward the VM in flight so the first delivery is resolved to a few ms.
+/// Env: VMNET_BENCH_MIGRATIONS (per mode, default 10).
 /// </summary>
 public sealed class MigrationBenchmark : IBenchmark
 {
-    private const string Switch = "mig";
-    private const string VmPort = "vm1";
-    private const string VmMac = "0a:00:00:10:00:15";
-    private const string VmIp = "10.16.0.21";
+    private const string OursVm = "bvm";
+    private const string OursMac = "0a:00:00:10:00:d2";
+    private const string OursIp = "10.16.0.210";
+    private const string NaiveVm = "nvm";
+    private const string NaiveMac = "0a:00:00:10:00:d3";
+    private const string NaiveIp = "10.16.0.211";
     private static readonly TimeSpan PingInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan Lead = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan Tail = TimeSpan.FromMilliseconds(1200);
     private static readonly TimeSpan StreamInterval = TimeSpan.FromMilliseconds(4);
-    private const string Pod1Mac = "0a:00:00:10:00:0b";
-    private const string Pod2Mac = "0a:00:00:10:00:0c";
+    private static readonly TimeSpan StackTimeout = TimeSpan.FromSeconds(60);
 
     public string Name => "migration";
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_MIGRATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 10;
-        var bindingName = Environment.GetEnvironmentVariable("VMNET_BENCH_MIGRATION_BINDING") ?? "bridge";
-        var naiveReaction = TimeSpan.FromMilliseconds(
-            int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_NAIVE_REACTION_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms > 0 ? ms : 0);
         RigPrerequisites.EnsureInstalled();
         await RigJanitor.CleanDeadRunsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var guest = await GuestImage.GetOrBuildAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using var rig = await Rig.StartAsync(new RigOptions { NodeCount = 2 }, cancellationToken).ConfigureAwait(false);
+        await using var rig = await Rig.StartAsync(new RigOptions { NodeCount = 2, CentralTcp = true }, cancellationToken).ConfigureAwait(false);
         var mtu = rig.Options.PodMtu;
-        IVmBinding binding = bindingName switch
-        {
-            "bridge" => new BridgeBinding(mtu),
-            "mtap" => new ManagedTapBinding(mtu),
-            _ => throw new ArgumentException($"VMNET_BENCH_MIGRATION_BINDING '{bindingName}' is neither bridge nor mtap"),
-        };
-        await rig.Central.NbctlAsync(
-            [
-                "ls-add", Switch, "--", "lsp-add", Switch, "pod1", "--", "lsp-set-addresses", "pod1", Pod1Mac + " 10.16.0.11",
-                "--", "lsp-add", Switch, "pod2", "--", "lsp-set-addresses", "pod2", Pod2Mac + " 10.16.0.12",
-                "--", "lsp-add", Switch, VmPort, "--", "lsp-set-addresses", VmPort, VmMac + " " + VmIp,
-                "--", "lsp-set-options", VmPort, "requested-chassis=" + rig.Nodes[0].Name,
-            ],
-            cancellationToken).ConfigureAwait(false);
-        var pod1 = await rig.AddPodAsync(rig.Nodes[0], rig.PodOptions("pod1", "pod1", Pod1Mac, "10.16.0.11/16", null), cancellationToken).ConfigureAwait(false);
-        var pod2 = await rig.AddPodAsync(rig.Nodes[1], rig.PodOptions("pod2", "pod2", Pod2Mac, "10.16.0.12/16", null), cancellationToken).ConfigureAwait(false);
-        var options = new QemuVmOptions { Guest = guest, Mac = VmMac, IpCidr = VmIp + "/16", Mtu = mtu };
-        await using var vm = await MigratableVm.BootAsync(rig, rig.Nodes[0], rig.RunId.Value + "v", VmPort, options, binding, TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
-        await rig.SyncHypervisorsAsync(cancellationToken).ConfigureAwait(false);
-        await WaitReachableAsync(pod1, cancellationToken).ConfigureAwait(false);
-        await WaitReachableAsync(pod2, cancellationToken).ConfigureAwait(false);
-        Console.WriteLine($"migration bench: {rig}, binding {bindingName}, {count} migrations per mode, naive reaction {naiveReaction.TotalMilliseconds} ms, guest {guest.CacheKey}");
+        var cni = Path.Combine(VmNet.TestSupport.TestPaths.RepoRoot, "artifacts", "cni", "vmnet");
+        await using var stack = await MigrationStack.StartAsync(rig, cni, MigrationModule.DefaultActivationGrace, Serilog.Core.Logger.None, cancellationToken).ConfigureAwait(false);
+        var pod1 = await stack.AddPodAsync(rig.Nodes[0], "pod1", cancellationToken).ConfigureAwait(false);
+        var pod2 = await stack.AddPodAsync(rig.Nodes[1], "pod2", cancellationToken).ConfigureAwait(false);
 
-        IPortSwitchover[] modes = [new MultiChassisSwitchover(), new NaiveSwitchover(naiveReaction)];
+        // Ours: every launcher pod through the controller, the daemon and the CNI binary.
+        var kubeVirt = stack.VirtualMachine(OursVm, OursIp, OursMac, StackTimeout);
+        await kubeVirt.CreateVmAsync(cancellationToken).ConfigureAwait(false);
+        var oursOptions = new QemuVmOptions { Guest = guest, Mac = OursMac, IpCidr = OursIp + "/16", Gateway = MigrationStack.Gateway, Mtu = mtu };
+        await using var ours = await MigratableVm.BootAsync(rig, rig.Nodes[0], rig.RunId.Value + "v", kubeVirt.LogicalPort, oursOptions, kubeVirt, TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
+
+        // Naive: a port outside the controller's care (plain LSP, no VM ownership), its VMIMs in the same API.
+        await rig.Central.NbctlAsync(["lsp-add", "ovn-default", NaiveVm, "--", "lsp-set-addresses", NaiveVm, NaiveMac + " " + NaiveIp], cancellationToken).ConfigureAwait(false);
+        await stack.Kube.CreateAsync(
+            new V1VirtualMachineInstance { ApiVersion = "kubevirt.io/v1", Kind = "VirtualMachineInstance", Metadata = new V1ObjectMeta { Name = NaiveVm, Namespace = MigrationStack.Ns }, Spec = new V1VirtualMachineInstanceSpec() },
+            cancellationToken).ConfigureAwait(false);
+        var naiveOptions = oursOptions with { Mac = NaiveMac, IpCidr = NaiveIp + "/16" };
+        await using var naive = await MigratableVm.BootAsync(rig, rig.Nodes[0], rig.RunId.Value + "n", NaiveVm, naiveOptions, new BridgeBinding(mtu), TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
+        await using var naiveSwitchover = new NaiveApiSwitchover(stack.Kube, NaiveVm, StackTimeout);
+
+        foreach (var ip in new[] { OursIp, NaiveIp })
+        {
+            await WaitReachableAsync(pod1, ip, cancellationToken).ConfigureAwait(false);
+            await WaitReachableAsync(pod2, ip, cancellationToken).ConfigureAwait(false);
+        }
+
+        Console.WriteLine($"migration bench: {rig}, bridge binding, {count} migrations per mode, guest {guest.CacheKey}");
+        var modes = new (string Name, MigratableVm Vm, string Ip, IPortSwitchover Switchover)[] { ("vmnet", ours, OursIp, kubeVirt), ("naive", naive, NaiveIp, naiveSwitchover) };
         var samples = modes.ToDictionary(m => m.Name, _ => new List<MigrationSample>(), StringComparer.Ordinal);
         for (var round = 0; round < count; round++)
         {
             // Alternate which mode goes first so neither always follows the other.
             foreach (var mode in round % 2 == 0 ? modes : modes.Reverse())
             {
-                var target = vm.Node.Name == rig.Nodes[0].Name ? rig.Nodes[1] : rig.Nodes[0];
-                var sample = await MeasureAsync(vm, target, mode, pod1, pod2, cancellationToken).ConfigureAwait(false);
+                var target = mode.Vm.Node.Name == rig.Nodes[0].Name ? rig.Nodes[1] : rig.Nodes[0];
+                var sample = await MeasureAsync(mode.Vm, mode.Ip, target, mode.Switchover, pod1, pod2, cancellationToken).ConfigureAwait(false);
                 samples[mode.Name].Add(sample);
+                if (Environment.GetEnvironmentVariable("VMNET_BENCH_MIGRATION_DEBUG") == "1")
+                {
+                    var sb = await rig.Central.SbctlAsync(["--bare", "--columns=options", "find", "Port_Binding", "logical_port=" + (mode.Name == "vmnet" ? kubeVirt.LogicalPort : NaiveVm)], cancellationToken).ConfigureAwait(false);
+                    Console.WriteLine("     SB options: " + sb.Stdout.Trim());
+                }
+
                 var r = sample.Report;
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"  {round + 1,2} {mode.Name,-5} {r.SourceNode}->{r.TargetNode} downtime {r.Qemu.Downtime?.TotalMilliseconds} ms, RESUME->first packet {r.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms (from node1 {FromNode(r, Pod1Mac):0.0}, node2 {FromNode(r, Pod2Mac):0.0}), ping gap {sample.PingNode1.MaxGap.TotalMilliseconds:0}/{sample.PingNode2.MaxGap.TotalMilliseconds:0} ms, lost {sample.PingNode1.Lost}/{sample.PingNode2.Lost}, tcp stall {sample.Tcp.MaxStall.TotalMilliseconds:0} ms{(sample.Tcp.Alive && sample.Tcp.Intact ? string.Empty : " TCP BROKEN: " + sample.Tcp)}"));
+                    $"  {round + 1,2} {mode.Name,-5} {r.SourceNode}->{r.TargetNode} downtime {r.Qemu.Downtime?.TotalMilliseconds} ms, RESUME->first packet {r.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms (from node1 {FromNode(r, pod1.Mac):0.0}, node2 {FromNode(r, pod2.Mac):0.0}), ping gap {sample.PingNode1.MaxGap.TotalMilliseconds:0}/{sample.PingNode2.MaxGap.TotalMilliseconds:0} ms, lost {sample.PingNode1.Lost}/{sample.PingNode2.Lost}, tcp stall {sample.Tcp.MaxStall.TotalMilliseconds:0} ms, delivered before RESUME {r.DeliveredBeforeResume}{(sample.Tcp.Alive && sample.Tcp.Intact ? string.Empty : " TCP BROKEN: " + sample.Tcp)}"));
             }
         }
 
         foreach (var (mode, list) in samples)
         {
-            Report(mode, list);
+            Report(mode, list, pod1.Mac, pod2.Mac);
+        }
+
+        if (naiveSwitchover.Reactions.Count > 0)
+        {
+            var reactions = naiveSwitchover.Reactions.Select(t => t.TotalMilliseconds).ToList();
+            BenchReport.Figure("migration_naive_api_reaction_p50", Percentiles.Of(reactions, 50), "ms");
+            BenchReport.Figure("migration_naive_api_reaction_max", reactions.Max(), "ms");
         }
 
         Ratio(samples, "resume_to_first_packet", s => s.Report.ResumeToFirstDelivered?.TotalMilliseconds);
-        Ratio(samples, "resume_to_first_packet_from_node1", s => FromNode(s.Report, Pod1Mac));
-        Ratio(samples, "resume_to_first_packet_from_node2", s => FromNode(s.Report, Pod2Mac));
+        Ratio(samples, "resume_to_first_packet_from_node1", s => FromNode(s.Report, pod1.Mac));
+        Ratio(samples, "resume_to_first_packet_from_node2", s => FromNode(s.Report, pod2.Mac));
         Ratio(samples, "ping_gap_node1", s => s.PingNode1.MaxGap.TotalMilliseconds);
         Ratio(samples, "ping_gap_node2", s => s.PingNode2.MaxGap.TotalMilliseconds);
+        Ratio(samples, "tcp_stall", s => s.Tcp.MaxStall.TotalMilliseconds);
     }
 
-    private static async Task<MigrationSample> MeasureAsync(MigratableVm vm, OvsNode target, IPortSwitchover mode, TestPod pod1, TestPod pod2, CancellationToken cancellationToken)
+    private static async Task<MigrationSample> MeasureAsync(MigratableVm vm, string vmIp, OvsNode target, IPortSwitchover mode, StackPod pod1, StackPod pod2, CancellationToken cancellationToken)
     {
-        await using var tcp = await TcpEchoProbe.StartAsync(pod1.Netns, VmIp, GuestImage.EchoPort, cancellationToken).ConfigureAwait(false);
-        await using var stream1 = await UdpStreamProbe.StartAsync(pod1.Netns, VmIp, StreamInterval).ConfigureAwait(false);
-        await using var stream2 = await UdpStreamProbe.StartAsync(pod2.Netns, VmIp, StreamInterval).ConfigureAwait(false);
-        await using var ping1 = PingProbe.Start(pod1.Netns, VmIp, PingInterval);
-        await using var ping2 = PingProbe.Start(pod2.Netns, VmIp, PingInterval);
+        await using var tcp = await TcpEchoProbe.StartAsync(pod1.Netns, vmIp, GuestImage.EchoPort, cancellationToken).ConfigureAwait(false);
+        await using var stream1 = await UdpStreamProbe.StartAsync(pod1.Netns, vmIp, StreamInterval).ConfigureAwait(false);
+        await using var stream2 = await UdpStreamProbe.StartAsync(pod2.Netns, vmIp, StreamInterval).ConfigureAwait(false);
+        await using var ping1 = PingProbe.Start(pod1.Netns, vmIp, PingInterval);
+        await using var ping2 = PingProbe.Start(pod2.Netns, vmIp, PingInterval);
         await Task.Delay(Lead, cancellationToken).ConfigureAwait(false);
-        var report = await vm.MigrateToAsync(target, mode, new MigrationOptions { Senders = [Pod1Mac, Pod2Mac] }, cancellationToken).ConfigureAwait(false);
+        var report = await vm.MigrateToAsync(target, mode, new MigrationOptions { Senders = [pod1.Mac, pod2.Mac] }, cancellationToken).ConfigureAwait(false);
         if (!report.Qemu.Completed)
         {
             throw new QemuException($"{mode.Name} migration {report.SourceNode}->{report.TargetNode} ended '{report.Qemu.Status}': {report.Qemu.Error}");
@@ -114,14 +135,14 @@ public sealed class MigrationBenchmark : IBenchmark
         return new MigrationSample(report, p1, p2, t);
     }
 
-    private static void Report(string mode, List<MigrationSample> list)
+    private static void Report(string mode, List<MigrationSample> list, string pod1Mac, string pod2Mac)
     {
         Figure("qemu_downtime", mode, list, s => s.Report.Qemu.Downtime?.TotalMilliseconds, "ms");
         Figure("paused", mode, list, s => s.Report.Qemu.PausedTime?.TotalMilliseconds, "ms");
         Figure("total_time", mode, list, s => s.Report.Qemu.TotalTime?.TotalMilliseconds, "ms");
         Figure("resume_to_first_packet", mode, list, s => s.Report.ResumeToFirstDelivered?.TotalMilliseconds, "ms");
-        Figure("resume_to_first_packet_from_node1", mode, list, s => FromNode(s.Report, Pod1Mac), "ms");
-        Figure("resume_to_first_packet_from_node2", mode, list, s => FromNode(s.Report, Pod2Mac), "ms");
+        Figure("resume_to_first_packet_from_node1", mode, list, s => FromNode(s.Report, pod1Mac), "ms");
+        Figure("resume_to_first_packet_from_node2", mode, list, s => FromNode(s.Report, pod2Mac), "ms");
         Figure("ping_gap_node1", mode, list, s => s.PingNode1.MaxGap.TotalMilliseconds, "ms");
         Figure("ping_gap_node2", mode, list, s => s.PingNode2.MaxGap.TotalMilliseconds, "ms");
         Figure("ping_lost_node1", mode, list, s => s.PingNode1.Lost, "pings");
@@ -147,7 +168,7 @@ public sealed class MigrationBenchmark : IBenchmark
     private static void Ratio(Dictionary<string, List<MigrationSample>> samples, string figure, Func<MigrationSample, double?> select)
     {
         var naive = samples["naive"].Select(select).OfType<double>().ToList();
-        var mc = samples["mc"].Select(select).OfType<double>().ToList();
+        var mc = samples["vmnet"].Select(select).OfType<double>().ToList();
         if (naive.Count == 0 || mc.Count == 0)
         {
             return;
@@ -156,19 +177,19 @@ public sealed class MigrationBenchmark : IBenchmark
         foreach (var p in new[] { 50, 95 })
         {
             var denominator = Math.Max(Percentiles.Of(mc, p), 0.1);
-            BenchReport.Figure(string.Create(CultureInfo.InvariantCulture, $"migration_{figure}_naive_over_mc_p{p}"), Percentiles.Of(naive, p) / denominator, "x");
+            BenchReport.Figure(string.Create(CultureInfo.InvariantCulture, $"migration_{figure}_naive_over_vmnet_p{p}"), Percentiles.Of(naive, p) / denominator, "x");
         }
     }
 
     private static double? FromNode(MigrationReport report, string podMac) =>
         report.FirstDeliveredBySender.TryGetValue(podMac, out var t) ? t.TotalMilliseconds : null;
 
-    private static async Task WaitReachableAsync(TestPod pod, CancellationToken cancellationToken)
+    private static async Task WaitReachableAsync(StackPod pod, string vmIp, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            var result = await pod.ExecAsync("ping", ["-c", "1", "-W", "1", VmIp], TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            var result = await NetworkNamespace.ExecAsync(pod.Netns, "ping", ["-c", "1", "-W", "1", vmIp], TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 return;
@@ -176,7 +197,7 @@ public sealed class MigrationBenchmark : IBenchmark
 
             if (DateTime.UtcNow >= deadline)
             {
-                throw new QemuException($"{pod.Name} cannot reach the guest at {VmIp}: {result.Stdout}{result.Stderr}");
+                throw new QemuException($"{pod.Name} cannot reach the guest at {vmIp}: {result.Stdout}{result.Stderr}");
             }
         }
     }

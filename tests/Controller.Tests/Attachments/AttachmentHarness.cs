@@ -35,7 +35,8 @@ public sealed class AttachmentHarness : IAsyncDisposable
 
     public ControllerContext? Context { get; private set; }
 
-    public static async Task<AttachmentHarness> StartAsync()
+    /// <param name="extraModules">Modules run next to the attachment ones (e.g. live migration).</param>
+    public static async Task<AttachmentHarness> StartAsync(params IControllerModule[] extraModules)
     {
         var server = new KubeApiServer(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) });
         await server.StartAsync();
@@ -48,11 +49,11 @@ public sealed class AttachmentHarness : IAsyncDisposable
         var northbound = new NorthboundOvsdbFixture();
         await northbound.InitializeAsync();
         var harness = new AttachmentHarness(server, client, northbound);
-        await harness.StartControllerAsync();
+        await harness.StartControllerAsync(extraModules);
         return harness;
     }
 
-    private async Task StartControllerAsync()
+    private async Task StartControllerAsync(IControllerModule[] extraModules)
     {
         var options = new ControllerOptions
         {
@@ -63,7 +64,7 @@ public sealed class AttachmentHarness : IAsyncDisposable
             DefaultCidr = "10.16.0.0/16",
             NorthboundAddress = _northbound.UnixConnection,
         };
-        var host = new ControllerHost(options, Client, NullLoggerFactory.Instance, modules: [new TopologyModule(), new AddressingModule(), new AttachmentsModule(), new VmNet.Controller.Dhcp.DhcpModule()]);
+        var host = new ControllerHost(options, Client, NullLoggerFactory.Instance, modules: [new TopologyModule(), new AddressingModule(), new AttachmentsModule(), new VmNet.Controller.Dhcp.DhcpModule(), .. extraModules]);
         _run = Task.Run(() => host.RunAsync(_stop.Token), CancellationToken.None);
         var started = await Task.WhenAny(host.Started, _run).WaitAsync(TimeSpan.FromSeconds(60));
         if (started == _run)

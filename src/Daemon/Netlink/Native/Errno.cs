@@ -17,6 +17,8 @@ internal static class Errno
     internal const int EOPNOTSUPP = 95;
     internal const int EADDRNOTAVAIL = 99;
     internal const int ESRCH = 3;
+    internal const int ENETDOWN = 100;
+    internal const int ENOBUFS = 105;
 
     private static readonly FrozenDictionary<int, string> Names = new Dictionary<int, string>
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using VmNet.Dpdk;
 using VmNet.Sandbox.Qemu;
 
 namespace VmNet.Sandbox.Rig.Dpdk;
@@ -11,15 +10,14 @@ public delegate Task<string> PlugVhostUser(OvsNode node, string podUid, string p
 public delegate Task UnplugVhostUser(OvsNode node, string portName, CancellationToken cancellationToken);
 
 /// <summary>
-/// A VM with one vhost-user NIC on logical port <see cref="LogicalPort"/>, live-migrated between DPDK nodes the
-/// way KubeVirt + VmNet do it: the target launcher pod gets its own vhost-user port with the same iface-id, the
-/// LSP goes multi-chassis (requested-chassis=src,dst) with the activation strategy
-/// <see cref="VhostUserActivation.Decide"/> allows, QEMU migrates, then requested-chassis=dst and the source port
-/// is removed. A pod pings the VM and keeps a TCP echo connection open through each migration.
+/// A VM with one vhost-user NIC, live-migrated between DPDK nodes the way KubeVirt + VmNet do it: the LSP goes
+/// multi-chassis (<see cref="IVhostUserSwitchover.BeginAsync"/>), the target launcher pod gets its own vhost-user
+/// port with the same iface-id, QEMU migrates, the port ends on the target alone and the source port is removed.
+/// A pod pings the VM and keeps a TCP echo connection open through each migration.
 /// </summary>
 public sealed class VhostUserMigrationHarness(
     Rig rig,
-    string logicalPort,
+    IVhostUserSwitchover switchover,
     QemuVmOptions vm,
     bool guestAnnounceOff,
     PlugVhostUser plug,
@@ -29,7 +27,8 @@ public sealed class VhostUserMigrationHarness(
     private int generation;
     private (OvsNode Node, string Port, VhostUserVm Vm)? current;
 
-    public string LogicalPort => logicalPort;
+    /// <summary>The running QEMU (source until a migration completes, then the target).</summary>
+    public VhostUserVm? Vm => current?.Vm;
 
     public OvsNode? Node => current?.Node;
 
@@ -39,7 +38,7 @@ public sealed class VhostUserMigrationHarness(
     public async Task BootAsync(OvsNode node, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
-        await rig.Central.NbctlAsync(["lsp-set-options", logicalPort, "requested-chassis=" + node.Name], cancellationToken).ConfigureAwait(false);
+        await switchover.BootAsync(node, cancellationToken).ConfigureAwait(false);
         var (port, socket) = await PlugAsync(node, cancellationToken).ConfigureAwait(false);
         var started = await VhostUserVm.StartAsync(vm, socket, guestAnnounceOff, Directory, "g" + generation.ToString(CultureInfo.InvariantCulture), null, rig.Manifest, cancellationToken).ConfigureAwait(false);
         current = (node, port, started);
@@ -57,15 +56,11 @@ public sealed class VhostUserMigrationHarness(
         string? targetPort = null;
         try
         {
+            // Bound on both chassis first: the target's CNI ADD waits for ovn-installed, which needs the target chassis requested.
+            var activation = await switchover.BeginAsync(source, target, cancellationToken).ConfigureAwait(false);
             (targetPort, var socket) = await PlugAsync(target, cancellationToken).ConfigureAwait(false);
             var uri = "unix:" + Path.Combine(Directory, "mig" + generation.ToString(CultureInfo.InvariantCulture) + ".sock");
             targetVm = await VhostUserVm.StartAsync(vm, socket, guestAnnounceOff, Directory, "g" + generation.ToString(CultureInfo.InvariantCulture), uri, rig.Manifest, cancellationToken).ConfigureAwait(false);
-
-            var activation = VhostUserActivation.Decide(VmNicBackend.VhostUser, guestAnnounceOff);
-            string[] options = activation.Activation == MigrationActivation.Rarp
-                ? ["requested-chassis=" + source.Name + "," + target.Name, "activation-strategy=rarp"]
-                : ["requested-chassis=" + source.Name + "," + target.Name];
-            await rig.Central.NbctlAsync(["lsp-set-options", logicalPort, .. options], cancellationToken).ConfigureAwait(false);
 
             var result = await VhostUserLiveMigration.MigrateAsync(sourceVm, targetVm, uri, TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
             if (!result.Completed)
@@ -74,9 +69,10 @@ public sealed class VhostUserMigrationHarness(
             }
 
             // The controller's switchover after "completed": only the target chassis keeps the port.
-            await rig.Central.NbctlAsync(["lsp-set-options", logicalPort, "requested-chassis=" + target.Name], cancellationToken).ConfigureAwait(false);
+            await switchover.CompleteAsync(source, target, cancellationToken).ConfigureAwait(false);
             current = (target, targetPort, targetVm);
             targetVm = null;
+            targetPort = null;
             await sourceVm.StopAsync().ConfigureAwait(false);
             await unplug(source, sourcePort, cancellationToken).ConfigureAwait(false);
 
@@ -90,7 +86,11 @@ public sealed class VhostUserMigrationHarness(
             if (targetVm is not null)
             {
                 await targetVm.StopAsync().ConfigureAwait(false);
-                await unplug(target, targetPort!, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (targetPort is not null)
+            {
+                await unplug(target, targetPort, CancellationToken.None).ConfigureAwait(false);
             }
 
             throw;

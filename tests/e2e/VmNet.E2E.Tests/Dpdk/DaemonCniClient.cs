@@ -1,49 +1,48 @@
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
+using System.Text.Json;
 using VmNet.Cni;
+using VmNet.E2E.Daemon;
 
 namespace VmNet.E2E.Dpdk;
 
+/// <summary>What the published CNI binary (artifacts/cni/kube-ovn, `make cni`) answered: the parsed result or error.</summary>
+public sealed record CniCall(int ExitCode, CniResult? Result, CniError? Error, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}: {Stdout} {Stderr}";
+}
+
 /// <summary>
-/// What the CNI binary does, minus the process: netconf + CNI_* environment through our CniInvocationBuilder
-/// (the same code the binary runs, vhost_user_* keys included), then the daemon's HTTP-over-unix-socket API.
+/// Runs the CNI binary exactly as kubelet/Multus do (CNI_* environment, the NAD's config on stdin), against the
+/// daemon's socket named in the netconf.
 /// </summary>
 public static class DaemonCniClient
 {
-    public static async Task<DaemonResponse> CallAsync(string command, string socket, string netconf, string containerId, string netns, string ifName, string podName, CancellationToken cancellationToken)
+    public static async Task<CniCall> CallAsync(string command, string netconf, string containerId, string netns, string ifName, string podName, CancellationToken cancellationToken)
     {
-        var env = new Dictionary<string, string>
+        var outcome = await CniBinary.RunAsync(command, containerId, netns, ifName, "default", podName, netconf, cancellationToken);
+        var stdout = outcome.Stdout.Trim();
+        CniResult? result = null;
+        CniError? error = null;
+        if (stdout.Length > 0)
         {
-            ["CNI_COMMAND"] = command,
-            ["CNI_CONTAINERID"] = containerId,
-            ["CNI_NETNS"] = netns,
-            ["CNI_IFNAME"] = ifName,
-            ["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName}",
-            ["CNI_PATH"] = "/opt/cni/bin",
-        };
-        var environment = CniEnvironment.From(k => env.GetValueOrDefault(k));
-        var invocation = CniInvocationBuilder.Build(environment.ParseCommand(), environment, NetConfParser.Parse(Encoding.UTF8.GetBytes(netconf)));
-        using var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
+            if (outcome.ExitCode == 0)
             {
-                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
-                return new NetworkStream(s, ownsSocket: true);
-            },
-        };
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(90) };
-        using var response = await http.PostAsJsonAsync(
-            "http://daemon" + DaemonProtocol.PathOf(invocation.Command), invocation.Request, CniJsonContext.Default.DaemonRequest, cancellationToken);
-        if (response.Content.Headers.ContentLength == 0)
-        {
-            return new DaemonResponse();
+                result = JsonSerializer.Deserialize(stdout, CniJsonContext.Default.CniResult);
+            }
+            else
+            {
+                error = JsonSerializer.Deserialize(stdout, CniJsonContext.Default.CniError);
+            }
         }
 
-        return await response.Content.ReadFromJsonAsync(CniJsonContext.Default.DaemonResponse, cancellationToken) ?? new DaemonResponse();
+        if (outcome.ExitCode != 0 && error is null)
+        {
+            error = new CniError { Code = -1, Msg = "CNI binary failed without an error object: " + outcome.Stderr };
+        }
+
+        return new CniCall(outcome.ExitCode, result, error, outcome.Stdout, outcome.Stderr);
     }
 
-    public static string VhostUserNetConf(string socket, string? volume, string? socketName) =>
-        $$"""{"cniVersion":"1.1.0","name":"dpdk","type":"kube-ovn","server_socket":"{{socket}}"{{(volume is null ? "" : $",\"vhost_user_socket_volume_name\":\"{volume}\"")}}{{(socketName is null ? "" : $",\"vhost_user_socket_name\":\"{socketName}\"")}}}""";
+    /// <summary>A NAD config of our type with Kube-OVN's vhost-user keys (omitted when null).</summary>
+    public static string VhostUserNetConf(string socket, string? volume, string? socketName, string provider, int mtu) =>
+        $$"""{"cniVersion":"1.1.0","name":"dpdk","type":"kube-ovn","server_socket":"{{socket}}","provider":"{{provider}}","mtu":{{mtu}},"daemon_timeout_seconds":60{{(volume is null ? "" : $",\"vhost_user_socket_volume_name\":\"{volume}\"")}}{{(socketName is null ? "" : $",\"vhost_user_socket_name\":\"{socketName}\"")}}}""";
 }
