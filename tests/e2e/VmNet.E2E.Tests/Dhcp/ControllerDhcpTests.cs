@@ -13,7 +13,7 @@ namespace VmNet.E2E.Dhcp;
 /// allocates and writes the DHCP_Options (and the router port's RA settings), our daemons plug the NIC on each
 /// node, and real ISC clients in the pod netns (the NIC's global addresses removed, as a VM guest NIC has none) get
 /// exactly what the controller allocated from OVN's own responders: DHCPv4 (address, router, MTU, DNS; a changed
-/// <c>dhcpV4Options</c> seen by the running client's own renewal) and DHCPv6 (address, DNS) with the RA flags
+/// <c>dhcpV4Options</c> seen by the running client's own renewal; a pod's own <c>dhcp_v4_options</c>) and DHCPv6 (address, DNS) with the RA flags
 /// <c>enableIPv6RA</c> asks for.
 /// </summary>
 [Collection(RigCollection.Name)]
@@ -26,8 +26,8 @@ public sealed class ControllerDhcpTests(MultusStackFixture fixture) : IClassFixt
     {
         var v4 = StackPods.Subnet("dhc-d", "10.203.0.0/24", V4Provider);
         v4.Spec!.EnableDHCP = true;
-        // A short lease so the running client renews within the test (T1 = 6 s, T2 = 10.5 s).
-        v4.Spec.DhcpV4Options = "dns_server=10.203.0.53;10.203.0.54,lease_time=12";
+        // A short lease so the running client renews within the test (T1 = 10 s).
+        v4.Spec.DhcpV4Options = "dns_server=10.203.0.53;10.203.0.54,lease_time=20";
         await fixture.CreateOnceAsync(v4);
         var dual = StackPods.Subnet("dhc-s", "10.205.0.0/24,fd00:205::/64", DualProvider);
         dual.Spec!.EnableDHCP = true;
@@ -48,7 +48,7 @@ public sealed class ControllerDhcpTests(MultusStackFixture fixture) : IClassFixt
     {
         var vm1 = await PlugAsync("dvm1", fixture.Node1, "attd", V4Provider);
         var vm2 = await PlugAsync("dvm2", fixture.Node2, "attd", V4Provider);
-        using var client1 = new DhclientRun();
+        using var client1 = new DhclientRun(configure: true);
         using var client2 = new DhclientRun();
         var leases = new[] { (vm1, await client1.StartAsync(vm1.Netns, "net1")), (vm2, await client2.AcquireAsync(vm2.Netns, "net1")) };
         foreach (var (vm, lease) in leases)
@@ -59,12 +59,12 @@ public sealed class ControllerDhcpTests(MultusStackFixture fixture) : IClassFixt
             Assert.Equal(vm.Annotations[$"{V4Provider}.kubernetes.io/gateway"], lease["new_routers"]);
             Assert.Equal("1400", lease["new_interface_mtu"]);
             Assert.Equal("10.203.0.53 10.203.0.54", lease["new_domain_name_servers"]);
-            Assert.Equal("12", lease["new_dhcp_lease_time"]);
+            Assert.Equal("20", lease["new_dhcp_lease_time"]);
         }
 
         var uuid = (await fixture.Kube.GetAsync<V1Subnet>(null, "dhc-d")).Status?.DhcpV4OptionsUUID;
         Assert.False(string.IsNullOrEmpty(uuid));
-        await fixture.Kube.PatchAsync<V1Subnet>(null, "dhc-d", KubePatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["dhcpV4Options"] = "dns_server=10.203.0.99,lease_time=12" } }));
+        await fixture.Kube.PatchAsync<V1Subnet>(null, "dhc-d", KubePatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["dhcpV4Options"] = "dns_server=10.203.0.99,lease_time=20" } }));
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!(await fixture.Central.NbctlAsync(["get", "DHCP_Options", uuid!, "options:dns_server"])).Stdout.Contains("10.203.0.99", StringComparison.Ordinal))
         {
@@ -72,12 +72,43 @@ public sealed class ControllerDhcpTests(MultusStackFixture fixture) : IClassFixt
             await Task.Delay(100);
         }
 
-        // The still-running client renews its lease on its own timers (RENEW, or REBIND once T2 passes: the record
-        // script leaves the NIC unconfigured, so a unicast renewal may not get through) and sees the new options.
-        var renewed = await client1.WaitForRecordAsync(r => r.GetValueOrDefault("reason") is "RENEW" or "REBIND" && r.GetValueOrDefault("new_domain_name_servers") == "10.203.0.99", TimeSpan.FromSeconds(45));
+        // The still-running client, which applied its lease as a guest does, renews by unicast at T1 on its own
+        // timer (not a fresh request) and sees the new options.
+        var renewed = await client1.WaitForRecordAsync(r => r.GetValueOrDefault("reason") == "RENEW" && r.GetValueOrDefault("new_domain_name_servers") == "10.203.0.99", TimeSpan.FromSeconds(45));
         Assert.Equal(vm1.Annotations[$"{V4Provider}.kubernetes.io/ip_address"], renewed["new_ip_address"]);
         Assert.Equal(vm1.Annotations[$"{V4Provider}.kubernetes.io/gateway"], renewed["new_routers"]);
         await client1.StopAsync();
+    }
+
+    [Fact]
+    public async Task APodsOwnDhcpOptionsOverrideTheSubnetsForItsPortOnly()
+    {
+        var plugged = await StackPods.PlugAsync(
+            fixture,
+            fixture.NewName("dvm3"),
+            fixture.Node2,
+            new Dictionary<string, string>
+            {
+                [MultusAnnotations.Networks] = "attd",
+                [$"{V4Provider}.kubernetes.io/dhcp_v4_options"] = "dns_server=10.203.0.77,lease_time=600",
+            },
+            ["ovn", V4Provider],
+            [("eth0", "ovn"), ("net1", V4Provider)]);
+        var flush = await NetworkNamespace.ExecAsync(plugged.Netns, "ip", ["addr", "flush", "dev", "net1", "scope", "global"], TimeSpan.FromSeconds(10));
+        Assert.True(flush.Succeeded, flush.Stderr);
+
+        using var client = new DhclientRun();
+        var lease = await client.AcquireAsync(plugged.Netns, "net1");
+        Assert.Equal(plugged.Annotations[$"{V4Provider}.kubernetes.io/ip_address"], lease["new_ip_address"]);
+        Assert.Equal(plugged.Annotations[$"{V4Provider}.kubernetes.io/gateway"], lease["new_routers"]);
+        Assert.Equal("10.203.0.77", lease["new_domain_name_servers"]);
+        Assert.Equal("600", lease["new_dhcp_lease_time"]);
+
+        // The port has its own row; the subnet's row is untouched.
+        var subnetRow = (await fixture.Kube.GetAsync<V1Subnet>(null, "dhc-d")).Status!.DhcpV4OptionsUUID!;
+        var portRow = (await fixture.Central.NbctlAsync(["get", "Logical_Switch_Port", $"{plugged.Name}.default.{V4Provider}", "dhcpv4_options"])).Stdout.Trim();
+        Assert.NotEqual(subnetRow, portRow);
+        Assert.DoesNotContain("10.203.0.77", (await fixture.Central.NbctlAsync(["get", "DHCP_Options", subnetRow, "options"])).Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,12 +17,20 @@ public sealed class DhclientRun : IDisposable
     private string? _netns;
     private string? _ifName;
 
-    public DhclientRun(bool ipv6 = false)
+    /// <param name="ipv6">Run <c>dhclient -6</c>.</param>
+    /// <param name="configure">
+    /// v4 only: also apply the lease as a guest would (address, and a host route to the server through the offered
+    /// router), so the client's unicast RENEW reaches OVN's responder.
+    /// </param>
+    public DhclientRun(bool ipv6 = false, bool configure = false)
     {
         _ipv6 = ipv6;
         var request = ipv6 ? "request dhcp6.name-servers;\n" : "request subnet-mask, routers, domain-name-servers, interface-mtu, dhcp-lease-time;\n";
         File.WriteAllText(Config, "timeout 15;\nretry 1;\n" + request);
-        File.WriteAllText(Script, $"#!/bin/sh\ncase \"$reason\" in BOUND|RENEW|REBOOT|REBIND|BOUND6|RENEW6|REBIND6) env | grep '^new_' | sort > {Record}.tmp && echo \"reason=$reason\" >> {Record}.tmp && mv {Record}.tmp {Record} ;; esac\nexit 0\n");
+        var apply = configure && !ipv6
+            ? "ip -4 addr replace \"$new_ip_address/$new_subnet_mask\" dev \"$interface\" && ip -4 route replace \"$new_dhcp_server_identifier/32\" via \"$new_routers\" dev \"$interface\"; "
+            : string.Empty;
+        File.WriteAllText(Script, $"#!/bin/sh\ncase \"$reason\" in BOUND|RENEW|REBOOT|REBIND|BOUND6|RENEW6|REBIND6) {apply}env | grep '^new_' | sort > {Record}.tmp && echo \"reason=$reason\" >> {Record}.tmp && mv {Record}.tmp {Record} ;; esac\nexit 0\n");
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("dhclient runs in Linux network namespaces");
