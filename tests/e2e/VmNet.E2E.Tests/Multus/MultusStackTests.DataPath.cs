@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VmNet.E2E.Daemon;
-using VmNet.E2E.Rig;
 using VmNet.Kube;
 using VmNet.Kube.Models;
 using VmNet.Multus;
@@ -15,8 +14,7 @@ namespace VmNet.E2E.Multus;
 /// pod has the default NIC plus three attachments: net1 on subnet A (private, the default route), n1 and n2 from
 /// the same NAD on subnet B. Subnet A's isolation is proven with ping and ovn-trace from a pod on ovn-default.
 /// </summary>
-[Collection(RigCollection.Name)]
-public sealed class MultusDataPathTests(MultusStackFixture fixture) : IClassFixture<MultusStackFixture>, IAsyncLifetime
+public sealed partial class MultusStackTests
 {
     private const string Networks = "atta,attb@n1,attb@n2";
     private static readonly (string IfName, string NetconfProvider, string Provider)[] Nics =
@@ -26,21 +24,6 @@ public sealed class MultusDataPathTests(MultusStackFixture fixture) : IClassFixt
         ("n1", "attb.default.ovn", "attb.default.ovn.n1"),
         ("n2", "attb.default.ovn", "attb.default.ovn.n2"),
     ];
-
-    public async Task InitializeAsync()
-    {
-        var a = Subnet("mul-a", "10.201.0.0/24", "atta.default.ovn");
-        a.Spec!.Private = true;
-        await fixture.CreateOnceAsync(a);
-        await fixture.CreateOnceAsync(Subnet("mul-b", "10.202.0.0/24", "attb.default.ovn"));
-        await fixture.CreateOnceAsync(Nad("atta"));
-        await fixture.CreateOnceAsync(Nad("attb"));
-        await fixture.CreateOnceAsync(Nad("broken", """{"cniVersion":"1.0.0","type":"kube-ovn", """));
-        await fixture.WaitSubnetReadyAsync("mul-a");
-        await fixture.WaitSubnetReadyAsync("mul-b");
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task EveryNicHasItsAddressMacAndRoutesOnlyTheChosenOneTheDefaultEachReachesItsPeerAndThePrivateSubnetIsIsolated()
