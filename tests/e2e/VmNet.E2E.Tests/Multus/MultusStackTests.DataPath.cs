@@ -77,6 +77,13 @@ public sealed partial class MultusStackTests
             await Task.Delay(100);
         }
 
+        // ovn-northd and ovn-controller apply the new ACL shortly after it is in Northbound.
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while ((await ExecAsync(outsider.Netns, "ping", "-c", "1", "-W", "1", privateIp)).ExitCode != 0)
+        {
+            Assert.True(DateTime.UtcNow < until, $"{privateIp} still unreachable 30s after mul-a allowed 10.16.0.0/16");
+        }
+
         await PingAsync(outsider.Netns, "eth0", privateIp, expectReply: true);
         Assert.Contains($"output to \"{p2.Name}.default.atta.default.ovn\"", await TraceAsync(outsider, privateIp), StringComparison.Ordinal);
     }
