@@ -84,6 +84,22 @@ public sealed class AttachmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IpamOnlyAttachmentServedByAnOvnSubnetTheUserChoseKeepsLogicalSwitch()
+    {
+        await _h.Client.CreateAsync(KubeTestObjects.Pod(Ns, "p2b", annotations: new()
+        {
+            [MultusAnnotations.Networks] = "mv",
+            ["mv.default.kubernetes.io/logical_switch"] = "sub-a",
+        }));
+        var pod = await _h.WaitAllocatedAsync(Ns, "p2b", "mv.default");
+        var a = pod.Metadata!.Annotations!;
+        Assert.StartsWith("10.101.0.", a["mv.default.kubernetes.io/ip_address"], StringComparison.Ordinal);
+        Assert.Equal("sub-a", a["mv.default.kubernetes.io/logical_switch"]);
+        Assert.Null(await _h.LspColumnAsync("p2b.default.mv.default", "name"));
+        Assert.Equal("sub-a", (await _h.GetIpAsync("p2b.default.mv.default"))!.Spec!.Subnet);
+    }
+
+    [Fact]
     public async Task DeletingThePodReleasesEveryAttachment()
     {
         await _h.Client.CreateAsync(KubeTestObjects.Pod(Ns, "p3", annotations: new() { [MultusAnnotations.Networks] = "atta,attb" }));
