@@ -50,6 +50,19 @@ public sealed partial class MultusStackTests
             Assert.Contains("via 10.201.0.1 dev net1", only, StringComparison.Ordinal);
         }
 
+        // The IP CR of an attachment carries what Kube-OVN's multus e2e checks.
+        foreach (var (_, _, provider) in Nics.Skip(1))
+        {
+            var cr = await fixture.Kube.GetAsync<V1IP>(null, $"{p2.Name}.default.{provider}");
+            var subnet = provider.StartsWith("atta", StringComparison.Ordinal) ? "mul-a" : "mul-b";
+            Assert.Equal((subnet, p2.Name, "default", fixture.Node2.Name), (cr.Spec!.Subnet, cr.Spec.PodName, cr.Spec.Namespace, cr.Spec.NodeName));
+            Assert.Equal(p2.Annotations[$"{provider}.kubernetes.io/ip_address"], cr.Spec.IpAddress);
+            Assert.Equal(p2.Annotations[$"{provider}.kubernetes.io/ip_address"], cr.Spec.V4IpAddress);
+            Assert.Equal(p2.Annotations[$"{provider}.kubernetes.io/mac_address"], cr.Spec.MacAddress);
+            var labels = cr.Metadata!.Labels!;
+            Assert.Equal((string.Empty, subnet, fixture.Node2.Name, "false"), (labels[subnet], labels["ovn.kubernetes.io/subnet"], labels["ovn.kubernetes.io/node-name"], labels["ovn.kubernetes.io/ip_reserved"]));
+        }
+
         // Each NIC reaches the peer's NIC of the same network on the other node.
         foreach (var (ifName, _, provider) in Nics)
         {
