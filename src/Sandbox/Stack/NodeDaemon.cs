@@ -93,11 +93,20 @@ public sealed class NodeDaemon : IAsyncDisposable
         var sync = new Lock();
         void Append(object sender, DataReceivedEventArgs e)
         {
-            if (e.Data is not null)
+            if (e.Data is null)
             {
-                lock (sync)
+                return;
+            }
+
+            lock (sync)
+            {
+                try
                 {
                     writer.WriteLine(e.Data);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // A last line of an instance whose log was closed when the next instance started.
                 }
             }
         }

@@ -14,6 +14,12 @@ public sealed record StackOptions
     /// <summary>How long a daemon's ADD waits for the controller's annotations (vmnet-daemon --annotation-timeout).</summary>
     public TimeSpan AnnotationTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Serve the API over HTTPS (self-signed certificate in the kubeconfig) with a random bearer token, as a real
+    /// cluster does; otherwise plain HTTP on loopback without authentication.
+    /// </summary>
+    public bool SecureApi { get; init; } = true;
+
     /// <summary>Bound for the whole start-up, and for each readiness wait after a restart.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
 

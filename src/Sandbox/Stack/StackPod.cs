@@ -13,8 +13,34 @@ public sealed record StackPod(string Namespace, string Name, OvsNode Node, strin
     /// <summary>The logical switch port the controller creates for the pod (Kube-OVN: &lt;pod&gt;.&lt;namespace&gt;).</summary>
     public string PortName => Name + "." + Namespace;
 
-    /// <summary>The host end of the pod's veth in the node's netns (Kube-OVN: first 12 characters of the container ID + "_h").</summary>
+    /// <summary>
+    /// Kube-OVN's name for the host end of a veth plugged at ADD time: first 12 characters of the container ID + "_h".
+    /// A port the daemon pre-plugged before the ADD keeps its own name: use <see cref="HostInterfaceAsync"/> to find it.
+    /// </summary>
     public string HostVeth => ContainerId[..12] + "_h";
+
+    /// <summary>
+    /// The OVS interface (= host veth in the node's netns) CNI ADD recorded this sandbox on
+    /// (<c>external_ids:vmnet.io/container-id</c>), whatever its name; null when there is none.
+    /// </summary>
+    public async Task<string?> HostInterfaceAsync(CancellationToken cancellationToken = default)
+    {
+        var found = await Node.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:\"vmnet.io/container-id\"=\"{ContainerId}\""], cancellationToken).ConfigureAwait(false);
+        var names = found.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return names.Length switch
+        {
+            0 => null,
+            1 => names[0],
+            _ => throw new RigException($"{this}: {names.Length} OVS interfaces carry its container ID: {string.Join(", ", names)}"),
+        };
+    }
+
+    /// <summary>Names of every OVS interface bound to the pod's logical port (iface-id), pre-plugged or not.</summary>
+    public async Task<IReadOnlyList<string>> PortInterfacesAsync(CancellationToken cancellationToken = default)
+    {
+        var found = await Node.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:iface-id=\"{PortName}\""], cancellationToken).ConfigureAwait(false);
+        return found.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
 
     public Task<CommandResult> ExecAsync(string file, params string[] arguments) =>
         NetworkNamespace.ExecAsync(Netns, file, arguments, TimeSpan.FromSeconds(60));

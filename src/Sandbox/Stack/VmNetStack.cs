@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using VmNet.ApiServer;
 using VmNet.Kube;
 using VmNet.Kube.Config;
@@ -86,10 +87,17 @@ public sealed class VmNetStack : IAsyncDisposable
         KubeApiServer? apiServer = null;
         try
         {
-            apiServer = new KubeApiServer(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(5) });
+            apiServer = new KubeApiServer(new ApiServerOptions
+            {
+                BookmarkInterval = TimeSpan.FromSeconds(5),
+                UseHttps = options.SecureApi,
+                BearerToken = options.SecureApi ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) : null,
+            });
             await apiServer.StartAsync(bounded.Token).ConfigureAwait(false);
             var kubeconfig = apiServer.WriteKubeconfig(Path.Combine(rig.Directory, "kubeconfig"));
-            stack = new VmNetStack(options, rig, apiServer, new KubeClient(new KubeConfig(apiServer.BaseAddress)), kubeconfig);
+
+            // The same kubeconfig the controller and the daemons get (server, CA, token).
+            stack = new VmNetStack(options, rig, apiServer, new KubeClient(KubeConfig.LoadFromFile(kubeconfig)), kubeconfig);
             await stack.ApplyCrdsAsync(bounded.Token).ConfigureAwait(false);
             foreach (var node in rig.Nodes)
             {

@@ -4,7 +4,11 @@ using VmNet.Sandbox.Stack;
 
 namespace VmNet.E2E.Stack;
 
-/// <summary>Checks shared by the stack tests: CNI outcomes, leftovers on the node, waits with diagnostics.</summary>
+/// <summary>
+/// Checks shared by the stack tests: CNI outcomes, leftovers on the node, waits with diagnostics. Ports are found
+/// by the sandbox's container ID or the pod's iface-id, never by name alone: a port the daemon pre-plugged before
+/// the ADD keeps its own name.
+/// </summary>
 internal static class StackAssert
 {
     public static void Succeeded(CniOutcome outcome, VmNetStack stack)
@@ -20,16 +24,47 @@ internal static class StackAssert
         Assert.Contains(mentioned, outcome.ErrorText, StringComparison.Ordinal);
     }
 
-    /// <summary>No host veth, no OVS Interface/Port for the pod, and no eth0 in its netns.</summary>
-    public static async Task NothingLeftAsync(StackPod pod)
+    /// <summary>The host interface ADD plugged for the pod (it must exist).</summary>
+    public static async Task<string> HostInterfaceAsync(StackPod pod) =>
+        await pod.HostInterfaceAsync() ?? throw new Xunit.Sdk.XunitException($"{pod}: no OVS interface carries its container ID");
+
+    /// <summary>
+    /// Nothing of this sandbox on the node: no OVS interface with its container ID, no veth or br-int port named
+    /// Kube-OVN's way or <paramref name="hostInterface"/>, and no eth0 in its netns.
+    /// </summary>
+    public static async Task NothingLeftAsync(StackPod pod, string? hostInterface = null)
     {
-        Assert.False((await pod.Node.ExecAsync("ip", ["link", "show", pod.HostVeth])).Succeeded, "host veth left behind: " + pod.HostVeth);
-        Assert.Equal("", (await pod.Node.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:iface-id=\"{pod.PortName}\""])).Stdout.Trim());
-        Assert.DoesNotContain(pod.HostVeth, (await pod.Node.VsctlAsync(["list-ports", "br-int"])).Stdout, StringComparison.Ordinal);
+        Assert.Null(await pod.HostInterfaceAsync());
+        var ports = (await pod.Node.VsctlAsync(["list-ports", "br-int"])).Stdout;
+        foreach (var name in new[] { pod.HostVeth, hostInterface }.OfType<string>())
+        {
+            Assert.False((await pod.Node.ExecAsync("ip", ["link", "show", name])).Succeeded, "host veth left behind: " + name);
+            Assert.DoesNotContain(name, ports, StringComparison.Ordinal);
+        }
+
         if (Sandbox.Rig.NetworkNamespace.Exists(pod.Netns))
         {
             Assert.False((await pod.ExecAsync("ip", "link", "show", "eth0")).Succeeded, "eth0 left in the pod netns");
         }
+    }
+
+    /// <summary>Once the pod object is gone: no OVS interface bound to its logical port at all, and no veth of one.</summary>
+    public static async Task NoPortAfterPodDeletedAsync(VmNetStack stack, StackPod pod, IEnumerable<string> seen)
+    {
+        await EventuallyAsync(stack, $"no OVS interface bound to {pod.PortName}", async () => (await pod.PortInterfacesAsync()).Count == 0);
+        foreach (var name in seen)
+        {
+            Assert.False((await pod.Node.ExecAsync("ip", ["link", "show", name])).Succeeded, "veth left behind: " + name);
+        }
+    }
+
+    /// <summary>The failed ADD left nothing; then kubelet removes the pod and everything bound to its port goes too.</summary>
+    public static async Task FailedAddLeftNothingAsync(VmNetStack stack, StackPod pod)
+    {
+        await NothingLeftAsync(pod);
+        var seen = await pod.PortInterfacesAsync();
+        await stack.Kubelet.RemovePodAsync(pod);
+        await NoPortAfterPodDeletedAsync(stack, pod, seen);
     }
 
     public static async Task EventuallyAsync(VmNetStack stack, string what, Func<Task<bool>> condition, int seconds = 20)

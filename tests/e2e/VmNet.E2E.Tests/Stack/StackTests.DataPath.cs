@@ -41,7 +41,9 @@ public sealed partial class StackTests
         Assert.Contains("\"mtu\":1400", link, StringComparison.Ordinal);
         Assert.Contains(macA, link, StringComparison.Ordinal);
         Assert.Contains("tx-checksumming: off", (await a.ExecAsync("ethtool", "-k", "eth0")).Stdout, StringComparison.Ordinal);
-        Assert.Equal(a.PortName, (await a.Node.VsctlAsync(["get", "Interface", a.HostVeth, "external_ids:iface-id"])).Stdout.Trim().Trim('"'));
+        var hostA = await StackAssert.HostInterfaceAsync(a);
+        var hostB = await StackAssert.HostInterfaceAsync(b);
+        Assert.Equal(a.PortName, (await a.Node.VsctlAsync(["get", "Interface", hostA, "external_ids:iface-id"])).Stdout.Trim().Trim('"'));
 
         var ping = await a.PingAsync(ipB);
         Assert.True(ping.Succeeded, ping.Stdout + ping.Stderr + "\n" + Stack.Diagnostics());
@@ -82,7 +84,7 @@ public sealed partial class StackTests
 
         // DEL: no veth, no OVS port; a second DEL succeeds; CHECK now fails.
         StackAssert.Succeeded(await Kubelet.DelAsync(a), Stack);
-        await StackAssert.NothingLeftAsync(a);
+        await StackAssert.NothingLeftAsync(a, hostA);
         StackAssert.Succeeded(await Kubelet.DelAsync(a), Stack);
         Assert.False((await Kubelet.CheckAsync(a)).Succeeded, "CHECK after DEL succeeded");
 
@@ -91,12 +93,19 @@ public sealed partial class StackTests
         await StackAssert.EventuallyAsync(Stack, $"LSP {a.PortName} removed", async () =>
             (await Stack.Rig.Central.NbctlAsync(["--bare", "--columns=name", "find", "Logical_Switch_Port", $"name=\"{a.PortName}\""])).Stdout.Trim() == "");
         await StackAssert.EventuallyAsync(Stack, $"IP {a.PortName} removed", async () => !await IpExistsAsync(a.PortName));
+        await StackAssert.NoPortAfterPodDeletedAsync(Stack, a, [hostA]);
         await StackAssert.EventuallyAsync(Stack, $"Port_Binding {a.PortName} removed", async () =>
             (await Stack.Rig.Central.SbctlAsync(["--bare", "--columns=_uuid", "find", "Port_Binding", $"logical_port=\"{a.PortName}\""])).Stdout.Trim() == "");
         Assert.True(await IpExistsAsync(b.PortName), "b's IP went with a's");
 
+        // CHECK notices what it verifies going missing: the address the controller gave the pod.
+        StackAssert.Succeeded(await Kubelet.CheckAsync(b), Stack);
+        Assert.True((await b.ExecAsync("ip", "addr", "flush", "dev", "eth0")).Succeeded);
+        StackAssert.Failed(await Kubelet.CheckAsync(b), 113, $"interface eth0 in {b.NetnsPath} lacks {ipB}");
+
         Assert.True((await Kubelet.RemovePodAsync(b)).Succeeded);
-        await StackAssert.NothingLeftAsync(b);
+        await StackAssert.NothingLeftAsync(b, hostB);
+        await StackAssert.NoPortAfterPodDeletedAsync(Stack, b, [hostB]);
     }
 
     private async Task<string> RouterPortMacAsync()

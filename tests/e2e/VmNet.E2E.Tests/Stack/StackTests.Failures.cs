@@ -15,8 +15,7 @@ public sealed partial class StackTests
         var outcome = await Kubelet.AddAsync(pod, "{\"cniVersion\": \"1.0.0\", \"type\": ");
         StackAssert.Failed(outcome, 6, "");
         Assert.Contains("JSON", outcome.ErrorText, StringComparison.OrdinalIgnoreCase);
-        await StackAssert.NothingLeftAsync(pod);
-        await Kubelet.RemovePodAsync(pod);
+        await StackAssert.FailedAddLeftNothingAsync(Stack, pod);
     }
 
     [Fact]
@@ -25,8 +24,7 @@ public sealed partial class StackTests
         var pod = await Kubelet.CreatePodAsync(new PodRequest(fixture.Node1) { Label = "bad" });
         var outcome = await Kubelet.RunAsync(Kubelet.Invocation(pod, "ADD") with { NetnsPath = null });
         StackAssert.Failed(outcome, 4, "CNI_NETNS");
-        await StackAssert.NothingLeftAsync(pod);
-        await Kubelet.RemovePodAsync(pod);
+        await StackAssert.FailedAddLeftNothingAsync(Stack, pod);
     }
 
     [Fact]
@@ -36,8 +34,7 @@ public sealed partial class StackTests
         var missing = "/var/run/netns/" + Stack.Rig.RunId.Value + "gone";
         var outcome = await Kubelet.RunAsync(Kubelet.Invocation(pod, "ADD") with { NetnsPath = missing });
         StackAssert.Failed(outcome, 4, missing);
-        await StackAssert.NothingLeftAsync(pod);
-        await Kubelet.RemovePodAsync(pod);
+        await StackAssert.FailedAddLeftNothingAsync(Stack, pod);
     }
 
     [Fact]
@@ -46,8 +43,7 @@ public sealed partial class StackTests
         var pod = await Kubelet.CreatePodAsync(new PodRequest(fixture.Node1) { Label = "bad" });
         var outcome = await Kubelet.AddAsync(pod, Kubelet.NetConf(pod, cniVersion: "9.9.9"));
         StackAssert.Failed(outcome, 1, "9.9.9");
-        await StackAssert.NothingLeftAsync(pod);
-        await Kubelet.RemovePodAsync(pod);
+        await StackAssert.FailedAddLeftNothingAsync(Stack, pod);
     }
 
     [Fact]
@@ -57,8 +53,7 @@ public sealed partial class StackTests
         var socket = Path.Combine(Stack.Rig.Directory, "nobody.sock");
         var outcome = await Kubelet.AddAsync(pod, CniPlugin.NetConf(socket));
         StackAssert.Failed(outcome, 11, socket);
-        await StackAssert.NothingLeftAsync(pod);
-        await Kubelet.RemovePodAsync(pod);
+        await StackAssert.FailedAddLeftNothingAsync(Stack, pod);
     }
 
     [Fact]
@@ -74,8 +69,7 @@ public sealed partial class StackTests
         StackAssert.Failed(outcome, 111, $"{pod.Namespace}/{pod.Name}");
         Assert.Contains("ovn.kubernetes.io/allocated", outcome.ErrorText, StringComparison.Ordinal);
         Assert.True(outcome.Elapsed >= StackFixture.AnnotationTimeout, $"gave up after {outcome.Elapsed}");
-        await StackAssert.NothingLeftAsync(pod);
-        await Kubelet.RemovePodAsync(pod);
+        await StackAssert.FailedAddLeftNothingAsync(Stack, pod);
     }
 
     [Fact]
@@ -99,30 +93,34 @@ public sealed partial class StackTests
         var retried = await Kubelet.AddAsync(pod);
         StackAssert.Succeeded(retried, Stack);
         Assert.Equal(await StackAssert.AnnotationAsync(Stack, pod, "ovn.kubernetes.io/ip_address") + "/16", retried.FirstAddress);
+        var host = await StackAssert.HostInterfaceAsync(pod);
         StackAssert.Succeeded(await Kubelet.RemovePodAsync(pod), Stack);
-        await StackAssert.NothingLeftAsync(pod);
+        await StackAssert.NothingLeftAsync(pod, host);
+        await StackAssert.NoPortAfterPodDeletedAsync(Stack, pod, [host]);
     }
 
     [Fact]
     public async Task DaemonKilledDuringAddThenRetriedAddSucceedsWithoutDuplicates()
     {
         var node = fixture.Node1;
-        var pod = await Kubelet.CreatePodAsync(new PodRequest(node) { Label = "rst" });
 
-        // Hold the ADD after it plugged the port: it waits for ovn-installed, which a stopped ovn-controller never sets.
+        // Hold the ADD after it plugged (or took over a pre-plugged) port: it then waits for ovn-installed, which a
+        // stopped ovn-controller never sets. Stopped before the pod exists, so no port can be bound ahead of the ADD.
         await SignalAsync("STOP", node.Controller.Pid);
+        StackPod pod;
         CniOutcome interrupted;
+        string ipBefore;
         try
         {
+            pod = await Kubelet.CreatePodAsync(new PodRequest(node) { Label = "rst" });
             var add = Kubelet.AddAsync(pod);
-            await StackAssert.EventuallyAsync(Stack, "ADD plugged the port", async () =>
-                (await node.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:iface-id=\"{pod.PortName}\""])).Stdout.Trim() == pod.HostVeth
-                || add.IsCompleted);
+            await StackAssert.EventuallyAsync(Stack, "ADD plugged the port", async () => await pod.HostInterfaceAsync() is not null || add.IsCompleted);
             if (add.IsCompleted)
             {
                 Assert.Fail("ADD finished before the daemon could be killed: " + await add);
             }
 
+            ipBefore = await StackAssert.AnnotationAsync(Stack, pod, "ovn.kubernetes.io/ip_address");
             await Stack.Daemon(node).KillAsync();
             interrupted = await add;
         }
@@ -133,15 +131,23 @@ public sealed partial class StackTests
 
         StackAssert.Failed(interrupted, 11, "");
 
+        // While it is down its socket file is still there, unserved: a retry now is told to try again later.
+        var daemon = Stack.Daemon(node);
+        Assert.True(File.Exists(daemon.SocketPath), "the killed daemon's socket file is gone");
+        StackAssert.Failed(await Kubelet.AddAsync(pod), 11, daemon.SocketPath);
+
         // kubelet retries the ADD with the same container ID once the daemon is back.
         await Stack.RestartDaemonAsync(node);
-        StackAssert.Succeeded(await Kubelet.AddAsync(pod), Stack);
+        var retried = await Kubelet.AddAsync(pod);
+        StackAssert.Succeeded(retried, Stack);
+        Assert.Equal(ipBefore + "/16", retried.FirstAddress);
         StackAssert.Succeeded(await Kubelet.AddAsync(pod), Stack);
 
-        var bound = await node.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:iface-id=\"{pod.PortName}\""]);
-        Assert.Equal(pod.HostVeth, bound.Stdout.Trim());
+        // Exactly one of everything: OVS interface on the logical port, host veth, pod eth0, logical switch port.
+        var host = await StackAssert.HostInterfaceAsync(pod);
+        Assert.Equal([host], await pod.PortInterfacesAsync());
         var links = (await node.ExecAsync("ip", ["-o", "link", "show"])).Stdout;
-        Assert.Single(links.Split('\n'), l => l.Contains(pod.HostVeth, StringComparison.Ordinal));
+        Assert.Single(links.Split('\n'), l => l.Contains(" " + host + "@", StringComparison.Ordinal));
         Assert.Single((await pod.ExecAsync("ip", "-o", "link", "show")).Stdout.Split('\n'), l => l.Contains("eth0", StringComparison.Ordinal));
         var lsps = await Stack.Rig.Central.NbctlAsync(["--bare", "--columns=_uuid", "find", "Logical_Switch_Port", $"name=\"{pod.PortName}\""]);
         Assert.Single(lsps.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -149,7 +155,8 @@ public sealed partial class StackTests
         Assert.True(ping.Succeeded, ping.Stdout + ping.Stderr);
 
         StackAssert.Succeeded(await Kubelet.RemovePodAsync(pod), Stack);
-        await StackAssert.NothingLeftAsync(pod);
+        await StackAssert.NothingLeftAsync(pod, host);
+        await StackAssert.NoPortAfterPodDeletedAsync(Stack, pod, [host]);
     }
 
     private static async Task SignalAsync(string signal, int pid)

@@ -15,6 +15,7 @@ public sealed partial class StackTests
             Annotations = new Dictionary<string, string> { ["ovn.kubernetes.io/egress_rate"] = "20", ["ovn.kubernetes.io/ingress_rate"] = "30" },
         });
         var peer = await Kubelet.CreatePodAsync(new PodRequest(fixture.Node2) { Label = "qos" });
+        string? host = null;
         try
         {
             StackAssert.Succeeded(await Kubelet.AddAsync(limited), Stack);
@@ -25,10 +26,11 @@ public sealed partial class StackTests
             await AssertRateAsync(20, limited, peer, peerIp, reverse: false, "egress (pod sends)");
             await AssertRateAsync(30, limited, peer, peerIp, reverse: true, "ingress (pod receives)");
 
+            host = await StackAssert.HostInterfaceAsync(limited);
             var vethIndex = (await limited.ExecAsync("cat", "/sys/class/net/eth0/ifindex")).Stdout.Trim();
             await Kubelet.AnnotateAsync(limited, new Dictionary<string, string?> { ["ovn.kubernetes.io/egress_rate"] = "8", ["ovn.kubernetes.io/ingress_rate"] = "12" });
             await StackAssert.EventuallyAsync(Stack, "egress rate 8 applied", async () =>
-                (await limited.Node.VsctlAsync(["get", "Interface", limited.HostVeth, "external_ids:\"vmnet.io/egress-rate\""])).Stdout.Trim().Trim('"') == "8"
+                (await limited.Node.VsctlAsync(["get", "Interface", host, "external_ids:\"vmnet.io/egress-rate\""])).Stdout.Trim().Trim('"') == "8"
                 && (await limited.ExecAsync("tc", "qdisc", "show", "dev", "eth0")).Stdout.Contains("8Mbit", StringComparison.Ordinal));
             await AssertRateAsync(8, limited, peer, peerIp, reverse: false, "egress after the change");
             await AssertRateAsync(12, limited, peer, peerIp, reverse: true, "ingress after the change");
@@ -50,7 +52,7 @@ public sealed partial class StackTests
             await Kubelet.RemovePodAsync(limited);
         }
 
-        await StackAssert.NothingLeftAsync(limited);
+        await StackAssert.NothingLeftAsync(limited, host);
         Assert.Equal("", (await limited.Node.VsctlAsync(["--bare", "--columns=_uuid", "find", "Queue", "external_ids:vendor=vmnet"])).Stdout.Trim());
     }
 
