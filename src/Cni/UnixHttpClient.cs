@@ -15,17 +15,24 @@ internal static class UnixHttpClient
 
     /// <summary>Throws <see cref="DaemonUnreachableException"/> when connect fails and
     /// <see cref="TimeoutException"/> when the whole exchange outlives <paramref name="timeout"/>.</summary>
-    public static async Task<UnixHttpResponse> PostAsync(
+    /// <remarks>
+    /// Blocking calls on the calling thread on purpose (the task is complete when returned): async socket
+    /// operations would start .NET's epoll thread and thread-pool workers in a process that only waits for one
+    /// answer, and each of those threads has to be scheduled on a busy node before the answer is read.
+    /// Cancellation closes the socket, which ends a blocked call.
+    /// </remarks>
+    public static Task<UnixHttpResponse> PostAsync(
         string socketPath, string path, byte[] body, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        cancellationToken.ThrowIfCancellationRequested();
+        var deadline = DateTime.UtcNow + timeout;
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var cancel = cancellationToken.Register(socket.Dispose);
         try
         {
             try
             {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), deadline.Token).ConfigureAwait(false);
+                socket.Connect(new UnixDomainSocketEndPoint(socketPath));
             }
             catch (SocketException ex)
             {
@@ -35,8 +42,8 @@ internal static class UnixHttpClient
             var head = Encoding.ASCII.GetBytes(
                 $"POST {path} HTTP/1.1\r\nHost: vmnet-daemon\r\nUser-Agent: vmnet-cni\r\nContent-Type: application/json\r\n" +
                 $"Accept: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
-            await socket.SendAsync(head, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-            await socket.SendAsync(body, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            Send(socket, head, deadline);
+            Send(socket, body, deadline);
 
             var received = new byte[8 * 1024];
             var length = 0;
@@ -52,11 +59,12 @@ internal static class UnixHttpClient
                     Array.Resize(ref received, received.Length * 2);
                 }
 
-                var read = await socket.ReceiveAsync(received.AsMemory(length), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                socket.ReceiveTimeout = Remaining(deadline);
+                var read = socket.Receive(received, length, received.Length - length, SocketFlags.None);
                 length += read;
                 if (HttpResponseParser.TryParse(received.AsSpan(0, length), endOfStream: read == 0) is { } response)
                 {
-                    return response;
+                    return Task.FromResult(response);
                 }
 
                 if (read == 0)
@@ -67,10 +75,35 @@ internal static class UnixHttpClient
                 }
             }
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is SocketException or ObjectDisposedException)
+        {
+            throw new OperationCanceledException("the CNI call was cancelled", ex, cancellationToken);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
         {
             throw new TimeoutException($"no answer from {socketPath} within {timeout}", ex);
         }
+    }
+
+    private static void Send(Socket socket, byte[] data, DateTime deadline)
+    {
+        for (var sent = 0; sent < data.Length;)
+        {
+            socket.SendTimeout = Remaining(deadline);
+            sent += socket.Send(data, sent, data.Length - sent, SocketFlags.None);
+        }
+    }
+
+    /// <summary>Milliseconds left for one blocking call (at least 1: 0 would mean "no timeout" to the socket).</summary>
+    private static int Remaining(DateTime deadline)
+    {
+        var left = (deadline - DateTime.UtcNow).TotalMilliseconds;
+        if (left <= 0)
+        {
+            throw new SocketException((int)SocketError.TimedOut);
+        }
+
+        return (int)Math.Min(int.MaxValue, Math.Max(1, Math.Ceiling(left)));
     }
 }
 

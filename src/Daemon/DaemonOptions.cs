@@ -74,6 +74,12 @@ public sealed record DaemonOptions
     /// <summary>PMD load-based sleep bound on OVS-DPDK nodes (other_config:pmd-maxsleep); OVS's 0 busy-polls a core.</summary>
     public int PmdMaxSleepMicros { get; init; } = new VmNet.Dpdk.DpdkSettings().PmdMaxSleepMicros;
 
+    /// <summary>
+    /// Plug the OVS port of each allocated pod on this node before its ADD, so the ADD finds ovn-controller's
+    /// flows already installed (Daemon/README.md "Pre-plugging"). Off: every ADD plugs its port itself.
+    /// </summary>
+    public bool PrePlug { get; init; } = true;
+
     public TimeSpan AnnotationTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan OvnInstalledTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -25,6 +25,7 @@ public static class DaemonOptionsParser
           --host-netns NETNS         namespace of the node's host side (simulated nodes)
           --datapath-type system|netdev  br-int datapath (default system)
           --bridge NAME              integration bridge (default br-int)
+          --pre-plug true|false      plug each allocated pod's port before its ADD (default true; README "Pre-plugging")
           --hw-offload true|false    OVS hardware offload with SR-IOV switchdev VFs (default: env HW_OFFLOAD, else false)
           --sysfs-root PATH          sysfs mount (default /sys)
           --kubelet-pods DIR         kubelet pods directory (default /var/lib/kubelet/pods; vhost-user volumes)
@@ -72,6 +73,7 @@ public static class DaemonOptionsParser
             HostNetns = Take("host-netns"),
             DatapathType = Take("datapath-type") ?? defaults.DatapathType,
             IntegrationBridge = Take("bridge") ?? defaults.IntegrationBridge,
+            PrePlug = Take("pre-plug") is { } prePlug ? Bool(prePlug, "pre-plug") : defaults.PrePlug,
             HwOffload = Bool(Take("hw-offload") ?? Environment.GetEnvironmentVariable("HW_OFFLOAD"), "hw-offload"),
             SysfsRoot = Take("sysfs-root") ?? defaults.SysfsRoot,
             KubeletPodsDirectory = Take("kubelet-pods") ?? defaults.KubeletPodsDirectory,

@@ -13,6 +13,8 @@ public class DaemonOptionsParserTests
         Assert.Equal(1450, options.EffectivePodMtu);
         Assert.Equal("unix:/var/run/openvswitch/db.sock", options.OvsDatabase);
         Assert.Equal("br-int", options.IntegrationBridge);
+        Assert.True(options.PrePlug);
+        Assert.False(DaemonOptionsParser.Parse(["--node-name", "n1", "--pre-plug", "false"]).PrePlug);
     }
 
     [Theory]
@@ -25,6 +27,7 @@ public class DaemonOptionsParserTests
     [InlineData("--also-listen", "/tmp/a.sock,relative.sock", "relative.sock")]
     [InlineData("--annotation-timeout", "0", "0")]
     [InlineData("--annotation-timeout", "soon", "soon")]
+    [InlineData("--pre-plug", "maybe", "--pre-plug 'maybe'")]
     public void BadOptionsAreNamed(string name, string value, string mentioned)
     {
         var error = Assert.Throws<DaemonOptionsException>(() => DaemonOptionsParser.Parse(["--node-name", "n1", name, value]));

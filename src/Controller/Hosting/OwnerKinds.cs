@@ -15,6 +15,9 @@ public static class OwnerKinds
     /// <summary>The priority-31000 <c>allow</c> policy of a default-VPC Subnet on the cluster router (key = subnet name).</summary>
     public const string SubnetRoute = "SubnetRoute";
 
+    /// <summary>A distributed-gateway Subnet's per-node port groups and priority-29000 policies (key = subnet name).</summary>
+    public const string SubnetGateway = "SubnetGateway";
+
     /// <summary>The cluster router's default routes toward the join gateway (key = router name).</summary>
     public const string JoinGatewayRoute = "JoinGatewayRoute";
 }

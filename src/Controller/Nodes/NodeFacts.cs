@@ -11,6 +11,9 @@ public static class NodeFacts
 {
     public const string InternalIpType = "InternalIP";
 
+    /// <summary>The node annotation naming its join port (no pod counterpart in <see cref="AnnotationKeys"/>).</summary>
+    public const string PortNameAnnotation = "ovn.kubernetes.io/port_name";
+
     /// <summary>The join port, IP CR and IPAM NIC key of a node: <c>node-&lt;node&gt;</c>.</summary>
     public static string PortName(string node) => "node-" + node;
 
@@ -66,8 +69,6 @@ public static class NodeFacts
         [PortNameAnnotation] = PortName(node),
         [AnnotationKeys.For(AnnotationKeys.Allocated)] = "true",
     };
-
-    public const string PortNameAnnotation = "ovn.kubernetes.io/port_name";
 
     /// <summary>The changes that make <paramref name="current"/> carry <paramref name="desired"/> (empty when it does).</summary>
     public static Dictionary<string, string> Diff(IReadOnlyDictionary<string, string> desired, IReadOnlyDictionary<string, string>? current) =>

@@ -31,6 +31,8 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
     public const string NoInternalIpReason = "NodeInternalIpMissing";
     public const string AllocationFailedReason = "AllocateJoinAddressFailed";
 
+    private const string StaleRecord = "the IP CR's address is outside the join subnet";
+
     private readonly ILogger _logger = context.CreateLogger("VmNet.Controller.Nodes");
 
     public string Name => "node-join";
@@ -74,6 +76,13 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
             }
 
             var (allocation, fresh) = Allocate(node, join, existingIp, out var failure);
+            if (allocation is null && failure == StaleRecord)
+            {
+                _logger.LogInformation("node {Node}: IP CR {Port} records {Ip}, outside join subnet {Cidr} now: releasing it", nodeName, portName, existingIp!.Spec?.IpAddress, join.Definition.CidrBlock);
+                await addressing.IpWriter.DeleteAsync(portName, cancellationToken).ConfigureAwait(false);
+                return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(200));
+            }
+
             if (allocation is null)
             {
                 var message = $"node {nodeName}: no join address for port {portName} in subnet {nodeSwitch}: {failure}";
@@ -90,6 +99,7 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
             var ops = NorthboundOps(nodeName, allocation, internalIps, router);
             if (ops.Count > 0)
             {
+                await addressing.StepHook("ovsdb:node-join-port", cancellationToken).ConfigureAwait(false);
                 await context.Northbound.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
             }
 
@@ -115,7 +125,21 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
         var portName = NodeFacts.PortName(nodeName);
         if (context.Ipam.FindByNic(portName) is { } held && held.Subnet == join.Name)
         {
-            return (held, false);
+            if (join.Definition.Families.All(f => (f.Family == IpFamily.V4 ? held.V4 : held.V6) is not null))
+            {
+                return (held, false);
+            }
+
+            // A join CIDR change took its address (the NIC keeps key and MAC): a new one, recorded by patching the CR.
+            try
+            {
+                return (join.Allocate(new AllocationRequest(portName, held.OwnerKey)), true);
+            }
+            catch (IpamException ex)
+            {
+                failure = ex.Message;
+                return (null, false);
+            }
         }
 
         var request = new AllocationRequest(portName, NodeFacts.OwnerKey(nodeName));
@@ -123,7 +147,16 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
         {
             if (existingIp is not null && IpResources.ToRecord(existingIp) is { } record && record.Subnet == join.Name && record.Ips.Count > 0)
             {
-                return (join.Allocate(request with { StaticIps = record.Ips, StaticMac = record.Mac }), true);
+                try
+                {
+                    return (join.Allocate(request with { StaticIps = record.Ips, StaticMac = record.Mac }), true);
+                }
+                catch (AddressOutOfRangeException) when (existingIp.Metadata?.DeletionTimestamp is null)
+                {
+                    // The join CIDR changed under the CR: the CR must go (its finalizer releases) before a new address.
+                    failure = StaleRecord;
+                    return (null, false);
+                }
             }
 
             if (NodeFacts.AnnotatedJoinAddress(node, join.Name) is { } annotated)
@@ -152,7 +185,7 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
     private async Task<bool> PersistAsync(V1Node node, Allocation allocation, bool fresh, V1IP? existingIp, CancellationToken cancellationToken)
     {
         var nodeName = node.Metadata!.Name!;
-        if (fresh || existingIp is null)
+        if (existingIp is null || (fresh && !IsReaddressing(existingIp, allocation)))
         {
             existingIp = await addressing.IpWriter.CreateAsync(BuildIp(node, allocation), cancellationToken).ConfigureAwait(false);
             if (IpResources.IsDeleting(existingIp) || (fresh && existingIp.Spec?.IpAddress != allocation.IpAddressAnnotation))
@@ -182,6 +215,15 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
 
         return true;
     }
+
+    /// <summary>
+    /// True when the CR records this NIC with an address the subnet no longer holds for it (same MAC, the address
+    /// displaced by a CIDR change): the CR is patched to the new address rather than treated as another owner's.
+    /// </summary>
+    private bool IsReaddressing(V1IP existingIp, Allocation allocation) =>
+        !IpResources.IsDeleting(existingIp)
+        && existingIp.Spec?.MacAddress == allocation.Mac?.ToString()
+        && AllocationRequest.SplitIpAnnotation(existingIp.Spec?.IpAddress).All(ip => !IpAddr.TryParse(ip, out var address) || context.Ipam.FindSubnet(allocation.Subnet)?.FindByIp(address).Count is null or 0);
 
     /// <summary>Kube-OVN's node IP CR: name <c>node-&lt;node&gt;</c>, podName = node name, owned by the Node.</summary>
     private static V1IP BuildIp(V1Node node, Allocation allocation)
@@ -268,6 +310,7 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
             ops.AddRange(cache.DeleteRowsOps(LogicalSwitchPort.Table, cache.FindOwnedBy(LogicalSwitchPort.Table, owner).Select(r => r.Uuid).ToHashSet()));
             if (ops.Count > 0)
             {
+                await addressing.StepHook("ovsdb:node-release", cancellationToken).ConfigureAwait(false);
                 await context.Northbound.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
             }
 
@@ -300,6 +343,7 @@ public sealed class NodeJoinReconciler(ControllerContext context, AddressingCont
             annotations[key] = value;
         }
 
+        await addressing.StepHook("api:patch-node", cancellationToken).ConfigureAwait(false);
         try
         {
             await context.Kube.PatchAsync<V1Node>(null, nodeName, KubePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = annotations } }), cancellationToken).ConfigureAwait(false);

@@ -13,8 +13,9 @@ namespace VmNet.Controller.Nodes;
 
 /// <summary>
 /// Node networking (facts §2.4, §9.3): each Node's join address, port and reroute policy
-/// (<see cref="NodeJoinReconciler"/>), and the cluster router's subnet allow policies and join default routes
-/// (<see cref="ClusterRoutesReconciler"/>). Runs after the IPAM rebuild: node IP CRs are registered by it like
+/// (<see cref="NodeJoinReconciler"/>), the cluster router's subnet allow policies and join default routes
+/// (<see cref="ClusterRoutesReconciler"/>), and the distributed gateway's per-node port groups and policies
+/// (<see cref="DistributedGatewayReconciler"/>). Runs after the IPAM rebuild: node IP CRs are registered by it like
 /// every other CR; nodes whose join address only their annotations record are registered here, before any
 /// worker allocates, so no pod or node can be handed such an address.
 /// </summary>
@@ -27,6 +28,8 @@ public sealed class NodesModule : IControllerModule
 
     public ResourceController? RoutesController { get; private set; }
 
+    public ResourceController? GatewayController { get; private set; }
+
     public void Register(ControllerContext context, ControllerRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -34,9 +37,21 @@ public sealed class NodesModule : IControllerModule
         var addressing = AddressingContexts.For(context);
         var nodes = NodeController = registry.Add(new NodeJoinReconciler(context, addressing));
         var routes = RoutesController = registry.Add(new ClusterRoutesReconciler(context), workers: 1);
+        var gateways = GatewayController = registry.Add(new DistributedGatewayReconciler(context));
         var router = context.Options.ClusterRouter;
+        context.IpInformer.Indexer.AddIndexer(DistributedGatewayReconciler.IpsBySubnetIndex, DistributedGatewayReconciler.IndexBySubnet);
 
         nodes.Watch(context.NodeInformer, ResourceController.OwnKey(context.NodeInformer), NodeChangeMatters);
+        gateways.Watch(context.NodeInformer, _ => SubnetNames(context), NodeChangeMatters);
+        gateways.Watch(context.SubnetInformer, ResourceController.OwnKey(context.SubnetInformer));
+
+        // A pod's or VM's address placed on (or moved to) a node changes that subnet's node port groups.
+        context.IpInformer.AddEventHandler(new ResourceEventHandler<V1IP>
+        {
+            Add = (ip, _) => EnqueueSubnetOf(gateways, ip),
+            Update = (_, ip) => EnqueueSubnetOf(gateways, ip),
+            Delete = (ip, _) => EnqueueSubnetOf(gateways, ip),
+        });
 
         // A deleted node IP CR (by hand, or the GC) of a live node is re-created by the node's reconcile.
         context.IpInformer.AddEventHandler(new ResourceEventHandler<V1IP>
@@ -66,7 +81,7 @@ public sealed class NodesModule : IControllerModule
             Delete = (_, _) => routes.EnqueueAfter(router, TimeSpan.FromMilliseconds(50)),
         });
 
-        context.Northbound.Cache.Subscribe(change => OnNorthboundChange(context, change, nodes, routes));
+        context.Northbound.Cache.Subscribe(change => OnNorthboundChange(context, change, nodes, routes, gateways));
     }
 
     public Task InitializeAsync(ControllerContext context, CancellationToken cancellationToken)
@@ -91,6 +106,14 @@ public sealed class NodesModule : IControllerModule
         }
 
         RoutesController!.Enqueue(context.Options.ClusterRouter);
+        foreach (var subnet in SubnetNames(context).Concat(
+            context.Northbound.Cache.FindOwnedByKind(PortGroup.Table, OwnerKinds.SubnetGateway)
+                .Concat(context.Northbound.Cache.FindOwnedByKind(LogicalRouterPolicy.Table, OwnerKinds.SubnetGateway))
+                .Select(r => r.ExternalId(Ownership.OwnerKey)!)))
+        {
+            GatewayController!.Enqueue(subnet);
+        }
+
         logger.LogInformation("nodes: {Live} live, {Gone} gone with leftovers, {Restored} join addresses kept from node annotations", live.Count, gone.Count, restored);
         return Task.CompletedTask;
     }
@@ -139,6 +162,16 @@ public sealed class NodesModule : IControllerModule
     private static bool SameAnnotations(Dictionary<string, string>? a, Dictionary<string, string>? b) =>
         (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(p => b!.TryGetValue(p.Key, out var v) && v == p.Value));
 
+    private static IEnumerable<string> SubnetNames(ControllerContext context) => context.Subnets.List().Select(s => s.Metadata!.Name!);
+
+    private static void EnqueueSubnetOf(ResourceController gateways, V1IP ip)
+    {
+        if (ip.Spec?.Subnet is { Length: > 0 } subnet)
+        {
+            gateways.EnqueueAfter(subnet, TimeSpan.FromMilliseconds(100));
+        }
+    }
+
     private static void EnqueueAll(ControllerContext context, ResourceController nodes)
     {
         foreach (var node in context.NodeInformer.Indexer.ListKeys())
@@ -148,7 +181,7 @@ public sealed class NodesModule : IControllerModule
     }
 
     /// <summary>Our rows edited or deleted in OVN are put back; the router or join switch appearing releases waiting work.</summary>
-    private static void OnNorthboundChange(ControllerContext context, RowChange change, ResourceController nodes, ResourceController routes)
+    private static void OnNorthboundChange(ControllerContext context, RowChange change, ResourceController nodes, ResourceController routes, ResourceController gateways)
     {
         var row = change.Old ?? change.New;
         if (row is null || Ownership.FromRow(row) is not { } owner)
@@ -161,12 +194,27 @@ public sealed class NodesModule : IControllerModule
             case OwnerKinds.Node:
                 nodes.Enqueue(owner.Key);
                 break;
+            case OwnerKinds.SubnetGateway:
+                gateways.EnqueueAfter(owner.Key, TimeSpan.FromMilliseconds(50));
+                break;
+            case IpCrLabels.PodOwner or IpCrLabels.VirtualMachineOwner when row.Table.Name == LogicalSwitchPort.Table && (change.Old is null || change.New is null):
+                if (row.ExternalId(Pods.LogicalPortWriter.SwitchExternalId) is { Length: > 0 } portSubnet)
+                {
+                    gateways.EnqueueAfter(portSubnet, TimeSpan.FromMilliseconds(100));
+                }
+
+                break;
             case OwnerKinds.SubnetRoute or OwnerKinds.JoinGatewayRoute:
                 routes.EnqueueAfter(context.Options.ClusterRouter, TimeSpan.FromMilliseconds(50));
                 break;
             case OwnerKinds.Vpc when row.Table.Name == LogicalRouter.Table && owner.Key == context.Options.ClusterRouter && change.Old is null:
                 routes.Enqueue(owner.Key);
                 EnqueueAll(context, nodes);
+                foreach (var name in SubnetNames(context))
+                {
+                    gateways.Enqueue(name);
+                }
+
                 break;
             case OwnerKinds.Subnet when row.Table.Name == LogicalSwitch.Table && (change.Old is null || change.New is null):
                 routes.EnqueueAfter(context.Options.ClusterRouter, TimeSpan.FromMilliseconds(50));

@@ -26,47 +26,69 @@ public sealed partial class CniHandler
             return ResultBuilder.IpamOnly(network);
         }
 
+        var portName = PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, network.Provider);
         if (IsVhostUser(request))
         {
+            await DiscardPrePlugAsync(portName, cancellationToken).ConfigureAwait(false);
             return await AddVhostUserAsync(request, pod, network, cancellationToken).ConfigureAwait(false);
         }
 
-        var hostName = VethNames.HostSide(request.ContainerId, request.IfName);
-        var portName = PortNames.ForPod(network.VirtualMachine ?? request.PodName, request.PodNamespace, network.Provider);
         var spec = new PodInterfaceSpec
         {
             NetnsPath = request.NetNs,
             IfName = request.IfName,
-            HostName = hostName,
+            HostName = VethNames.HostSide(request.ContainerId, request.IfName),
             Mac = PhysicalAddress.Parse(network.Mac.Replace(':', '-')),
             Mtu = request.Mtu ?? options.EffectivePodMtu,
             Addresses = network.Addresses,
             Routes = PodRoutes.Build(network, request.IfName, request.Routes ?? []),
             NoDad = network.MigrationTarget,
         };
+
         // The subnet's disableGatewayCheck is read from the API while the node work runs.
         var gatewayCheckDisabled = network.MigrationTarget ? Task.FromResult(true) : GatewayCheckDisabledAsync(network.LogicalSwitch, cancellationToken);
+        using var gatewayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task? gateway = null;
         try
         {
             // A repeated or retried ADD: the old port goes (and vswitchd lets go of it) before its device is re-created.
             // An SR-IOV port's record says what to give back first (VF out of the old netns, representor renamed back).
-            await sriov.DetachAsync(hostName, request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
-            await RemoveStalePortAsync(hostName, cancellationToken).ConfigureAwait(false);
+            await RemoveAdoptedAttachmentAsync(request, cancellationToken).ConfigureAwait(false);
+            await sriov.DetachAsync(spec.HostName, request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
+            await RemoveStalePortAsync(spec.HostName, cancellationToken).ConfigureAwait(false);
             phases.StalePortMs = phases.Lap();
 
             // SR-IOV (deviceID given): the VF replaces the veth's pod end and its representor the host end.
+            // A port plugged ahead for this pod (README "Pre-plugging") is taken over; else the veth and port are made now.
             var podSideConfigured = true;
-            if (request.DeviceId is { Length: > 0 })
+            using (await prePlugs.LockAsync(portName, cancellationToken).ConfigureAwait(false))
             {
-                podSideConfigured = (await sriov.AttachAsync(request, spec, PortSpec(request, network, hostName, portName), cancellationToken).ConfigureAwait(false)).VfInPod;
-                phases.NetnsMs = phases.Lap();
-            }
-            else
-            {
-                await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
-                phases.NetnsMs = phases.Lap();
-                await PlugAsync(request, network, hostName, portName, cancellationToken).ConfigureAwait(false);
-                phases.PlugMs = phases.Lap();
+                if (request.DeviceId is { Length: > 0 })
+                {
+                    await prePlugs.DiscardAsync(portName, cancellationToken).ConfigureAwait(false);
+                    podSideConfigured = (await sriov.AttachAsync(request, spec, PortSpec(request, network, spec.HostName, portName), cancellationToken).ConfigureAwait(false)).VfInPod;
+                    phases.NetnsMs = phases.Lap();
+                }
+                else if (await FindPrePlugAsync(portName, network, cancellationToken).ConfigureAwait(false) is { } waiting)
+                {
+                    // The gateway probe starts as soon as the pod end is in place: it needs only the link (it sends its
+                    // own frames), and ovs-vswitchd's reaction to the move overlaps with the rest of the configuration.
+                    spec = spec with { HostName = waiting };
+                    await interfaces.MoveInAsync(spec, cancellationToken).ConfigureAwait(false);
+                    phases.MoveInMs = phases.Lap();
+                    gateway = await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false);
+                    await interfaces.ConfigureMovedInAsync(spec, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
+                    phases.NetnsMs = phases.Lap();
+                    await AdoptPortAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+                    phases.PlugMs = phases.Lap();
+                }
+                else
+                {
+                    await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
+                    phases.NetnsMs = phases.Lap();
+                    await PlugAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+                    phases.PlugMs = phases.Lap();
+                }
             }
 
             if (podSideConfigured && UserspaceDatapath && network.Qos.EgressRateMbps > 0)
@@ -74,28 +96,32 @@ public sealed partial class CniHandler
                 await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
             }
 
-            var checkGateway = podSideConfigured && !await gatewayCheckDisabled.ConfigureAwait(false);
-            await WaitReadyAsync(request, spec, network, portName, checkGateway, phases, cancellationToken).ConfigureAwait(false);
+            gateway ??= podSideConfigured
+                ? await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false)
+                : Task.CompletedTask;
+            await WaitReadyAsync(spec.HostName, portName, gateway, gatewayCancel, phases, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Nothing half-configured stays behind, also when the binary gave up or the daemon is stopping:
             // the next ADD (or DEL) starts from a clean node.
+            await gatewayCancel.CancelAsync().ConfigureAwait(false);
+            await IgnoreFailureAsync(gateway ?? Task.CompletedTask).ConfigureAwait(false);
             await IgnoreFailureAsync(gatewayCheckDisabled).ConfigureAwait(false);
-            await RollBackAsync(hostName, request.NetNs, request.IfName, CancellationToken.None).ConfigureAwait(false);
+            await RollBackAsync(spec.HostName, request.NetNs, request.IfName, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
-        LogAdded(request, network, portName, hostName, phases);
+        LogAdded(request, network, portName, spec.HostName, phases);
         return ResultBuilder.Build(request, network, spec);
     }
 
     private void LogAdded(DaemonRequest request, PodNetwork network, string portName, string hostName, AddPhases phases) =>
         logger.LogInformation(
             "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {TotalMs:F1} ms "
-                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
+                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, move in {MoveInMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
             request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
-            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
+            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.MoveInMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
 
@@ -217,18 +243,19 @@ public sealed partial class CniHandler
         }
     }
 
+    /// <summary>The gateway check as a running task (a completed one when the subnet or a migration disables it).</summary>
+    private async Task<Task> StartGatewayCheckAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, Task<bool> disabled, CancellationToken cancellationToken) =>
+        await disabled.ConfigureAwait(false) ? Task.CompletedTask : CheckGatewayAsync(request, spec, network, cancellationToken);
+
     /// <summary>
-    /// Both conditions of a ready pod network, awaited together: ovn-controller's <c>ovn-installed</c> and (when
-    /// enabled) the gateway answering from inside the pod. The gateway probe starts with the wait, so it ends as
-    /// soon as the flows pass traffic instead of after a second wait; an ovn-installed failure is the one reported.
+    /// Both conditions of a ready pod network, awaited together: ovn-controller's <c>ovn-installed</c> and the
+    /// gateway answering from inside the pod (already running). An ovn-installed failure is the one reported.
     /// </summary>
-    private async Task WaitReadyAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, string portName, bool checkGateway, AddPhases phases, CancellationToken cancellationToken)
+    private async Task WaitReadyAsync(string hostName, string portName, Task gateway, CancellationTokenSource gatewayCancel, AddPhases phases, CancellationToken cancellationToken)
     {
-        using var gatewayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var gateway = checkGateway ? CheckGatewayAsync(request, spec, network, gatewayCancel.Token) : Task.CompletedTask;
         try
         {
-            await WaitInstalledAsync(spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+            await WaitInstalledAsync(hostName, portName, cancellationToken).ConfigureAwait(false);
             phases.OvnInstalledMs = phases.Lap();
         }
         catch

@@ -28,7 +28,7 @@ public sealed partial class CniHandler
             return;
         }
 
-        var hostName = VethNames.HostSide(request.ContainerId, request.IfName);
+        var hostName = AttachmentHostName(request.ContainerId, request.IfName);
         var iface = ports.FindInterface(hostName)
             ?? throw new CniFailure(CniErrorCodes.InterfaceSetupFailed, $"OVS port {hostName} of container {request.ContainerId} {request.IfName} does not exist", HttpStatusCode.InternalServerError);
         var expected = await ExpectedAddressesAsync(request, cancellationToken).ConfigureAwait(false);

@@ -22,7 +22,7 @@ public sealed partial class CniHandler
         }
 
         using var held = await locks.AcquireAsync(LockKey(request.ContainerId, request.IfName), cancellationToken).ConfigureAwait(false);
-        await RemoveAttachmentAsync(VethNames.HostSide(request.ContainerId, request.IfName), request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
+        await RemoveAttachmentAsync(AttachmentHostName(request.ContainerId, request.IfName), request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("DEL {Namespace}/{Pod} {IfName} container {ContainerId}", request.PodNamespace, request.PodName, request.IfName, request.ContainerId);
     }
 

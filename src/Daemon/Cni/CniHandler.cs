@@ -18,6 +18,7 @@ public sealed partial class CniHandler(
     OvsPorts ports,
     NodeStatus status,
     VmNet.Daemon.Sriov.SriovPodAttachments sriov,
+    PrePlugs prePlugs,
     ILogger<CniHandler> logger)
 {
     private readonly ContainerLocks locks = new();

@@ -133,10 +133,12 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Services.AddSingleton(sp => new JoinPort(ovs, host, options));
         builder.Services.AddSriov(ovs, options);
         configureServices?.Invoke(builder.Services);
+        builder.Services.AddSingleton<PrePlugs>();
         builder.Services.AddSingleton<CniHandler>();
         builder.Services.AddHostedService<NodeSetupService>();
         builder.Services.AddHostedService<PodQosWatcher>();
         builder.Services.AddHostedService<VmNet.Daemon.Dpdk.VhostUserLinkReporter>();
+        builder.Services.AddHostedService<PodPrePlugger>();
         var app = builder.Build();
         app.MapCni();
         return app;

@@ -37,6 +37,22 @@ public sealed class JoinPort(OvsdbClient ovs, HostNetwork host, DaemonOptions op
         {
             await host.Links.AddAddressAsync(Name, address, null, cancellationToken).ConfigureAwait(false);
         }
+
+        // A previous allocation's addresses go (the IPv6 link-local one is the kernel's and stays).
+        foreach (var stale in present.Where(a => !join.Addresses.Contains(a) && !(a.IsIPv6 && a.Address.IsIPv6LinkLocal)))
+        {
+            await host.Links.DeleteAddressAsync(Name, stale, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>True while ovn0 is in OVS bound to <paramref name="join"/>'s port and its kernel device exists.</summary>
+    public async Task<bool> IsPresentAsync(NodeAnnotations join, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(join);
+        var row = ovs.Cache.FindByName<Interface>(Name).FirstOrDefault();
+        return row is not null
+            && row.ExternalIds.GetValueOrDefault(OvsExternalIds.IfaceId) == join.PortName
+            && await host.Links.TryGetLinkAsync(Name, cancellationToken).ConfigureAwait(false) is not null;
     }
 
     private async Task PlugAsync(NodeAnnotations join, CancellationToken cancellationToken)

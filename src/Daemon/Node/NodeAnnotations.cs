@@ -14,6 +14,11 @@ public sealed record NodeAnnotations(IReadOnlyList<InterfaceAddress> Addresses, 
     public const string PortNameKey = "ovn.kubernetes.io/port_name";
     public const string Allocated = "ovn.kubernetes.io/allocated";
 
+    /// <summary>True when both name the same port, MAC, addresses and gateways (list contents, not references).</summary>
+    public bool SameAllocation(NodeAnnotations other) =>
+        other is not null && PortName == other.PortName && Mac == other.Mac
+        && Addresses.SequenceEqual(other.Addresses) && Gateways.SequenceEqual(other.Gateways);
+
     /// <summary>Null (with the first missing key) until the controller has allocated the join address.</summary>
     public static NodeAnnotations? TryParse(string nodeName, IReadOnlyDictionary<string, string>? annotations, out string? missingKey)
     {

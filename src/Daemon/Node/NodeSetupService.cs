@@ -24,6 +24,8 @@ public sealed class NodeSetupService(
     DaemonOptions options,
     ILogger<NodeSetupService> logger) : BackgroundService
 {
+    private static readonly TimeSpan JoinPortCheckInterval = TimeSpan.FromSeconds(3);
+
     private string? systemId;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -51,24 +53,113 @@ public sealed class NodeSetupService(
             logger.LogError("node {Node}: the chassis annotation could not be written: {Error}", options.NodeName, e.Message);
         }
 
-        NodeAnnotations? join = null;
-        for (var attempt = 1; join is null; attempt++)
+        // ovn0 follows the join annotations for the daemon's life (the controller re-addresses nodes when the
+        // join CIDR changes); each new allocation restarts the routes and the gateway check.
+        NodeAnnotations? current = null;
+        CancellationTokenSource? networkingStop = null;
+        Task networking = Task.CompletedTask;
+        try
         {
-            try
+            for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
             {
-                join = await SetUpJoinPortAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is KubeException or VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or FormatException)
-            {
-                logger.LogError("node {Node}: setting up ovn0 failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken).ConfigureAwait(false);
+                NodeAnnotations join;
+                try
+                {
+                    join = await SetUpJoinPortAsync(current, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is KubeException or VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException or FormatException)
+                {
+                    logger.LogError("node {Node}: setting up ovn0 failed (attempt {Attempt}), retrying: {Error}", options.NodeName, attempt, e.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                attempt = 0;
+                await StopNetworkingAsync(networkingStop, networking).ConfigureAwait(false);
+                current = join;
+                networkingStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                networking = RunNodeNetworkingAsync(join, networkingStop.Token);
             }
         }
+        finally
+        {
+            await StopNetworkingAsync(networkingStop, networking).ConfigureAwait(false);
+        }
+    }
 
-        var routes = new HostRouteSync(host.Links);
-        var subnetRoutes = new SubnetRouteWatcher(kube, routes, options, logger).RunAsync(join, JoinPort.Name, stoppingToken);
-        await CheckJoinGatewayAsync(join, routes, stoppingToken).ConfigureAwait(false);
-        await subnetRoutes.ConfigureAwait(false);
+    /// <summary>Cancels <paramref name="stop"/> (when given) and waits for <paramref name="running"/> to wind down.</summary>
+    private static async Task StopNetworkingAsync(CancellationTokenSource? stop, Task running)
+    {
+        if (stop is not null)
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        stop?.Dispose();
+    }
+
+    /// <summary>
+    /// Subnet routes (for as long as this join allocation holds) and the gateway check, side by side; if ovn0
+    /// disappears (OVS restarted without it, someone deleted it), it is plugged again and both start over, since
+    /// the kernel dropped every route through the old device.
+    /// </summary>
+    private async Task RunNodeNetworkingAsync(NodeAnnotations join, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using (var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var routes = new HostRouteSync(host.Links);
+                var subnetRoutes = new SubnetRouteWatcher(kube, routes, options, logger).RunAsync(join, JoinPort.Name, round.Token);
+                var gateway = CheckJoinGatewayAsync(join, routes, round.Token);
+                await WaitForJoinPortLossAsync(join, cancellationToken).ConfigureAwait(false);
+                logger.LogWarning("node {Node}: {Device} is gone: plugging it again", options.NodeName, JoinPort.Name);
+                await round.CancelAsync().ConfigureAwait(false);
+                await StopNetworkingAsync(null, Task.WhenAll(subnetRoutes, gateway)).ConfigureAwait(false);
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await joinPort.EnsureAsync(join, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception e) when (e is VmNet.Ovsdb.Errors.OvsdbException or VmNet.Daemon.Netlink.KernelNetworkException or InvalidOperationException)
+                {
+                    logger.LogError("node {Node}: plugging {Device} again failed (attempt {Attempt}), retrying: {Error}", options.NodeName, JoinPort.Name, attempt, e.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Returns once ovn0 is missing from OVS or the kernel (checked every few seconds, as Kube-OVN's daemon does).</summary>
+    private async Task WaitForJoinPortLossAsync(NodeAnnotations join, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(JoinPortCheckInterval, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!await joinPort.IsPresentAsync(join, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (VmNet.Daemon.Netlink.KernelNetworkException e)
+            {
+                logger.LogWarning("node {Node}: checking {Device} failed: {Error}", options.NodeName, JoinPort.Name, e.Message);
+            }
+        }
     }
 
     /// <summary>Join route, then the gateway ping until it answers, each outcome written as the node condition.</summary>
@@ -136,7 +227,8 @@ public sealed class NodeSetupService(
         }
     }
 
-    private async Task<NodeAnnotations> SetUpJoinPortAsync(CancellationToken cancellationToken)
+    /// <summary>Waits (watch) for join annotations other than <paramref name="current"/>, then plugs ovn0 with them.</summary>
+    private async Task<NodeAnnotations> SetUpJoinPortAsync(NodeAnnotations? current, CancellationToken cancellationToken)
     {
         var watcher = new ObjectWatcher<V1Node>(kube);
         var loggedMissing = false;
@@ -144,7 +236,7 @@ public sealed class NodeSetupService(
         await watcher.WaitAsync(
             null,
             options.NodeName,
-            node => (join = NodeAnnotations.TryParse(options.NodeName, node.Metadata?.Annotations, out _)) is not null,
+            node => (join = NodeAnnotations.TryParse(options.NodeName, node.Metadata?.Annotations, out _)) is not null && (current is null || !join.SameAllocation(current)),
             node =>
             {
                 if (!loggedMissing && NodeAnnotations.TryParse(options.NodeName, node.Metadata?.Annotations, out var missing) is null)

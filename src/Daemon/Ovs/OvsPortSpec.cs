@@ -34,4 +34,7 @@ public static class OvsExternalIds
     public const string IfName = "vmnet.io/if-name";
     public const string Pod = "pod";
     public const string EgressRate = "vmnet.io/egress-rate";
+
+    /// <summary>On a port plugged before its ADD (Pods/PodPrePlugger): the pod MAC its holding veth carries; removed when an ADD adopts the port.</summary>
+    public const string PrePlugged = "vmnet.io/pre-plugged";
 }

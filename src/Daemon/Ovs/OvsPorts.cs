@@ -11,7 +11,7 @@ namespace VmNet.Daemon.Ovs;
 /// Pod ports on the integration bridge through our OVSDB client: plug (port, interface, QoS in one
 /// transaction), unplug, live QoS changes, and the wait for ovn-controller's <c>ovn-installed</c>.
 /// </summary>
-public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
+public sealed partial class OvsPorts(OvsdbClient ovs, string bridgeName)
 {
     public OvsdbClient Client => ovs;
 
@@ -29,28 +29,7 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
             ops.AddRange(RemoveOps(bridge, stale));
         }
 
-        var externalIds = new Dictionary<string, string>(spec.ExternalIds, StringComparer.Ordinal)
-        {
-            [OvsExternalIds.IfaceId] = spec.IfaceId,
-            [OvsExternalIds.EgressRate] = spec.Qos.EgressRateMbps.ToString(CultureInfo.InvariantCulture),
-        };
-        var iface = new Dictionary<string, object?>
-        {
-            ["name"] = spec.Name,
-            ["external_ids"] = OvsdbMap.Of(externalIds),
-            ["ingress_policing_rate"] = spec.PoliceOnOvs ? spec.Qos.PolicingRateKbps : 0L,
-            ["ingress_policing_burst"] = spec.PoliceOnOvs ? spec.Qos.PolicingBurstKbit : 0L,
-        };
-        ops.Add(new InsertOperation(Interface.Table, iface, "iface"));
-        var port = new Dictionary<string, object?> { ["name"] = spec.Name, ["interfaces"] = OvsdbSet.Of(new NamedUuid("iface")) };
-        if (spec.Qos.IngressRateMbps > 0)
-        {
-            ops.AddRange(OvsQos.InsertOps(spec.Qos, spec.IfaceId, externalIds, "qos"));
-            port["qos"] = OvsdbSet.Of(new NamedUuid("qos"));
-        }
-
-        ops.Add(new InsertOperation(Port.Table, port, "port"));
-        ops.Add(Ops.AddToSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", new NamedUuid("port")));
+        ops.AddRange(PlugOps(bridge, spec));
         await ovs.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
     }
 
@@ -145,6 +124,35 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
         return new PodQos(ingressMbps, egressMbps);
     }
 
+    /// <summary>Port, Interface (+ QoS/Queue) and the bridge's reference to the port, for one transaction.</summary>
+    private static List<OvsdbOperation> PlugOps(Bridge bridge, OvsPortSpec spec)
+    {
+        var ops = new List<OvsdbOperation>();
+        var externalIds = new Dictionary<string, string>(spec.ExternalIds, StringComparer.Ordinal)
+        {
+            [OvsExternalIds.IfaceId] = spec.IfaceId,
+            [OvsExternalIds.EgressRate] = spec.Qos.EgressRateMbps.ToString(CultureInfo.InvariantCulture),
+        };
+        var iface = new Dictionary<string, object?>
+        {
+            ["name"] = spec.Name,
+            ["external_ids"] = OvsdbMap.Of(externalIds),
+            ["ingress_policing_rate"] = spec.PoliceOnOvs ? spec.Qos.PolicingRateKbps : 0L,
+            ["ingress_policing_burst"] = spec.PoliceOnOvs ? spec.Qos.PolicingBurstKbit : 0L,
+        };
+        ops.Add(new InsertOperation(Interface.Table, iface, "iface"));
+        var port = new Dictionary<string, object?> { ["name"] = spec.Name, ["interfaces"] = OvsdbSet.Of(new NamedUuid("iface")) };
+        if (spec.Qos.IngressRateMbps > 0)
+        {
+            ops.AddRange(OvsQos.InsertOps(spec.Qos, spec.IfaceId, externalIds, "qos"));
+            port["qos"] = OvsdbSet.Of(new NamedUuid("qos"));
+        }
+
+        ops.Add(new InsertOperation(Port.Table, port, "port"));
+        ops.Add(Ops.AddToSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", new NamedUuid("port")));
+        return ops;
+    }
+
     private Bridge Bridge() =>
         ovs.Cache.FindByName<Bridge>(bridgeName).FirstOrDefault()
             ?? throw new InvalidOperationException($"OVS bridge {bridgeName} does not exist");
@@ -164,6 +172,9 @@ public sealed class OvsPorts(OvsdbClient ovs, string bridgeName)
         yield return Ops.RemoveFromSet(VmNet.Ovsdb.Vswitch.Bridge.Table, bridge.Uuid, "ports", port.Uuid);
         if (port.Qos is { } qos)
         {
+            // Referential integrity is checked before the detached Port is garbage-collected: the Port must
+            // let go of its QoS in this transaction or deleting the QoS row fails.
+            yield return Ops.Update(Port.Table, port.Uuid, new Dictionary<string, object?> { ["qos"] = OvsdbSet.Empty });
             foreach (var op in OvsQos.DeleteOps(ovs.Cache, qos))
             {
                 yield return op;

@@ -9,7 +9,7 @@ namespace VmNet.Daemon.Pods;
 /// Creates and removes the veth of one pod interface with netlink: the pod end is created directly in
 /// the pod's netns under its final name, so a crash never leaves a half-moved interface on the host.
 /// </summary>
-public sealed class PodInterfaceConfigurator(HostNetwork host)
+public sealed partial class PodInterfaceConfigurator(HostNetwork host)
 {
     public async Task CreateAsync(PodInterfaceSpec spec, CancellationToken cancellationToken)
     {
@@ -33,24 +33,29 @@ public sealed class PodInterfaceConfigurator(HostNetwork host)
                 podEthtool.SetTxChecksum(spec.IfName, enabled: false);
             }
 
-            await pod.SetUpAsync("lo", cancellationToken).ConfigureAwait(false);
-            await pod.SetUpAsync(spec.IfName, cancellationToken).ConfigureAwait(false);
-            foreach (var address in spec.Addresses)
-            {
-                await pod.AddAddressAsync(spec.IfName, address, new AddressOptions(NoDad: spec.NoDad), cancellationToken).ConfigureAwait(false);
-            }
-
-            foreach (var route in spec.Routes)
-            {
-                await pod.ReplaceRouteAsync(route, cancellationToken).ConfigureAwait(false);
-            }
-
+            await ConfigurePodSideAsync(pod, spec, cancellationToken).ConfigureAwait(false);
             await host.Links.SetUpAsync(spec.HostName, cancellationToken).ConfigureAwait(false);
         }
         catch (KernelNetworkException e)
         {
             await host.Links.DeleteLinkIfExistsAsync(spec.HostName, CancellationToken.None).ConfigureAwait(false);
             throw CniFailure.SetupFailed($"configuring {spec.IfName} in {spec.NetnsPath} (host end {spec.HostName}) failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Up, addresses, routes: the pod end inside the netns, once it is there under its final name.</summary>
+    private static async Task ConfigurePodSideAsync(RouteNetlinkClient pod, PodInterfaceSpec spec, CancellationToken cancellationToken)
+    {
+        await pod.SetUpAsync("lo", cancellationToken).ConfigureAwait(false);
+        await pod.SetUpAsync(spec.IfName, cancellationToken).ConfigureAwait(false);
+        foreach (var address in spec.Addresses)
+        {
+            await pod.AddAddressAsync(spec.IfName, address, new AddressOptions(NoDad: spec.NoDad), cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var route in spec.Routes)
+        {
+            await pod.ReplaceRouteAsync(route, cancellationToken).ConfigureAwait(false);
         }
     }
 

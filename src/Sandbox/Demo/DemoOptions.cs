@@ -9,11 +9,15 @@ public sealed record DemoOptions
     /// <summary>"auto", "qemu" or "netns" (<see cref="GuestSelection.ParseRequest"/>).</summary>
     public string Guests { get; init; } = "auto";
 
-    /// <summary>Parses `demo|serve [--guests=auto|qemu|netns]`; the environment variable is the default.</summary>
-    public static DemoOptions Parse(string command, IEnumerable<string> arguments)
+    /// <summary>Parses `demo|serve [--guests=auto|qemu|netns]`; <see cref="GuestSelection.EnvironmentVariable"/> is the default.</summary>
+    public static DemoOptions Parse(string command, IEnumerable<string> arguments) =>
+        Parse(command, arguments, Environment.GetEnvironmentVariable(GuestSelection.EnvironmentVariable));
+
+    /// <summary>Parses `demo|serve [--guests=...]` with <paramref name="environmentGuests"/> as the default guests.</summary>
+    public static DemoOptions Parse(string command, IEnumerable<string> arguments, string? environmentGuests)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        var guests = Environment.GetEnvironmentVariable(GuestSelection.EnvironmentVariable);
+        var guests = environmentGuests;
         foreach (var argument in arguments)
         {
             guests = argument.StartsWith("--guests=", StringComparison.Ordinal)

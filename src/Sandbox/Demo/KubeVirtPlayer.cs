@@ -45,6 +45,47 @@ public sealed class KubeVirtPlayer(SandboxApi api, string workDirectory)
         return pod;
     }
 
+    /// <summary>
+    /// A plain pod (no VM) on <paramref name="node"/> attached to <paramref name="networks"/> as well: the user's own
+    /// workload next to the VMs, which the demo pings them from (QEMU guests have no shell of their own).
+    /// </summary>
+    public async Task<LauncherPodSpec> CreatePeerPodAsync(string ns, string name, string node, IReadOnlyList<SecondaryNetwork> networks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        var annotations = new JsonObject();
+        if (networks.Count > 0)
+        {
+            annotations[MultusNetworksAnnotation] = new JsonArray(networks.Select(s => (JsonNode)new JsonObject
+            {
+                ["interface"] = s.Interface,
+                ["name"] = s.Name,
+                ["namespace"] = s.Namespace,
+            }).ToArray()).ToJsonString();
+        }
+
+        var pod = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = new JsonObject { ["app"] = name }, ["annotations"] = annotations },
+            ["spec"] = new JsonObject
+            {
+                ["nodeName"] = node,
+                ["containers"] = new JsonArray(new JsonObject { ["name"] = "shell", ["image"] = "busybox:stable" }),
+            },
+        };
+        await CreateAsync(pod, cancellationToken).ConfigureAwait(false);
+        var uid = (await GetJsonAsync(["get", "pod", name, "-n", ns, "-o", "json"], cancellationToken).ConfigureAwait(false))["metadata"]?["uid"]?.GetValue<string>() ?? string.Empty;
+        return new LauncherPodSpec(ns, name, uid, name, node, networks);
+    }
+
+    /// <summary>kubelet's report once the pod's sandbox is networked and its container runs: phase Running with the pod IP.</summary>
+    public Task ReportPodRunningAsync(string ns, string pod, string podIp, CancellationToken cancellationToken) =>
+        api.KubectlAsync(
+            ["patch", "pod", pod, "-n", ns, "--subresource=status", "--type=merge", "-p",
+             new JsonObject { ["status"] = new JsonObject { ["phase"] = "Running", ["podIP"] = podIp, ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = podIp }) } }.ToJsonString()],
+            cancellationToken);
+
     /// <summary>virt-handler's report once the guest runs: phase Running on the node.</summary>
     public Task ReportRunningAsync(string ns, string vm, string node, CancellationToken cancellationToken) =>
         PatchVmiStatusAsync(ns, vm, new JsonObject { ["phase"] = "Running", ["nodeName"] = node }, cancellationToken);

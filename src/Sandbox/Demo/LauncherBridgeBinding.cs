@@ -1,15 +1,13 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using VmNet.Sandbox.Qemu;
 using VmNet.Sandbox.Rig;
 
 namespace VmNet.Sandbox.Demo;
 
 /// <summary>
-/// KubeVirt's bridge binding on a launcher pod that CNI ADD already networked: virt-launcher takes the IP off
-/// the pod's eth0 (the guest owns it now, here through the kernel command line instead of KubeVirt's DHCP), gives
-/// eth0 a different MAC (the VM's MAC must not be local to the bridge) and enslaves eth0 and the guest's tap to
-/// the bridge k6t-eth0. The launcher pods are prepared by the demo, per generation (0 = first boot, then one
+/// KubeVirt's bridge binding on a launcher pod that CNI ADD already networked (<see cref="LauncherBridge"/>: the
+/// IP leaves eth0 for the guest, here set through the kernel command line instead of KubeVirt's DHCP; eth0 and
+/// the guest's tap join k6t-eth0). The launcher pods are prepared by the demo, per generation (0 = first boot, then one
 /// per migration), before <see cref="MigratableVm"/> asks for them; removing an attachment retires its pod.
 /// </summary>
 public sealed class LauncherBridgeBinding(Func<LauncherSandbox, Task> retire) : IVmBinding
@@ -36,6 +34,16 @@ public sealed class LauncherBridgeBinding(Func<LauncherSandbox, Task> retire) : 
         }
     }
 
+    /// <summary>The tap QEMU opens for the launcher's <paramref name="index"/>-th Multus NIC (net&lt;index&gt;), bridged by k6t-net&lt;index&gt;.</summary>
+    public static string SecondaryTap(int index) => "tap" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The launcher's Multus NICs in pod-interface order, numbered from 1 (the guest's second NIC is 1).</summary>
+    public static IEnumerable<(PluggedNic Nic, int Index)> SecondaryNics(LauncherSandbox launcher)
+    {
+        ArgumentNullException.ThrowIfNull(launcher);
+        return launcher.Nics.Where(n => !n.Address.IsDefault).Select((n, i) => (n, i + 1));
+    }
+
     public async Task<VmAttachment> AttachAsync(OvsNode node, string vmName, int generation, string? ifaceId, RigManifest? manifest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
@@ -52,34 +60,43 @@ public sealed class LauncherBridgeBinding(Func<LauncherSandbox, Task> retire) : 
             throw new InvalidOperationException($"the launcher pod {launcher.Pod.Name} runs on {launcher.Node.Name}, not on {node.Name}");
         }
 
-        var netns = launcher.Netns;
-        // The bridge and tap take eth0's MTU (the one CNI ADD set from the subnet/underlay).
-        var mtu = (await NetworkNamespace.ExecCheckedAsync(netns, "cat", ["/sys/class/net/eth0/mtu"], cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
-        await NetworkNamespace.ExecCheckedAsync(netns, "sysctl", ["-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"], cancellationToken: cancellationToken).ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", netns, "addr", "flush", "dev", "eth0").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", netns, "link", "set", "eth0", "down").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", netns, "link", "set", "eth0", "address", LocalMac()).ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", netns, "link", "add", BridgeBinding.Bridge, "mtu", mtu, "type", "bridge").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", netns, "tuntap", "add", "dev", BridgeBinding.Tap, "mode", "tap").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", netns, "link", "set", BridgeBinding.Tap, "mtu", mtu, "master", BridgeBinding.Bridge, "up").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", netns, "link", "set", "eth0", "master", BridgeBinding.Bridge, "up").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", netns, "link", "set", BridgeBinding.Bridge, "up").ConfigureAwait(false);
         if (ifaceId is not null && ifaceId != launcher.Primary.Address.LogicalPort)
         {
             throw new InvalidOperationException($"QEMU asked for logical port {ifaceId}, the launcher pod's eth0 is bound to {launcher.Primary.Address.LogicalPort}");
         }
 
+        var netns = launcher.Netns;
+        // The bridge and tap take eth0's MTU (the one CNI ADD set from the subnet/underlay).
+        var mtu = (await NetworkNamespace.ExecCheckedAsync(netns, "cat", ["/sys/class/net/eth0/mtu"], cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
+        await LauncherBridge.ConvertAsync(netns, int.Parse(mtu, NumberStyles.Integer, CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        foreach (var (nic, index) in SecondaryNics(launcher))
+        {
+            await ConvertSecondaryAsync(netns, nic.Address.Interface, index, cancellationToken).ConfigureAwait(false);
+        }
+
         return new VmAttachment(node, netns, BridgeBinding.Tap, launcher.Primary.HostInterface, _ => retire(launcher));
     }
 
-    /// <summary>A random locally administered unicast MAC for the pod side of the bridge.</summary>
-    private static string LocalMac()
+    /// <summary>
+    /// KubeVirt's bridge binding for a Multus NIC, the same as <see cref="LauncherBridge"/> does for eth0: the
+    /// address leaves net&lt;n&gt; for the guest, net&lt;n&gt; gets a launcher-local MAC, and it joins k6t-net&lt;n&gt; with the tap.
+    /// </summary>
+    private static async Task ConvertSecondaryAsync(string netns, string podInterface, int index, CancellationToken cancellationToken)
     {
-        var bytes = RandomNumberGenerator.GetBytes(6);
-        bytes[0] = (byte)((bytes[0] & 0xfc) | 0x02);
-        return string.Join(':', bytes.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+        var bridge = "k6t-" + podInterface;
+        var tap = SecondaryTap(index);
+        var mtu = (await NetworkNamespace.ExecCheckedAsync(netns, "cat", ["/sys/class/net/" + podInterface + "/mtu"], cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
+        var localMac = string.Create(CultureInfo.InvariantCulture, $"02:00:00:00:00:{index + 1:x2}");
+        async Task Ip(params string[] args) =>
+            await NetworkNamespace.ExecCheckedAsync(netns, "ip", args, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ip("addr", "flush", "dev", podInterface).ConfigureAwait(false);
+        await Ip("link", "set", podInterface, "down").ConfigureAwait(false);
+        await Ip("link", "set", podInterface, "address", localMac).ConfigureAwait(false);
+        await NetworkNamespace.ExecCheckedAsync(netns, "ethtool", ["-K", podInterface, "tx", "off"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ip("link", "add", bridge, "mtu", mtu, "type", "bridge").ConfigureAwait(false);
+        await Ip("tuntap", "add", "dev", tap, "mode", "tap").ConfigureAwait(false);
+        await Ip("link", "set", tap, "mtu", mtu, "master", bridge, "up").ConfigureAwait(false);
+        await Ip("link", "set", podInterface, "master", bridge, "up").ConfigureAwait(false);
+        await Ip("link", "set", bridge, "up").ConfigureAwait(false);
     }
-
-    private static Task<CommandResult> Ip(CancellationToken cancellationToken, params string[] args) =>
-        CommandRunner.RunCheckedAsync("ip", args, cancellationToken: cancellationToken);
 }

@@ -14,7 +14,7 @@ public sealed partial class LifecycleDemo
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
     private int migrationCounter;
 
-    /// <summary>Set by the bench (and printed): the last migration's measured gaps.</summary>
+    /// <summary>The last migration's measured gaps (printed, and read by the demo benchmark).</summary>
     public MigrationFigures? LastMigration { get; private set; }
 
     private async Task<string> MigrateVmAsync(CancellationToken cancellationToken)
@@ -28,10 +28,11 @@ public sealed partial class LifecycleDemo
         var targetNode = activeRig.Nodes.First(n => n.Name != sourceNode).Name;
         var number = Interlocked.Increment(ref migrationCounter);
         var migration = FormattableString.Invariant($"migrate-{FixedVm}-{number}");
-        var prober = guests[MultiNicVm];
+        var prober = Prober;
+        var proberName = ProberName;
         var evidence = new List<string>();
 
-        await using var probe = PingProbe.Start(prober.ShellNetns!, address.Ip, ProbeInterval);
+        await using var probe = PingProbe.Start(prober.Netns, address.Ip, ProbeInterval);
         var (targetPod, migrationUid) = await player.StartMigrationAsync(VmNamespace, FixedVm, targetNode, migration, cancellationToken).ConfigureAwait(false);
         var targetNics = await WaitForAddressesAsync(targetPod, cancellationToken).ConfigureAwait(false);
         var targetAddress = targetNics.Single(n => n.IsDefault);
@@ -43,11 +44,13 @@ public sealed partial class LifecycleDemo
         evidence.Add($"VirtualMachineInstanceMigration {migration} (Scheduling); target pod {targetPod.Name} on {targetNode} "
             + $"({KubeVirtPlayer.MigrationJobNameAnnotation}={migration}) -> {targetAddress.Ip} {targetAddress.Mac}, the VM's own address");
         var target = await RequireNetwork().AddAsync(targetPod, targetNics, cancellationToken).ConfigureAwait(false);
+        await player.ReportPodRunningAsync(VmNamespace, targetPod.Name, targetAddress.Ip, cancellationToken).ConfigureAwait(false);
         evidence.Add($"target pod networked: netns {target.Netns}, br-int port {target.Primary.HostInterface} iface-id={address.LogicalPort}");
         var both = await WaitPortOptionsAsync(address.LogicalPort, $"{sourceNode},{targetNode}", "rarp", cancellationToken).ConfigureAwait(false);
         evidence.Add($"controller (target pod scheduled): {address.LogicalPort} options {both}");
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var guestStoppedAt = DateTimeOffset.UtcNow;
         MigrationReport? report = null;
         if (guest is QemuGuest qemu)
         {
@@ -57,7 +60,8 @@ public sealed partial class LifecycleDemo
                 (_, ct) => player.ReportMigrationSucceededAsync(VmNamespace, FixedVm, migration, migrationUid, sourceNode, targetNode, ct),
                 (_, ct) => player.ReportMigrationFailedAsync(VmNamespace, FixedVm, migration, migrationUid, sourceNode, targetNode, ct),
                 ControllerWait);
-            report = await qemu.Machine.MigrateToAsync(activeRig.Node(targetNode), switchover, new MigrationOptions { Senders = [prober.Launcher.Primary.Address.Mac] }, cancellationToken).ConfigureAwait(false);
+            report = await qemu.Machine.MigrateToAsync(activeRig.Node(targetNode), switchover, new MigrationOptions { Senders = [prober.Primary.Address.Mac] }, cancellationToken).ConfigureAwait(false);
+            guestStoppedAt = report.Qemu.SourceStoppedAt ?? guestStoppedAt;
             if (!report.Qemu.Completed)
             {
                 throw new InvalidOperationException($"QEMU migration of {FixedVm} ended {report.Qemu.Status}: {report.Qemu.Error}");
@@ -69,6 +73,7 @@ public sealed partial class LifecycleDemo
             await activeRig.Central.NbctlAsync(["--wait=hv", "sync"], cancellationToken).ConfigureAwait(false);
             // The netns guest's "switchover": it stops on the source and announces itself from the target with
             // RARP, as QEMU does when the migrated guest resumes; the RARP activates the target binding.
+            guestStoppedAt = DateTimeOffset.UtcNow;
             await NetworkNamespace.ExecCheckedAsync(source.Netns, "ip", ["link", "set", "eth0", "down"], cancellationToken: cancellationToken).ConfigureAwait(false);
             await RarpAnnouncer.SendAsync(target.Netns, "eth0", address.Mac, 3, cancellationToken).ConfigureAwait(false);
             await player.ReportMigrationSucceededAsync(VmNamespace, FixedVm, migration, migrationUid, sourceNode, targetNode, cancellationToken).ConfigureAwait(false);
@@ -96,7 +101,7 @@ public sealed partial class LifecycleDemo
         var ping = await probe.StopAsync(cancellationToken).ConfigureAwait(false);
         if (ping.FirstReplyAfter(switchedAt) is null)
         {
-            throw new InvalidOperationException($"{FixedVm} did not answer {prober.Vm}'s pings after the migration ({ping.Transmitted} sent, {ping.Received} received)\n{activeRig.Diagnostics()}");
+            throw new InvalidOperationException($"{FixedVm} did not answer {proberName}'s pings after the migration ({ping.Transmitted} sent, {ping.Received} received)\n{activeRig.Diagnostics()}");
         }
 
         var phase = (await RequireApi().KubectlAsync(["get", "vmim", migration, "-n", VmNamespace, "-o", "jsonpath={.status.phase}"], cancellationToken).ConfigureAwait(false)).Stdout.Trim();
@@ -104,7 +109,7 @@ public sealed partial class LifecycleDemo
         evidence.Add($"VMIM {migration} phase {phase}; {FixedVm} runs on {guests[FixedVm].Launcher.Node.Name} ({guest.Kind})");
         if (guest is QemuGuest migrated)
         {
-            var view = await migrated.QueryOverNetworkAsync(prober.ShellNetns!, cancellationToken).ConfigureAwait(false);
+            var view = await migrated.QueryOverNetworkAsync(prober.Netns, cancellationToken).ConfigureAwait(false);
             var before = await migrated.ViewFromInsideAsync(cancellationToken).ConfigureAwait(false);
             if (view.BootId != before.BootId || view.Ip != before.Ip || !string.Equals(view.Mac, before.Mac, StringComparison.OrdinalIgnoreCase))
             {
@@ -117,9 +122,21 @@ public sealed partial class LifecycleDemo
         }
 
         evidence.Add(string.Create(CultureInfo.InvariantCulture,
-            $"ping every {ProbeInterval.TotalMilliseconds:0} ms from {prober.Vm} ({prober.Launcher.Node.Name}): {ping.Transmitted} sent, {ping.Received} received, longest gap {Ms(ping.MaxGap)}; migration took {migrationTime.TotalSeconds:0.0} s"));
+            $"ping every {ProbeInterval.TotalMilliseconds:0} ms from {proberName} ({prober.Node.Name}): {ping.Transmitted} sent, {ping.Received} received, longest gap {Ms(ping.MaxGap)}{GapPosition(ping, guestStoppedAt)}; migration took {migrationTime.TotalSeconds:0.0} s"));
         evidence.Add(LastMigration.ToString());
         return string.Join('\n', evidence);
+    }
+
+    /// <summary>Where the longest gap lies relative to the moment the guest stopped on the source (QEMU STOP / netns link down).</summary>
+    private static string GapPosition(PingResult ping, DateTimeOffset guestStopped)
+    {
+        if (ping.Replies.Count < 2)
+        {
+            return string.Empty;
+        }
+
+        var (last, next) = ping.Replies.Zip(ping.Replies.Skip(1)).MaxBy(p => p.Second - p.First);
+        return $" (last reply {Ms(last - guestStopped)} and next reply {Ms(next - guestStopped)} from the guest's stop on the source)";
     }
 
     private static string Ms(TimeSpan? value) =>
@@ -155,11 +172,4 @@ public sealed partial class LifecycleDemo
         var name = (await central.SbctlAsync(["--bare", "--columns=name", "list", "Chassis", chassisUuid], cancellationToken).ConfigureAwait(false)).Stdout.Trim();
         return name == expected ? name : null;
     }
-}
-
-/// <summary>What a demo migration measured: the pinger's longest gap and, with QEMU, QEMU's own figures.</summary>
-public sealed record MigrationFigures(TimeSpan PingGap, TimeSpan? ResumeToFirstPacket, TimeSpan? QemuDowntime, TimeSpan? PausedTime, TimeSpan MigrationTime)
-{
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"MIGRATION GAP: ping {PingGap.TotalMilliseconds:0} ms, RESUME->first packet {(ResumeToFirstPacket is { } r ? r.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms" : "n/a")}");
 }

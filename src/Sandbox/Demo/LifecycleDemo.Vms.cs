@@ -13,7 +13,7 @@ public sealed partial class LifecycleDemo
     private readonly Dictionary<string, (LauncherPodSpec Pod, IReadOnlyList<NicAddress> Nics)> launchers = [];
     private int machineCounter;
 
-    /// <summary>The demo's VMs and their first nodes; vm-multi-nic is a netns guest in both modes (two NICs).</summary>
+    /// <summary>The demo's VMs and their first nodes.</summary>
     private (string Vm, int Node)[] Placement => [(FixedVm, 0), (MultiNicVm, 0), (RandomVm, 1)];
 
     private async Task<string> StartVmsAsync(CancellationToken cancellationToken)
@@ -33,6 +33,11 @@ public sealed partial class LifecycleDemo
             }
 
             evidence.AddRange(nics.Select(n => "  " + n));
+        }
+
+        if (selection?.UseQemu == true)
+        {
+            evidence.AddRange(await StartPeerAsync(cancellationToken).ConfigureAwait(false));
         }
 
         ExpectAddress(FixedVm, PortNames.DefaultProvider, "10.100.0.10");
@@ -55,13 +60,20 @@ public sealed partial class LifecycleDemo
                 + string.Join(", ", sandbox.Nics.Select(n => $"{n.Address.Interface} -> br-int port {n.HostInterface} iface-id={n.Address.LogicalPort}")));
         }
 
+        if (await NetworkPeerAsync(cancellationToken).ConfigureAwait(false) is { } networkedPeer)
+        {
+            evidence.Add($"{PeerPod}: pod {networkedPeer.Pod.Name} netns {networkedPeer.Netns} on {networkedPeer.Node.Name}: "
+                + string.Join(", ", networkedPeer.Nics.Select(n => $"{n.Address.Interface} {n.Address.IpCidr} -> br-int port {n.HostInterface}")));
+        }
+
         await RequireRig().SyncHypervisorsAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var nic in sandboxes.SelectMany(s => s.Nics))
+        var plugged = sandboxes.SelectMany(s => s.Nics).Concat(peer?.Nics ?? []).ToList();
+        foreach (var nic in plugged)
         {
             await RequireRig().WaitPortUpAsync(nic.Address.LogicalPort, cancellationToken).ConfigureAwait(false);
         }
 
-        evidence.Add("logical ports up: " + string.Join(", ", sandboxes.SelectMany(s => s.Nics).Select(n => n.Address.LogicalPort)));
+        evidence.Add("logical ports up: " + string.Join(", ", plugged.Select(n => n.Address.LogicalPort)));
 
         // QEMU boots run in parallel: TCG boots are the slow part of the demo.
         var booted = await Task.WhenAll(sandboxes.Select(s => BootGuestAsync(s, cancellationToken))).ConfigureAwait(false);
@@ -70,6 +82,9 @@ public sealed partial class LifecycleDemo
             evidence.Add(await DescribeGuestAsync(guest, cancellationToken).ConfigureAwait(false));
         }
 
+        var pods = await RequireApi().KubectlAsync(["get", "pods", "-n", VmNamespace, "-o", "wide"], cancellationToken).ConfigureAwait(false);
+        evidence.Add("kubectl get pods -n " + VmNamespace + " -o wide:");
+        evidence.Add(pods.Stdout.TrimEnd());
         return string.Join('\n', evidence);
     }
 
@@ -84,15 +99,26 @@ public sealed partial class LifecycleDemo
             }
         }
 
+        // QEMU guests ping each other from inside (guestctl), all pairs at once: each busybox ping takes ~2 s.
+        var qemuPairs = guests.Values.OfType<QemuGuest>().SelectMany(from => guests.Values.Where(to => to != from).Select(to => (from, to))).ToList();
+        evidence.AddRange(await Task.WhenAll(qemuPairs.Select(p => PingAsync(p.from, p.to, cancellationToken))).ConfigureAwait(false));
+
         var multiNic = guests[MultiNicVm];
-        var storage = multiNic.Launcher.Nics.Single(n => !n.Address.IsDefault).Address;
-        var gateway = await PingFromAsync(multiNic, storage.Gateway, storage.Interface, cancellationToken).ConfigureAwait(false);
-        evidence.Add($"{MultiNicVm} {storage.Interface} ({storage.Ip}, Multus NIC on {storage.Switch}) -> its gateway {storage.Gateway}: {gateway}");
+        if (multiNic is QemuGuest multiNicQemu)
+        {
+            evidence.AddRange(await ShowMultiNicGuestAsync(multiNicQemu, cancellationToken).ConfigureAwait(false));
+        }
+        else
+        {
+            var storage = multiNic.Launcher.Nics.Single(n => !n.Address.IsDefault).Address;
+            var gateway = await PingFromAsync(multiNic, storage.Gateway, storage.Interface, cancellationToken).ConfigureAwait(false);
+            evidence.Add($"{MultiNicVm} {storage.Interface} ({storage.Ip}, Multus NIC on {storage.Switch}) -> its gateway {storage.Gateway}: {gateway}");
+        }
 
         foreach (var qemu in guests.Values.OfType<QemuGuest>())
         {
-            var view = await qemu.QueryOverNetworkAsync(multiNic.Launcher.Netns, cancellationToken).ConfigureAwait(false);
-            evidence.Add($"{qemu.Vm} answers over TCP: {view}");
+            var view = await qemu.QueryOverNetworkAsync(ProberNetns, cancellationToken).ConfigureAwait(false);
+            evidence.Add($"{qemu.Vm} answers over TCP from {ProberName}: {view}");
         }
 
         return string.Join('\n', evidence);
@@ -197,7 +223,7 @@ public sealed partial class LifecycleDemo
     private async Task<IDemoGuest> BootGuestAsync(LauncherSandbox sandbox, CancellationToken cancellationToken)
     {
         var activeSelection = selection ?? throw new InvalidOperationException("the guests were not chosen");
-        IDemoGuest guest = activeSelection.UseQemu && sandbox.Pod.SecondaryNetworks.Count == 0
+        IDemoGuest guest = activeSelection.UseQemu
             ? await QemuGuest.BootAsync(
                 RequireRig(), "guest" + Interlocked.Increment(ref machineCounter).ToString(CultureInfo.InvariantCulture), sandbox, activeSelection.Image!, RetireLauncherAsync, BootTimeout, cancellationToken).ConfigureAwait(false)
             : new NetnsGuest(sandbox, RetireLauncherAsync);
@@ -206,6 +232,7 @@ public sealed partial class LifecycleDemo
             guests[sandbox.Pod.Vm] = guest;
         }
 
+        await RequireKubeVirt().ReportPodRunningAsync(VmNamespace, sandbox.Pod.Name, sandbox.Primary.Address.Ip, cancellationToken).ConfigureAwait(false);
         await RequireKubeVirt().ReportRunningAsync(VmNamespace, sandbox.Pod.Vm, sandbox.Node.Name, cancellationToken).ConfigureAwait(false);
         return guest;
     }
@@ -243,32 +270,27 @@ public sealed partial class LifecycleDemo
         }
 
         guests.Clear();
+        if (peer is not null)
+        {
+            await RetirePeerAsync().ConfigureAwait(false);
+            stopped.Add($"pod {PeerPod}");
+        }
+
         return stopped;
     }
 
     private async Task<string> PingAsync(IDemoGuest from, IDemoGuest to, CancellationToken cancellationToken)
     {
         var target = to.Launcher.Primary.Address.Ip;
-        var result = await PingFromAsync(from, target, null, cancellationToken).ConfigureAwait(false);
+        var result = from is QemuGuest qemu
+            ? "inside the guest: " + (await GuestPingAsync(qemu, target, cancellationToken).ConfigureAwait(false)).Summary
+            : await PingFromAsync(from, target, null, cancellationToken).ConfigureAwait(false);
         return $"{from.Vm} ({from.Launcher.Node.Name}) -> {to.Vm} {target} ({to.Kind} on {to.Launcher.Node.Name}): {result}";
     }
 
     private async Task<string> PingFromAsync(IDemoGuest from, string target, string? device, CancellationToken cancellationToken)
     {
         var netns = from.ShellNetns ?? throw new InvalidOperationException($"{from.Vm} is a {from.Kind}: no shell to ping from");
-        var arguments = new List<string> { "-c", "4", "-i", "0.2", "-W", "1" };
-        if (device is not null)
-        {
-            arguments.AddRange(["-I", device]);
-        }
-
-        arguments.Add(target);
-        var result = await NetworkNamespace.ExecAsync(netns, "ping", arguments, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ip netns exec {netns} ping {string.Join(' ', arguments)} failed:\n{result.Stdout}{result.Stderr}\n{RequireRig().Diagnostics()}");
-        }
-
-        return SummaryOfPing(result.Stdout);
+        return await PingFromNetnsAsync(netns, target, device, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -26,16 +26,14 @@ public sealed partial class LifecycleDemo(TextWriter output, SandboxPaths paths,
     /// </summary>
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
-        steps.Planned = options.KeepRunning ? 9 : 12;
+        steps.Planned = options.KeepRunning ? 7 : 10;
         try
         {
             await steps.RunAsync("Check prerequisites, choose the guests, clean up runs left by dead processes", PrerequisitesAsync, cancellationToken).ConfigureAwait(false);
-            await steps.RunAsync("Start OVN central (NB, SB, northd) and two OVS nodes", StartRigAsync, cancellationToken).ConfigureAwait(false);
-            await steps.RunAsync("Start the Kubernetes API server (HTTPS + bearer token), write the kubeconfig", StartApiAsync, cancellationToken).ConfigureAwait(false);
-            await steps.RunAsync("Start vmnet-controller (keep-vm-ip) on the sandbox API and Northbound DB", StartControllerAsync, cancellationToken).ConfigureAwait(false);
-            await steps.RunAsync("kubectl apply CRDs and samples/kubevirt/ unchanged; the controller creates the subnets' switches", ApplySamplesAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("Start the VmNet stack: OVN central, two OVS nodes, API server + kubeconfig, CRDs, vmnet-controller, a vmnet-daemon per node", StartStackAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("kubectl apply -f samples/kubevirt/ (unchanged); the controller creates the subnets' switches", ApplySamplesAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync($"Start {FixedVm}, {MultiNicVm} (node1) and {RandomVm} (node2): VMI + virt-launcher pod; the controller addresses every NIC", StartVmsAsync, cancellationToken).ConfigureAwait(false);
-            await steps.RunAsync("Network each launcher pod (default + Multus NIC) and boot the guests; each shows its IP and MAC from inside", BootGuestsAsync, cancellationToken).ConfigureAwait(false);
+            await steps.RunAsync("CNI ADD for each launcher pod (default + Multus NIC) through the CNI binary and the node's daemon; boot the guests; each shows its IP and MAC from inside", BootGuestsAsync, cancellationToken).ConfigureAwait(false);
             await steps.RunAsync("The VMs reach each other across nodes", PingVmsAsync, cancellationToken).ConfigureAwait(false);
             if (options.KeepRunning)
             {
@@ -85,7 +83,7 @@ public sealed partial class LifecycleDemo(TextWriter output, SandboxPaths paths,
         output.WriteLine($"  ovn-sbctl --db={activeRig.Central.SouthboundConnection} show");
         foreach (var guest in guests.Values.Where(g => g.ShellNetns is not null))
         {
-            var other = guests.Values.First(g => g != guest);
+            var other = guests.Values.Where(g => g != guest).OrderBy(g => g.Launcher.Node.Name == guest.Launcher.Node.Name).First();
             output.WriteLine($"  ip netns exec {guest.ShellNetns} ping {other.Launcher.Primary.Address.Ip}     # {guest.Vm} ({guest.Launcher.Node.Name}) -> {other.Vm} ({other.Launcher.Node.Name})");
         }
 
@@ -94,7 +92,15 @@ public sealed partial class LifecycleDemo(TextWriter output, SandboxPaths paths,
             output.WriteLine($"  {guest.Vm}: QEMU pid {guest.Machine.Current.Pid}, serial console {guest.Machine.Current.SerialLog}");
         }
 
-        output.WriteLine($"  controller log: {controller?.LogPath}");
+        if (peer is { } shell && guests.Values.OfType<QemuGuest>().FirstOrDefault() is { } first)
+        {
+            var other = guests.Values.First(g => g != first).Launcher.Primary.Address.Ip;
+            output.WriteLine($"  ip netns exec {shell.Netns} ping {first.Machine.Options.Ip}     # pod {PeerPod} ({shell.Node.Name}) -> {first.Vm}");
+            output.WriteLine($"  echo 'ping {other} 3' | ip netns exec {shell.Netns} nc {first.Machine.Options.Ip} {Qemu.GuestImage.ControlPort}     # {first.Vm}'s guest pings {other} from inside");
+            output.WriteLine($"  ip netns exec {shell.Netns} nc {first.Machine.Options.Ip} {Qemu.GuestImage.NetInfoPort}     # {first.Vm}'s NICs as its guest sees them");
+        }
+
+        output.WriteLine($"  controller log: {Controller?.LogPath}; daemon logs: {string.Join(", ", RequireStack().Daemons.Select(d => d.LogPath))}");
         output.WriteLine("Stop it with `make sandbox-down`.");
         output.Flush();
     }
@@ -114,14 +120,14 @@ public sealed partial class LifecycleDemo(TextWriter output, SandboxPaths paths,
                 return value;
             }
 
-            if (controller is { HasExited: true })
+            if (Controller is { HasExited: true } exited)
             {
-                throw new InvalidOperationException($"vmnet-controller exited while waiting for {what}:\n{controller.LogTail(20)}");
+                throw new InvalidOperationException($"vmnet-controller exited while waiting for {what}:\n{exited.LogTail(20)}");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"timed out after {ControllerWait.TotalSeconds} s waiting for {what}; controller log:\n{controller?.LogTail(20)}");
+                throw new TimeoutException($"timed out after {ControllerWait.TotalSeconds} s waiting for {what}; logs:\n{stack?.Diagnostics()}");
             }
 
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);

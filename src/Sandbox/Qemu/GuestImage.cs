@@ -16,6 +16,9 @@ public sealed record GuestImage(string KernelPath, string InitrdPath, string Cac
     public const string KernelMetaPackage = "linux-image-cloud-amd64";
     public const int EchoPort = 5000;
     public const int NetInfoPort = 5001;
+
+    /// <summary>The guest's command port (src/Sandbox/Guest/guestctl.sh: "ping &lt;IPv4&gt; [count]").</summary>
+    public const int ControlPort = 5002;
     public const string ReadyMarker = "GUEST-READY";
 
     /// <summary>Modules virtio-net needs, in load order (paths under lib/modules/&lt;version&gt;/kernel).</summary>
@@ -36,7 +39,7 @@ public sealed record GuestImage(string KernelPath, string InitrdPath, string Cac
         var kernelPackage = await ResolveKernelPackageAsync(cancellationToken).ConfigureAwait(false);
         var kernelVersion = await CandidateVersionAsync(kernelPackage, cancellationToken).ConfigureAwait(false);
         var busyboxVersion = await InstalledVersionAsync("busybox-static", cancellationToken).ConfigureAwait(false);
-        var scripts = ReadResource("init.sh") + ReadResource("netinfo.sh");
+        var scripts = ReadResource("init.sh") + ReadResource("netinfo.sh") + ReadResource("guestctl.sh");
         var scriptHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scripts)))[..12];
         var key = Sanitize($"{kernelPackage}_{kernelVersion}_busybox_{busyboxVersion}_{scriptHash}");
         var dir = Path.Combine(root, key);
@@ -104,6 +107,7 @@ public sealed record GuestImage(string KernelPath, string InitrdPath, string Cac
         cpio.AddFile("bin/busybox", File.ReadAllBytes(busybox), 0x1ED);
         cpio.AddFile("init", Encoding.UTF8.GetBytes(ReadResource("init.sh")), 0x1ED);
         cpio.AddFile("bin/netinfo", Encoding.UTF8.GetBytes(ReadResource("netinfo.sh")), 0x1ED);
+        cpio.AddFile("bin/guestctl", Encoding.UTF8.GetBytes(ReadResource("guestctl.sh")), 0x1ED);
         foreach (var module in Modules)
         {
             var source = Path.Combine(moduleDir, module);

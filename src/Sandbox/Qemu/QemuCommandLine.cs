@@ -18,8 +18,9 @@ public static class QemuCommandLine
         options.Validate();
         var append = "console=ttyS0 quiet panic=-1 vmip=" + options.IpCidr
             + (options.Gateway is null ? string.Empty : " vmgw=" + options.Gateway)
-            + " vmmtu=" + options.Mtu.ToString(CultureInfo.InvariantCulture);
-        return
+            + " vmmtu=" + options.Mtu.ToString(CultureInfo.InvariantCulture)
+            + string.Concat(options.ExtraNics.Select((n, i) => string.Create(CultureInfo.InvariantCulture, $" vmnic{i + 1}={n.KernelArgument}")));
+        List<string> args =
         [
             "-name", "vmnet-guest", "-accel", options.Accelerator, "-machine", options.Machine,
             "-m", options.MemoryMb.ToString(CultureInfo.InvariantCulture), "-smp", "1",
@@ -28,6 +29,18 @@ public static class QemuCommandLine
             "-netdev", $"tap,id=net0,ifname={tap},script=no,downscript=no,vhost=off{netdevExtra}",
             "-device", string.Create(CultureInfo.InvariantCulture, $"virtio-net-pci,netdev=net0,mac={options.Mac},host_mtu={options.Mtu},romfile="),
         ];
+        for (var i = 0; i < options.ExtraNics.Count; i++)
+        {
+            var nic = options.ExtraNics[i];
+            var id = string.Create(CultureInfo.InvariantCulture, $"net{i + 1}");
+            args.AddRange(
+            [
+                "-netdev", $"tap,id={id},ifname={nic.Tap},script=no,downscript=no,vhost=off{netdevExtra}",
+                "-device", string.Create(CultureInfo.InvariantCulture, $"virtio-net-pci,netdev={id},mac={nic.Mac},host_mtu={options.Mtu},romfile="),
+            ]);
+        }
+
+        return args;
     }
 
     /// <summary>The full argument list: <see cref="Machine"/> plus serial log, QMP socket, pidfile, -daemonize and optional -incoming.</summary>

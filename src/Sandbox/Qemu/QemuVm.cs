@@ -86,17 +86,16 @@ public sealed class QemuVm : IAsyncDisposable
         return new QemuVm(role, attachment, pid, qmp, serial, args);
     }
 
-    /// <summary>Waits until the guest printed <paramref name="marker"/> on its serial console; returns that line.</summary>
+    /// <summary>Waits until the guest printed a whole line (newline included) with <paramref name="marker"/> on its serial console; returns that line.</summary>
     public async Task<string> WaitForSerialAsync(string marker, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var text = ReadSerial();
-            var line = text.Split('\n').FirstOrDefault(l => l.Contains(marker, StringComparison.Ordinal));
-            if (line is not null)
+            if (CompleteLineContaining(text, marker) is { } line)
             {
-                return line.Trim();
+                return line;
             }
 
             if (!IsRunning)
@@ -111,6 +110,34 @@ public sealed class QemuVm : IAsyncDisposable
 
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The first newline-terminated line of <paramref name="text"/> containing <paramref name="marker"/>, trimmed, or
+    /// null: a TCG guest writes its serial console a character at a time, so a line without its newline may be cut short.
+    /// </summary>
+    public static string? CompleteLineContaining(string text, string marker)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var start = 0;
+        while (start < text.Length)
+        {
+            var end = text.IndexOf('\n', start);
+            if (end < 0)
+            {
+                return null;
+            }
+
+            var line = text[start..end];
+            if (line.Contains(marker, StringComparison.Ordinal))
+            {
+                return line.Trim();
+            }
+
+            start = end + 1;
+        }
+
+        return null;
     }
 
     public string ReadSerial()

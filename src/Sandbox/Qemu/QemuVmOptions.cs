@@ -21,6 +21,9 @@ public sealed record QemuVmOptions
 
     public int Mtu { get; init; } = 1400;
 
+    /// <summary>NICs after the first, in PCI order (net1, net2... in QEMU); none by default.</summary>
+    public IReadOnlyList<QemuNic> ExtraNics { get; init; } = [];
+
     public int MemoryMb { get; init; } = 128;
 
     /// <summary>"tcg": KVM is not usable on the test machines (see the recipe's README).</summary>
@@ -46,6 +49,16 @@ public sealed record QemuVmOptions
         if (Mtu is < 576 or > 9000)
         {
             throw new ArgumentException($"QemuVmOptions.Mtu {Mtu} is outside 576..9000", nameof(Mtu));
+        }
+
+        for (var i = 0; i < ExtraNics.Count; i++)
+        {
+            ExtraNics[i].Validate(i);
+        }
+
+        if (ExtraNics.Any(n => n.DefaultRoute) && (Gateway is not null || ExtraNics.Count(n => n.DefaultRoute) > 1))
+        {
+            throw new ArgumentException("QemuVmOptions: the default route goes via one NIC only (Gateway of the first NIC, or one of ExtraNics with DefaultRoute)", nameof(ExtraNics));
         }
 
         if (MemoryMb < 64)

@@ -101,7 +101,14 @@ public sealed class VmNetStack : IAsyncDisposable
             await stack.ApplyCrdsAsync(bounded.Token).ConfigureAwait(false);
             foreach (var node in rig.Nodes)
             {
-                await stack.Kube.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = node.Name } }, bounded.Token).ConfigureAwait(false);
+                var created = await stack.Kube.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = node.Name } }, bounded.Token).ConfigureAwait(false);
+
+                // What kubelet reports: the controller routes to the node's InternalIP through its join port.
+                created.Status = new V1NodeStatus
+                {
+                    Addresses = [new V1NodeAddress { Type = "InternalIP", Address = node.Options.UnderlayAddress.Split('/')[0] }, new V1NodeAddress { Type = "Hostname", Address = node.Name }],
+                };
+                await stack.Kube.ReplaceStatusAsync(created, bounded.Token).ConfigureAwait(false);
             }
 
             stack.LaunchController();

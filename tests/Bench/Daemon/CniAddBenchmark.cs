@@ -42,7 +42,36 @@ public sealed class CniAddBenchmark : IBenchmark
         await api.StartAsync(cancellationToken);
         using var kube = new KubeClient(new KubeConfig(api.BaseAddress));
         await kube.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = node.Name } }, cancellationToken);
-        var socket = $"/tmp/vmnet-{rig.RunId.Value}-bench.sock";
+        BenchReport.Figure("machine_load_1min_at_start", LoadAverage(), "");
+        await rig.Central.NbctlAsync(Topology, cancellationToken);
+        var helper = rig.RunId.Value + "bx";
+        rig.Manifest.RecordNetns(helper);
+        await NetworkNamespace.AddAsync(helper, cancellationToken);
+
+        // The daemon as shipped (pre-plugging on), then the ADD-time plug alone for comparison.
+        await MeasureAsync(new Pass(rig, kube, helper, vmnet, "bench", PrePlug: true, Suffix: "", PodOffset: 0), cancellationToken);
+        await MeasureAsync(new Pass(rig, kube, helper, vmnet, "cold", PrePlug: false, Suffix: "_no_preplug", PodOffset: 400), cancellationToken);
+        var startup = new List<double>();
+        var bridgeStartup = new List<double>();
+        for (var i = 0; i < 30; i++)
+        {
+            startup.Add(await ExecVersionAsync(helper, vmnet, cancellationToken));
+            bridgeStartup.Add(await ExecVersionAsync(helper, BridgePlugin, cancellationToken));
+        }
+
+        BenchReport.Figure("cni_version_via_netns_exec_p50_ms_vmnet", Percentile(startup, 0.5), "ms");
+        BenchReport.Figure("cni_version_via_netns_exec_p50_ms_bridge", Percentile(bridgeStartup, 0.5), "ms");
+        BenchReport.Figure("machine_load_1min_at_end", LoadAverage(), "");
+    }
+
+    private sealed record Pass(Rig Rig, KubeClient Kube, string Helper, string Plugin, string Label, bool PrePlug, string Suffix, int PodOffset);
+
+    /// <summary>One daemon, 100 (+ warm-up) pods, our ADD and bridge's interleaved; figures named with the pass's suffix.</summary>
+    private static async Task MeasureAsync(Pass pass, CancellationToken cancellationToken)
+    {
+        var (rig, kube, helper) = (pass.Rig, pass.Kube, pass.Helper);
+        var node = rig.Nodes[0];
+        var socket = $"/tmp/vmnet-{rig.RunId.Value}-{pass.Label}.sock";
         var collector = new AddPhaseCollector(echo: Environment.GetEnvironmentVariable("VMNET_BENCH_LOG") == "1");
         await using var daemon = await DaemonHost.StartAsync(
             new DaemonOptions
@@ -54,15 +83,13 @@ public sealed class CniAddBenchmark : IBenchmark
                 SocketPath = socket,
                 HostNetns = node.Netns,
                 DatapathType = "netdev",
+                PrePlug = pass.PrePlug,
             },
             kube,
             BenchLog(collector),
             cancellationToken);
 
-        var pods = await PreparePodsAsync(rig, kube, cancellationToken);
-        var helper = rig.RunId.Value + "bx";
-        rig.Manifest.RecordNetns(helper);
-        await NetworkNamespace.AddAsync(helper, cancellationToken);
+        var pods = await PreparePodsAsync(rig, kube, pass.Label, pass.PodOffset, cancellationToken);
         var ipamDir = Path.Combine(rig.Directory, "host-local");
         var bridgeConf = $$$"""{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"{{{rig.RunId.Value}}}br","isGateway":true,"ipam":{"type":"host-local","subnet":"10.99.0.0/16","dataDir":"{{{ipamDir}}}"}}""";
         var oursConf = $$"""{"cniVersion":"1.0.0","name":"kube-ovn","type":"kube-ovn","server_socket":"{{socket}}"}""";
@@ -74,15 +101,15 @@ public sealed class CniAddBenchmark : IBenchmark
         for (var i = 0; i < pods.Count; i++)
         {
             var (name, containerId) = pods[i];
-            var podNs = rig.RunId.Value + "o" + i.ToString(CultureInfo.InvariantCulture);
-            var refNs = rig.RunId.Value + "r" + i.ToString(CultureInfo.InvariantCulture);
+            var podNs = rig.RunId.Value + pass.Label[0] + "o" + i.ToString(CultureInfo.InvariantCulture);
+            var refNs = rig.RunId.Value + pass.Label[0] + "r" + i.ToString(CultureInfo.InvariantCulture);
             foreach (var ns in new[] { podNs, refNs })
             {
                 rig.Manifest.RecordNetns(ns);
                 await NetworkNamespace.AddAsync(ns, cancellationToken);
             }
 
-            var a = await ExecAddAsync(helper, vmnet, containerId, podNs, name, oursConf, cancellationToken);
+            var a = await ExecAddAsync(helper, pass.Plugin, containerId, podNs, name, oursConf, cancellationToken);
             var b = await ExecAddAsync(helper, BridgePlugin, "ref" + containerId, refNs, name, bridgeConf, cancellationToken);
             if (i >= WarmUp)
             {
@@ -96,52 +123,60 @@ public sealed class CniAddBenchmark : IBenchmark
 
         var ourP50 = Percentile(ours, 0.5);
         var bridgeP50 = Percentile(bridge, 0.5);
-        BenchReport.Figure("cni_add_p50_ms_vmnet", ourP50, "ms");
-        BenchReport.Figure("cni_add_p99_ms_vmnet", Percentile(ours, 0.99), "ms");
-        BenchReport.Figure("cni_add_p50_ms_bridge", bridgeP50, "ms");
-        BenchReport.Figure("cni_add_p99_ms_bridge", Percentile(bridge, 0.99), "ms");
-        BenchReport.Figure("cni_add_p50_ratio_vmnet_over_bridge", ourP50 / bridgeP50, "x");
+        var suffix = pass.Suffix;
+        BenchReport.Figure("cni_add_p50_ms_vmnet" + suffix, ourP50, "ms");
+        BenchReport.Figure("cni_add_p99_ms_vmnet" + suffix, Percentile(ours, 0.99), "ms");
+        BenchReport.Figure("cni_add_p50_ms_bridge" + suffix, bridgeP50, "ms");
+        BenchReport.Figure("cni_add_p99_ms_bridge" + suffix, Percentile(bridge, 0.99), "ms");
+        BenchReport.Figure("cni_add_p50_ratio_vmnet_over_bridge" + suffix, ourP50 / bridgeP50, "x");
 
         // Where our time goes: the daemon's phases (its log fields) and what is left for exec + the binary + HTTP.
         foreach (var phase in phases[0].Keys)
         {
             var values = phases.Select(p => p[phase]).ToList();
-            BenchReport.Figure($"cni_add_phase_{PhaseName(phase)}_p50_ms", Percentile(values, 0.5), "ms");
-            BenchReport.Figure($"cni_add_phase_{PhaseName(phase)}_p99_ms", Percentile(values, 0.99), "ms");
+            BenchReport.Figure($"cni_add_phase_{PhaseName(phase)}_p50_ms{suffix}", Percentile(values, 0.5), "ms");
+            BenchReport.Figure($"cni_add_phase_{PhaseName(phase)}_p99_ms{suffix}", Percentile(values, 0.99), "ms");
         }
 
-        BenchReport.Figure("cni_add_outside_daemon_p50_ms", Percentile(outsideDaemon, 0.5), "ms");
-        var startup = new List<double>();
-        var bridgeStartup = new List<double>();
-        for (var i = 0; i < 30; i++)
-        {
-            startup.Add(await ExecVersionAsync(helper, vmnet, cancellationToken));
-            bridgeStartup.Add(await ExecVersionAsync(helper, BridgePlugin, cancellationToken));
-        }
-
-        BenchReport.Figure("cni_version_via_netns_exec_p50_ms_vmnet", Percentile(startup, 0.5), "ms");
-        BenchReport.Figure("cni_version_via_netns_exec_p50_ms_bridge", Percentile(bridgeStartup, 0.5), "ms");
+        BenchReport.Figure("cni_add_outside_daemon_p50_ms" + suffix, Percentile(outsideDaemon, 0.5), "ms");
+        BenchReport.Figure("machine_load_1min" + (suffix.Length == 0 ? "_after_preplug_pass" : "_after" + suffix + "_pass"), LoadAverage(), "");
         await daemon.StopAsync(CancellationToken.None);
     }
 
-    /// <summary>The controller's part, done before timing: logical ports in one nbctl call, pods with allocation annotations.</summary>
-    private static async Task<List<(string Name, string ContainerId)>> PreparePodsAsync(Rig rig, KubeClient kube, CancellationToken cancellationToken)
+    private static double LoadAverage() =>
+        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+    private static readonly string[] Topology =
+    [
+        "lr-add", "ovn-cluster", "--", "ls-add", "ovn-default",
+        "--", "lrp-add", "ovn-cluster", "ovn-cluster-ovn-default", "0a:00:00:10:00:01", "10.16.0.1/16",
+        "--", "lsp-add", "ovn-default", "ovn-default-ovn-cluster", "--", "lsp-set-type", "ovn-default-ovn-cluster", "router",
+        "--", "lsp-set-addresses", "ovn-default-ovn-cluster", "router", "--", "lsp-set-options", "ovn-default-ovn-cluster", "router-port=ovn-cluster-ovn-default",
+    ];
+
+    /// <summary>
+    /// The controller's part, done before timing, in its order: logical ports (one nbctl call), then the pods with
+    /// their allocation annotations. Pod <c>i</c> gets address index <c>i + offset</c>.
+    /// </summary>
+    private static async Task<List<(string Name, string ContainerId)>> PreparePodsAsync(Rig rig, KubeClient kube, string label, int offset, CancellationToken cancellationToken)
     {
         const string lsCidr = "10.16.0.0/16";
-        var nbctl = new List<string>
-        {
-            "lr-add", "ovn-cluster", "--", "ls-add", "ovn-default",
-            "--", "lrp-add", "ovn-cluster", "ovn-cluster-ovn-default", "0a:00:00:10:00:01", "10.16.0.1/16",
-            "--", "lsp-add", "ovn-default", "ovn-default-ovn-cluster", "--", "lsp-set-type", "ovn-default-ovn-cluster", "router",
-            "--", "lsp-set-addresses", "ovn-default-ovn-cluster", "router", "--", "lsp-set-options", "ovn-default-ovn-cluster", "router-port=ovn-cluster-ovn-default",
-        };
-        var pods = new List<(string, string)>();
+        var nbctl = new List<string> { "--may-exist", "ls-add", "ovn-default" };
+        var allocations = new List<(string Name, string Ip, string Mac)>();
         for (var i = 0; i < Pods + WarmUp; i++)
         {
-            var name = "bench-" + i.ToString(CultureInfo.InvariantCulture);
-            var ip = $"10.16.{(i / 200) + 1}.{(i % 200) + 10}";
-            var mac = $"0a:58:0a:10:{(i / 200) + 1:x2}:{(i % 200) + 10:x2}";
+            var name = label + "-" + i.ToString(CultureInfo.InvariantCulture);
+            var n = i + offset;
+            var ip = $"10.16.{(n / 200) + 1}.{(n % 200) + 10}";
+            var mac = $"0a:58:0a:10:{(n / 200) + 1:x2}:{(n % 200) + 10:x2}";
             nbctl.AddRange(["--", "lsp-add", "ovn-default", name + ".default", "--", "lsp-set-addresses", name + ".default", mac + " " + ip]);
+            allocations.Add((name, ip, mac));
+        }
+
+        await rig.Central.NbctlAsync(nbctl, cancellationToken);
+        var pods = new List<(string, string)>();
+        foreach (var (name, ip, mac) in allocations)
+        {
             await kube.CreateAsync(
                 new V1Pod
                 {
@@ -168,7 +203,6 @@ public sealed class CniAddBenchmark : IBenchmark
             pods.Add((name, (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64]));
         }
 
-        await rig.Central.NbctlAsync(nbctl, cancellationToken);
         await rig.SyncHypervisorsAsync(cancellationToken);
         return pods;
     }

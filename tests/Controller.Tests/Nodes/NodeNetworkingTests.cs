@@ -159,6 +159,41 @@ public sealed class NodeNetworkingTests
         Assert.Contains("172.18.0.2", policies, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AJoinCidrChangeReaddressesNodesAndTheirRouterRows()
+    {
+        await using var harness = await TopologyHarness.StartAsync();
+        await StartAsync(harness);
+        await NodeWorld.CreateAsync(harness.Client, "node1", "172.18.0.2");
+        var before = (await NodeWorld.JoinedAsync(harness, "node1")).Metadata!.Annotations!;
+
+        var join = await harness.GetSubnetAsync("join");
+        join.Spec!.CidrBlock = "100.65.0.0/16";
+        join.Spec.Gateway = null;
+        join.Spec.ExcludeIps = null;
+        await harness.Client.ReplaceAsync(join);
+
+        var after = (await TopologyHarness.EventuallyAsync(
+            () => harness.Client.GetAsync<V1Node>(null, "node1"),
+            n => n.Metadata?.Annotations?.GetValueOrDefault("ovn.kubernetes.io/cidr") == "100.65.0.0/16"
+                && n.Metadata.Annotations.GetValueOrDefault("ovn.kubernetes.io/ip_address")?.StartsWith("100.65.", StringComparison.Ordinal) == true,
+            "node1 readdressed in 100.65.0.0/16")).Metadata!.Annotations!;
+        var ip = after["ovn.kubernetes.io/ip_address"];
+        Assert.Equal("100.65.0.1", after["ovn.kubernetes.io/gateway"]);
+        Assert.Equal(before["ovn.kubernetes.io/mac_address"], after["ovn.kubernetes.io/mac_address"]);
+        await TopologyHarness.EventuallyAsync(() => harness.Client.GetAsync<V1IP>(null, "node-node1"), cr => cr.Spec?.IpAddress == ip, "IP CR node-node1 readdressed");
+        await TopologyHarness.EventuallyAsync(
+            async () => (await harness.Central.Central.NbctlAsync(["lsp-get-addresses", "node-node1"])).Stdout.Trim(),
+            a => a == $"{after["ovn.kubernetes.io/mac_address"]} {ip}",
+            "LSP node-node1 readdressed");
+        var policies = await NodeWorld.PoliciesAsync(harness, p => p.Contains(ip, StringComparison.Ordinal) && p.Contains("100.65.0.0/16", StringComparison.Ordinal) && !p.Contains("100.64.0.0/16", StringComparison.Ordinal));
+        Assert.Contains(policies, p => NodeWorld.Is(p, "30000", "ip4.dst == 172.18.0.2", "reroute", ip));
+        await TopologyHarness.EventuallyAsync(
+            async () => (await harness.Central.Central.NbctlAsync(["lr-route-list", "ovn-cluster"])).Stdout,
+            routes => routes.Contains("100.65.0.1", StringComparison.Ordinal) && !routes.Contains("100.64.0.1", StringComparison.Ordinal),
+            "default route via 100.65.0.1");
+    }
+
     private static async Task<RunningController> StartAsync(TopologyHarness harness, string identity = "ctl-0")
     {
         var controller = await harness.StartControllerAsync(harness.Options(identity), ControllerModules.Discover());

@@ -47,6 +47,10 @@ public sealed class DaemonRigFixture : TwoNodeRigFixture, IAsyncLifetime
             NodeMtu = Rig.Options.UnderlayMtu,
             HostNetns = node.Netns,
             DatapathType = "netdev",
+
+            // These tests drive the ADD-time plug (Kube-OVN's port names from the container ID); a pre-plugger racing
+            // their ADDs would make the port name depend on timing. Pre-plugging has its own tests (Daemon.Tests PrePlugTests).
+            PrePlug = false,
             AnnotationTimeout = TimeSpan.FromSeconds(8),
             OvnInstalledTimeout = TimeSpan.FromSeconds(20),
             GatewayCheckTimeout = TimeSpan.FromSeconds(10),

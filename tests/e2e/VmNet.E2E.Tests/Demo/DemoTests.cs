@@ -22,10 +22,16 @@ public sealed partial class DemoTests : IDisposable
         Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
         var summary = SummaryLine().Match(stdout);
         Assert.True(summary.Success, "no summary line in:\n" + stdout);
-        Assert.Equal("12", summary.Groups["total"].Value);
+        Assert.Equal("10", summary.Groups["total"].Value);
         Assert.Equal(summary.Groups["total"].Value, summary.Groups["passed"].Value);
         Assert.DoesNotContain("FAILED", stdout, StringComparison.Ordinal);
         Assert.Contains("guests (VMNET_DEMO_GUESTS=netns): netns guests requested", stdout, StringComparison.Ordinal);
+
+        // The whole stack runs: controller and one daemon per node; launcher pods are networked by CNI ADD.
+        Assert.Matches(@"vmnet-daemon node1 \(pid \d+, socket ", stdout);
+        Assert.Matches(@"vmnet-daemon node2 \(pid \d+, socket ", stdout);
+        Assert.Contains("launcher pods: CNI ADD/DEL through ", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"net1 -> br-int port \S+ iface-id=vm-multi-nic\.vmnet-demo\.storage\.vmnet-demo\.ovn", stdout);
 
         // Samples applied unchanged; launcher pods as KubeVirt makes them; every NIC addressed by the controller.
         Assert.Contains("virtualmachine.kubevirt.io/vm-multi-nic created", stdout, StringComparison.Ordinal);
@@ -61,13 +67,13 @@ public sealed partial class DemoTests : IDisposable
     {
         var signalled = false;
 
-        // Signal once the rig and the API server are up (step 4 starts), so there is something to tear down.
+        // Signal once the stack is up (step 3 starts), so there is something to tear down.
         var (exitCode, stdout, stderr) = await SandboxCli.RunAsync(
             stateDirectory,
             TimeSpan.FromMinutes(2),
             (pid, line) =>
             {
-                if (!signalled && line.StartsWith("==> [4/", StringComparison.Ordinal))
+                if (!signalled && line.StartsWith("==> [3/", StringComparison.Ordinal))
                 {
                     signalled = VmNet.Sandbox.Rig.ProcessSignals.SendTerm(pid);
                 }
@@ -75,7 +81,7 @@ public sealed partial class DemoTests : IDisposable
             "demo",
             "--guests=netns");
 
-        Assert.True(signalled, "the demo never reached step 4:\n" + stdout + stderr);
+        Assert.True(signalled, "the demo never reached step 3:\n" + stdout + stderr);
         Assert.Equal(130, exitCode);
         Assert.Contains("CANCELLED at", stdout, StringComparison.Ordinal);
         Assert.Matches(@"Stop everything the demo started \.\.\.\s+(?:.*\n)*?\s+ok", stdout);

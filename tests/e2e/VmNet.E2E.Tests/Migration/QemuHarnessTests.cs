@@ -61,6 +61,17 @@ public sealed class QemuHarnessTests
     }
 
     [Fact]
+    public void SerialMarkerCountsOnlyOnceItsLineIsTerminated()
+    {
+        const string boot = "[    1.2] virtio_net ok\r\nGUEST-READY mac=0a:00:00:10:00:15 ip=10.16.0.21/16 bo";
+        Assert.Null(QemuVm.CompleteLineContaining(boot, GuestImage.ReadyMarker));
+        Assert.Null(QemuVm.CompleteLineContaining(string.Empty, GuestImage.ReadyMarker));
+        var complete = boot + "ot=6f1c-aa uptime=3.52\r\nlater\n";
+        Assert.Equal("GUEST-READY mac=0a:00:00:10:00:15 ip=10.16.0.21/16 boot=6f1c-aa uptime=3.52", QemuVm.CompleteLineContaining(complete, GuestImage.ReadyMarker));
+        Assert.Equal("later", QemuVm.CompleteLineContaining(complete, "later"));
+    }
+
+    [Fact]
     public void CpioWriterProducesNewcEntriesTheKernelCanUnpack()
     {
         using var buffer = new MemoryStream();

@@ -38,13 +38,18 @@ public sealed partial class StackTests
             // Applied live: the same interface, never re-created (no CNI call happened in between).
             Assert.Equal(vethIndex, (await limited.ExecAsync("cat", "/sys/class/net/eth0/ifindex")).Stdout.Trim());
 
-            // Removing the annotations removes the limits and the QoS rows. (Done before DEL on purpose: a DEL of a port
-            // that still has QoS fails today, OVSDB refuses the QoS delete while the detached Port still refers to it.)
+            // Removing the annotations removes the limits and the QoS rows.
             await Kubelet.AnnotateAsync(limited, new Dictionary<string, string?> { ["ovn.kubernetes.io/egress_rate"] = null, ["ovn.kubernetes.io/ingress_rate"] = null });
             await StackAssert.EventuallyAsync(Stack, "tbf removed", async () => !(await limited.ExecAsync("tc", "qdisc", "show", "dev", "eth0")).Stdout.Contains("tbf", StringComparison.Ordinal));
             await StackAssert.EventuallyAsync(Stack, "QoS rows removed", async () =>
                 (await limited.Node.VsctlAsync(["--bare", "--columns=_uuid", "find", "QoS", "external_ids:vendor=vmnet"])).Stdout.Trim() == "");
+
+            // A limit set again, then DEL while the port still has its QoS: the port, QoS and queue all go.
+            await Kubelet.AnnotateAsync(limited, new Dictionary<string, string?> { ["ovn.kubernetes.io/ingress_rate"] = "30" });
+            await StackAssert.EventuallyAsync(Stack, "QoS row back", async () =>
+                (await limited.Node.VsctlAsync(["--bare", "--columns=_uuid", "find", "QoS", "external_ids:vendor=vmnet"])).Stdout.Trim() != "");
             StackAssert.Succeeded(await Kubelet.DelAsync(limited), Stack);
+            Assert.Equal("", (await limited.Node.VsctlAsync(["--bare", "--columns=_uuid", "find", "QoS", "external_ids:vendor=vmnet"])).Stdout.Trim());
         }
         finally
         {

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using VmNet.Daemon.Ovs;
+using VmNet.Daemon.Pods;
+using VmNet.Kube;
+using VmNet.Kube.Models;
+using VmNet.Sandbox.Rig;
+using RigNetns = VmNet.Sandbox.Rig.NetworkNamespace;
+
+namespace VmNet.Daemon.Tests.PrePlug;
+
+/// <summary>
+/// Pre-plugging on a real node: the port is plugged and bound by ovn-controller before the ADD, the ADD takes
+/// it over (and still waits for ovn-installed and checks the gateway), and waiting ports that no pod needs any
+/// more go away: on pod deletion, on a changed allocation, and on a daemon restart.
+/// </summary>
+public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugRigFixture>
+{
+    private static string NewContainerId() => (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
+
+    [Fact]
+    public async Task AddTakesOverThePortPluggedForThePod()
+    {
+        var pod = await rig.NewPodAsync("adopt");
+        await rig.PlayControllerAsync(pod);
+        var hostName = PrePlugNames.HostSide(pod.PortName);
+        var holding = PrePlugNames.Holding(pod.PortName);
+        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
+        Assert.Equal(pod.Mac, await rig.NodeLinkMacAsync(holding));
+        Assert.Equal(pod.Mac, await rig.InterfaceIdAsync(hostName, OvsExternalIds.PrePlugged));
+
+        var containerId = NewContainerId();
+        var (status, body) = await rig.CallAsync("add", pod, containerId);
+        Assert.True(status == 200, $"ADD answered {status}: {body}");
+        using (var result = JsonDocument.Parse(body))
+        {
+            Assert.Equal(pod.Ip + "/16", result.RootElement.GetProperty("result").GetProperty("ips")[0].GetProperty("address").GetString());
+        }
+
+        // The waiting pod end is now the pod's eth0; the port records the container and is no longer waiting.
+        Assert.Null(await rig.NodeLinkMacAsync(holding));
+        var eth0 = await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"]);
+        Assert.Contains(pod.Ip + "/16", eth0.Stdout, StringComparison.Ordinal);
+        Assert.Equal(pod.Mac, (await RigNetns.ExecCheckedAsync(pod.Netns, "cat", ["/sys/class/net/eth0/address"])).Stdout.Trim());
+        Assert.Equal(containerId, await rig.InterfaceIdAsync(hostName, OvsExternalIds.ContainerId));
+        Assert.Equal("/var/run/netns/" + pod.Netns, await rig.InterfaceIdAsync(hostName, OvsExternalIds.PodNetns));
+        Assert.Null(await rig.InterfaceIdAsync(hostName, OvsExternalIds.PrePlugged));
+        Assert.Equal("true", await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled));
+
+        var (checkStatus, checkBody) = await rig.CallAsync("check", pod, containerId);
+        Assert.True(checkStatus is 200 or 204, $"CHECK answered {checkStatus}: {checkBody}");
+
+        // An event for the pod after the ADD must not plug a second port for it.
+        await rig.AnnotateAsync(pod.Name, new Dictionary<string, string> { ["test/touch"] = "1" });
+        await Task.Delay(500);
+        var ports = (await rig.Node.VsctlAsync(["list-ports", "br-int"])).Stdout;
+        Assert.Single(ports.Split('\n'), p => p == hostName);
+
+        // A repeated ADD of the same container replaces the adopted port with one plugged at ADD time (no waiting port left).
+        var (again, againBody) = await rig.CallAsync("add", pod, containerId);
+        Assert.True(again == 200, $"repeated ADD answered {again}: {againBody}");
+        var coldName = VethNames.HostSide(containerId, "eth0");
+        ports = (await rig.Node.VsctlAsync(["list-ports", "br-int"])).Stdout;
+        Assert.DoesNotContain(hostName, ports, StringComparison.Ordinal);
+        Assert.Contains(coldName, ports, StringComparison.Ordinal);
+        Assert.Null(await rig.NodeLinkMacAsync(hostName));
+        Assert.Equal(containerId, await rig.InterfaceIdAsync(coldName, OvsExternalIds.ContainerId));
+        Assert.Contains(pod.Ip + "/16", (await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"])).Stdout, StringComparison.Ordinal);
+
+        var (delStatus, delBody) = await rig.CallAsync("del", pod, containerId);
+        Assert.True(delStatus is 200 or 204, $"DEL answered {delStatus}: {delBody}");
+        ports = (await rig.Node.VsctlAsync(["list-ports", "br-int"])).Stdout;
+        Assert.DoesNotContain(hostName, ports, StringComparison.Ordinal);
+        Assert.DoesNotContain(coldName, ports, StringComparison.Ordinal);
+        Assert.Null(await rig.NodeLinkMacAsync(coldName));
+        Assert.False((await RigNetns.ExecAsync(pod.Netns, "ip", ["link", "show", "eth0"])).Succeeded);
+    }
+
+    [Fact]
+    public async Task ChangedAllocationReplacesTheWaitingPortAndPodDeletionRemovesIt()
+    {
+        var pod = await rig.NewPodAsync("change");
+        await rig.PlayControllerAsync(pod);
+        var hostName = PrePlugNames.HostSide(pod.PortName);
+        var holding = PrePlugNames.Holding(pod.PortName);
+        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.NodeLinkMacAsync(holding) == pod.Mac, "the pod end waits with the pod's MAC");
+
+        const string newMac = "0a:58:0a:10:07:fe";
+        await rig.AnnotateAsync(pod.Name, new Dictionary<string, string> { ["ovn.kubernetes.io/mac_address"] = newMac, ["ovn.kubernetes.io/ip_address"] = "10.16.7.254" });
+        await PrePlugRigFixture.WaitUntilAsync(
+            async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.PrePlugged) == newMac && await rig.NodeLinkMacAsync(holding) == newMac,
+            "the waiting port follows the changed allocation");
+        Assert.Equal("10.16.7.254", await rig.InterfaceIdAsync(hostName, OvsExternalIds.Ip));
+
+        await rig.Kube.DeleteAsync<V1Pod>("default", pod.Name);
+        await PrePlugRigFixture.WaitUntilAsync(
+            async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.IfaceId) is null && await rig.NodeLinkMacAsync(hostName) is null && await rig.NodeLinkMacAsync(holding) is null,
+            "the deleted pod's waiting port and veth are gone");
+    }
+
+    [Fact]
+    public async Task RestartedDaemonSweepsWaitingPortsAndVethsNoPodNeeds()
+    {
+        var gone = await rig.NewPodAsync("gone");
+        var kept = await rig.NewPodAsync("kept");
+        await rig.PlayControllerAsync(gone);
+        await rig.PlayControllerAsync(kept);
+        var goneHost = PrePlugNames.HostSide(gone.PortName);
+        var keptHost = PrePlugNames.HostSide(kept.PortName);
+        await PrePlugRigFixture.WaitUntilAsync(
+            async () => await rig.InterfaceIdAsync(goneHost, OvsExternalIds.PrePlugged) is not null && await rig.InterfaceIdAsync(keptHost, OvsExternalIds.PrePlugged) is not null,
+            "both pods have waiting ports");
+
+        await rig.StopDaemonAsync();
+        try
+        {
+            // Meanwhile: one pod is deleted, and a daemon that died between veth and OVS port left a stray veth.
+            await rig.Kube.DeleteAsync<V1Pod>("default", gone.Name);
+            var stray = PrePlugNames.HostSide("stray-" + gone.PortName);
+            await RigNetns.ExecCheckedAsync(rig.Node.Netns, "ip", ["link", "add", stray, "type", "veth", "peer", "name", PrePlugNames.HoldingOf(stray)]);
+        }
+        finally
+        {
+            await rig.StartDaemonAsync();
+        }
+
+        var strayHost = PrePlugNames.HostSide("stray-" + gone.PortName);
+        await PrePlugRigFixture.WaitUntilAsync(
+            async () => await rig.InterfaceIdAsync(goneHost, OvsExternalIds.IfaceId) is null && await rig.NodeLinkMacAsync(PrePlugNames.HoldingOf(goneHost)) is null
+                && await rig.NodeLinkMacAsync(strayHost) is null && await rig.NodeLinkMacAsync(PrePlugNames.HoldingOf(strayHost)) is null,
+            "the restarted daemon removed the deleted pod's port and the stray veth");
+        Assert.Equal(kept.Mac, await rig.InterfaceIdAsync(keptHost, OvsExternalIds.PrePlugged));
+        Assert.Equal(kept.Mac, await rig.NodeLinkMacAsync(PrePlugNames.HoldingOf(keptHost)));
+    }
+}
