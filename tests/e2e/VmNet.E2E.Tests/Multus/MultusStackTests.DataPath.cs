@@ -133,7 +133,8 @@ public sealed partial class MultusStackTests
         Assert.Contains("atta.default.ovn.kubernetes.io/allocated", add.Stdout + add.Stderr, StringComparison.Ordinal);
         var links = (await ExecAsync(netns, "ip", "-o", "link", "show")).Stdout;
         Assert.DoesNotContain("net1", links, StringComparison.Ordinal);
-        var ports = await fixture.Node1.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:pod_name={name}"]);
+        // (The daemon may pre-plug the pod's primary NIC; no port may exist for the attachment.)
+        var ports = await fixture.Node1.VsctlAsync(["--bare", "--columns=name", "find", "Interface", $"external_ids:iface-id={name}.default.atta.default.ovn"]);
         Assert.Empty(ports.Stdout.Trim());
         var pod = await fixture.Kube.GetAsync<V1Pod>(Ns, name);
         Assert.DoesNotContain(pod.Metadata!.Annotations!.Keys, k => k.StartsWith("atta.default.ovn.kubernetes.io/", StringComparison.Ordinal) && !k.EndsWith("default_route", StringComparison.Ordinal));
