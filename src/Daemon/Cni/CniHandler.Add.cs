@@ -61,7 +61,6 @@ public sealed partial class CniHandler
             // SR-IOV (deviceID given): the VF replaces the veth's pod end and its representor the host end.
             // A port plugged ahead for this pod (README "Pre-plugging") is taken over; else the veth and port are made now.
             var podSideConfigured = true;
-            var adopted = false;
             using (await prePlugs.LockAsync(portName, cancellationToken).ConfigureAwait(false))
             {
                 if (request.DeviceId is { Length: > 0 })
@@ -80,17 +79,8 @@ public sealed partial class CniHandler
                     gateway = await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false);
                     await interfaces.ConfigureMovedInAsync(spec, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
                     phases.NetnsMs = phases.Lap();
-                    await LimitEgressAsync(spec, network, cancellationToken).ConfigureAwait(false);
-
-                    // The adoption only records the container on the port (no datapath effect), so it is written once
-                    // the port is ready: every Open_vSwitch change makes ovs-vswitchd reconfigure its bridges on the
-                    // main thread, the same thread that polls the veth on the userspace datapath, and ovn-controller
-                    // re-examines the interface; done earlier, both sat between the probe and its answer. The lock
-                    // stays held so the pre-plugger never sees the half-adopted port as a waiting one.
-                    await WaitReadyAsync(spec.HostName, portName, gateway, gatewayCancel, phases, cancellationToken).ConfigureAwait(false);
                     await AdoptPortAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
                     phases.PlugMs = phases.Lap();
-                    adopted = true;
                 }
                 else
                 {
@@ -101,18 +91,15 @@ public sealed partial class CniHandler
                 }
             }
 
-            if (!adopted)
+            if (podSideConfigured && UserspaceDatapath && network.Qos.EgressRateMbps > 0)
             {
-                if (podSideConfigured)
-                {
-                    await LimitEgressAsync(spec, network, cancellationToken).ConfigureAwait(false);
-                }
-
-                gateway ??= podSideConfigured
-                    ? await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false)
-                    : Task.CompletedTask;
-                await WaitReadyAsync(spec.HostName, portName, gateway, gatewayCancel, phases, cancellationToken).ConfigureAwait(false);
+                await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
             }
+
+            gateway ??= podSideConfigured
+                ? await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false)
+                : Task.CompletedTask;
+            await WaitReadyAsync(spec.HostName, portName, gateway, gatewayCancel, phases, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -137,14 +124,6 @@ public sealed partial class CniHandler
             phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.MoveInMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
-
-    private async Task LimitEgressAsync(PodInterfaceSpec spec, PodNetwork network, CancellationToken cancellationToken)
-    {
-        if (UserspaceDatapath && network.Qos.EgressRateMbps > 0)
-        {
-            await PodEgressLimiter.ApplyAsync(spec.NetnsPath, spec.IfName, network.Qos, cancellationToken).ConfigureAwait(false);
-        }
-    }
 
     private async Task RemoveStalePortAsync(string hostName, CancellationToken cancellationToken)
     {
