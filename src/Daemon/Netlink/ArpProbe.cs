@@ -23,7 +23,7 @@ public static class ArpProbe
     /// Sends "who has <paramref name="target"/>" from <paramref name="sourceIp"/>/<paramref name="sourceMac"/> on
     /// <paramref name="ifName"/> every <paramref name="retryInterval"/> until a reply arrives. Blocking; must run on
     /// a thread inside the interface's network namespace. Returns the target's MAC, or null when no reply came
-    /// within <paramref name="timeout"/>. Cancellation is observed between polls.
+    /// within <paramref name="timeout"/> (also when the interface never appeared). Cancellation is observed between polls.
     /// </summary>
     public static PhysicalAddress? Resolve(string ifName, PhysicalAddress sourceMac, IPAddress sourceIp, IPAddress target, TimeSpan timeout, TimeSpan retryInterval, CancellationToken cancellationToken)
     {
@@ -57,7 +57,6 @@ public static class ArpProbe
 
     private static PhysicalAddress? Probe(SafeFileDescriptor socket, string ifName, PhysicalAddress sourceMac, IPAddress sourceIp, IPAddress target, long started, TimeSpan timeout, TimeSpan retryInterval, CancellationToken cancellationToken)
     {
-
         var request = Request(sourceMac, sourceIp, target);
         var reply = new byte[256];
         while (true)
@@ -125,7 +124,6 @@ public static class ArpProbe
 
     private static unsafe SafeFileDescriptor Open(string ifName, uint index)
     {
-
         var protocol = (ushort)IPAddress.HostToNetworkOrder((short)PacketSocketCalls.ETH_P_ARP);
         // Protocol 0 at creation, ARP only at bind: a socket created with a protocol is already hooked in, and
         // binding it re-hooks it after an RCU grace period (packet_do_bind → synchronize_net), ~13 ms under load.
