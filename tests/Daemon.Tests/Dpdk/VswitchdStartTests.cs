@@ -66,40 +66,26 @@ public sealed class VswitchdStartTests
     public async Task NoAttemptStartsWhileTheRuntimeDirectoryIsLocked()
     {
         var prefix = RigRunId.New().Value + "-first";
-        var dir = EalRuntimeDirectory.PathOf(prefix);
-        Directory.CreateDirectory(dir);
-        try
-        {
-            var file = Path.Combine(dir, "fbarray_memzone");
-            await File.WriteAllBytesAsync(file, new byte[4096]);
-            var holder = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-            var started = false;
-            var start = VswitchdStart.WithRetriesAsync(
-                "node1",
-                prefix,
-                MissingPidFile(),
-                _ =>
-                {
-                    started = true;
-                    return Task.FromResult(Directory.Exists(dir));
-                },
-                ShortSettle,
-                CancellationToken.None);
-            await Task.Delay(500);
-            Assert.False(started, "the start ran while an old primary still held the runtime directory");
-            await holder.DisposeAsync();
-
-            var directoryExistedAtStart = await start.WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.True(started);
-            Assert.False(directoryExistedAtStart, "the new primary must start without the old runtime directory");
-        }
-        finally
-        {
-            if (Directory.Exists(dir))
+        using var locked = await LockedEalRuntimeDirectory.LockAsync(prefix);
+        var started = false;
+        var start = VswitchdStart.WithRetriesAsync(
+            "node1",
+            prefix,
+            MissingPidFile(),
+            _ =>
             {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
+                started = true;
+                return Task.FromResult(Directory.Exists(locked.Path));
+            },
+            ShortSettle,
+            CancellationToken.None);
+        await Task.Delay(500);
+        Assert.False(started, "the start ran while an old primary still held the runtime directory");
+        locked.Release();
+
+        var directoryExistedAtStart = await start.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(started);
+        Assert.False(directoryExistedAtStart, "the new primary must start without the old runtime directory");
     }
 
     /// <summary>
@@ -112,12 +98,8 @@ public sealed class VswitchdStartTests
         RigPrerequisites.EnsureInstalled();
         Assert.True(DpdkNode.IsInstalled, DpdkNode.VswitchdDpdkBinary + " missing: run scripts/install-deps.sh");
         var runId = RigRunId.New();
-        var dir = EalRuntimeDirectory.PathOf(DpdkNode.FilePrefix(runId, "node1"));
-        Directory.CreateDirectory(dir);
-        var file = Path.Combine(dir, "fbarray_memzone");
-        await File.WriteAllBytesAsync(file, new byte[4096]);
-        var holder = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var letGo = Task.Delay(TimeSpan.FromSeconds(1.5)).ContinueWith(_ => holder.Dispose(), TaskScheduler.Default);
+        using var locked = await LockedEalRuntimeDirectory.LockAsync(DpdkNode.FilePrefix(runId, "node1"));
+        var letGo = Task.Delay(TimeSpan.FromSeconds(1.5)).ContinueWith(_ => locked.Release(), TaskScheduler.Default);
         try
         {
             await using var rig = await Sandbox.Rig.Rig.StartAsync(new RigOptions { RunId = runId, NodeCount = 1, ConfigureNode = DpdkNode.Configure(runId, new DpdkSettings()) });
