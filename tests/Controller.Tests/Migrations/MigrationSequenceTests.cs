@@ -84,11 +84,7 @@ public sealed class MigrationSequenceTests : IAsyncLifetime
     {
         await _w.StartVmAsync("vm2", "node-1");
         var ip = (await _h.GetIpAsync(MigrationWorld.Port("vm2")))!.Spec!.IpAddress;
-        var m1 = await _w.CreateVmimAsync("m1", "vm2", MigrationPhases.Scheduling);
-        await _w.CreateTargetPodAsync("vm2", "virt-launcher-vm2-1", "node-2", m1);
-        await _w.SetVmiAsync("vm2", "node-1", MigrationWorld.State(m1, "node-1", "node-2"));
-        await _w.SetPhaseAsync("m1", MigrationPhases.Running);
-        await _w.WaitOptionsAsync("vm2", "node-1,node-2", "rarp");
+        var m1 = await _w.MigrateUntilDualBoundAsync("vm2", "m1", "virt-launcher-vm2-1", "node-1", "node-2", reportMigrationState: true);
 
         // m1 finishes and m2 (back to node-1) starts before the controller has necessarily processed m1's end.
         await _w.SetVmiAsync("vm2", "node-2", MigrationWorld.State(m1, "node-1", "node-2", completed: true));
