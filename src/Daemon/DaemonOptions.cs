@@ -80,6 +80,12 @@ public sealed record DaemonOptions
     /// </summary>
     public bool PrePlug { get; init; } = true;
 
+    /// <summary>
+    /// How long after its pod's creation a pre-plugged port may wait for its ADD; then it is removed and the pod,
+    /// if it ever gets an ADD, is plugged at ADD time (Daemon/README.md "Pre-plugging").
+    /// </summary>
+    public TimeSpan PrePlugMaxAge { get; init; } = TimeSpan.FromMinutes(10);
+
     public TimeSpan AnnotationTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan OvnInstalledTimeout { get; init; } = TimeSpan.FromSeconds(30);

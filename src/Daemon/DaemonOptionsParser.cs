@@ -26,6 +26,7 @@ public static class DaemonOptionsParser
           --datapath-type system|netdev  br-int datapath (default system)
           --bridge NAME              integration bridge (default br-int)
           --pre-plug true|false      plug each allocated pod's port before its ADD (default true; README "Pre-plugging")
+          --pre-plug-max-age SECONDS  remove a pre-plugged port whose pod got no ADD this long after its creation (default 600)
           --hw-offload true|false    OVS hardware offload with SR-IOV switchdev VFs (default: env HW_OFFLOAD, else false)
           --sysfs-root PATH          sysfs mount (default /sys)
           --kubelet-pods DIR         kubelet pods directory (default /var/lib/kubelet/pods; vhost-user volumes)
@@ -74,6 +75,7 @@ public static class DaemonOptionsParser
             DatapathType = Take("datapath-type") ?? defaults.DatapathType,
             IntegrationBridge = Take("bridge") ?? defaults.IntegrationBridge,
             PrePlug = Take("pre-plug") is { } prePlug ? Bool(prePlug, "pre-plug") : defaults.PrePlug,
+            PrePlugMaxAge = Seconds(Take("pre-plug-max-age"), "pre-plug-max-age") ?? defaults.PrePlugMaxAge,
             HwOffload = Bool(Take("hw-offload") ?? Environment.GetEnvironmentVariable("HW_OFFLOAD"), "hw-offload"),
             SysfsRoot = Take("sysfs-root") ?? defaults.SysfsRoot,
             KubeletPodsDirectory = Take("kubelet-pods") ?? defaults.KubeletPodsDirectory,
@@ -93,6 +95,11 @@ public static class DaemonOptionsParser
         if (options.PmdMaxSleepMicros is < 0 or > VmNet.Dpdk.DpdkSettings.MaxPmdSleepMicros)
         {
             throw new DaemonOptionsException($"--pmd-maxsleep {options.PmdMaxSleepMicros} is outside 0..{VmNet.Dpdk.DpdkSettings.MaxPmdSleepMicros} us");
+        }
+
+        if (options.PrePlugMaxAge <= TimeSpan.Zero)
+        {
+            throw new DaemonOptionsException($"--pre-plug-max-age {options.PrePlugMaxAge.TotalSeconds} must be a positive number of seconds");
         }
 
         if (options.DatapathType is not ("system" or "netdev"))

@@ -15,6 +15,8 @@ public class DaemonOptionsParserTests
         Assert.Equal("br-int", options.IntegrationBridge);
         Assert.True(options.PrePlug);
         Assert.False(DaemonOptionsParser.Parse(["--node-name", "n1", "--pre-plug", "false"]).PrePlug);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.PrePlugMaxAge);
+        Assert.Equal(TimeSpan.FromSeconds(90), DaemonOptionsParser.Parse(["--node-name", "n1", "--pre-plug-max-age", "90"]).PrePlugMaxAge);
     }
 
     [Theory]
@@ -28,6 +30,7 @@ public class DaemonOptionsParserTests
     [InlineData("--annotation-timeout", "0", "0")]
     [InlineData("--annotation-timeout", "soon", "soon")]
     [InlineData("--pre-plug", "maybe", "--pre-plug 'maybe'")]
+    [InlineData("--pre-plug-max-age", "0", "--pre-plug-max-age 0")]
     public void BadOptionsAreNamed(string name, string value, string mentioned)
     {
         var error = Assert.Throws<DaemonOptionsException>(() => DaemonOptionsParser.Parse(["--node-name", "n1", name, value]));

@@ -62,6 +62,28 @@ public sealed class AttachmentReleaser(AddressingContext context)
         return removed;
     }
 
+    /// <summary>A stopped VM's attachment CRs whose NAD its template no longer selects; returns their port names.</summary>
+    public async Task<IReadOnlyList<string>> ReleaseNotInTemplateAsync(string ns, string vmName, VmTemplateNetworks template, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var prefix = $"{vmName}.{ns}.";
+        var released = new List<string>();
+        foreach (var ip in AttachmentIpsOf(ns, vmName, IpCrLabels.VirtualMachineOwner))
+        {
+            var name = ip.Metadata!.Name!;
+            if (!name.StartsWith(prefix, StringComparison.Ordinal) || template.Selects(name[prefix.Length..]))
+            {
+                continue;
+            }
+
+            context.Logger.LogInformation("{Ns}/{Vm}: attachment {Port} is no longer in the stopped VM's template; releasing", ns, vmName, name);
+            await ReleasePortAsync(name, cancellationToken).ConfigureAwait(false);
+            released.Add(name);
+        }
+
+        return released;
+    }
+
     public async Task ReleasePortAsync(string portName, CancellationToken cancellationToken)
     {
         using (await context.Locks.AcquireAsync(portName, cancellationToken).ConfigureAwait(false))

@@ -118,7 +118,7 @@ public sealed class TopologyModule : IControllerModule
             return;
         }
 
-        if (owner.Kind == OwnerKinds.Subnet && row.Table.Name is LogicalSwitch.Table or LogicalRouterPort.Table or LogicalSwitchPort.Table)
+        if (owner.Kind == OwnerKinds.Subnet && row.Table.Name is LogicalSwitch.Table or LogicalRouterPort.Table or LogicalSwitchPort.Table or Acl.Table)
         {
             subnets.Enqueue(owner.Key);
         }

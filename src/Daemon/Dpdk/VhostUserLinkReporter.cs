@@ -13,7 +13,9 @@ namespace VmNet.Daemon.Dpdk;
 
 /// <summary>
 /// Reports each vhost-user NIC's OVS link state on its pod (<see cref="VhostUserPodAnnotations.LinkKey"/>): the
-/// readiness signal for these NICs, since OVN claims the port before the VM has opened its socket. Level-triggered:
+/// readiness signal for these NICs, since OVN claims the port before the VM has opened its socket. "up" is
+/// <see cref="VhostUserNicState.IsConnected"/> (link_state or the device status: OVS can leave link_state stale
+/// after a vswitchd restart). Level-triggered:
 /// a change only queues the interface name; the current state is read from the cache when the patch is sent.
 /// </summary>
 public sealed class VhostUserLinkReporter(IKubeClient kube, OvsPorts ports, ILogger<VhostUserLinkReporter> logger) : BackgroundService
@@ -61,7 +63,7 @@ public sealed class VhostUserLinkReporter(IKubeClient kube, OvsPorts ports, ILog
     private void OnChange(RowChange change)
     {
         if (change.New is { } row && row.GetOptionalString("type") == DpdkCapability.VhostUserClientType
-            && (change.Old is null || change.Old.GetOptionalString("link_state") != row.GetOptionalString("link_state")))
+            && (change.Old is null || VhostUserPorts.IsConnected(change.Old) != VhostUserPorts.IsConnected(row)))
         {
             changed.Writer.TryWrite(row.Name ?? string.Empty);
         }
@@ -78,7 +80,7 @@ public sealed class VhostUserLinkReporter(IKubeClient kube, OvsPorts ports, ILog
             return;
         }
 
-        var link = iface.LinkState == "up" ? "up" : "down";
+        var link = VhostUserNicState.IsConnected(iface.LinkState, iface.Status.GetValueOrDefault("status")) ? "up" : "down";
         var key = $"{ns}/{pod}/{ifName}";
         if (reported.GetValueOrDefault(key) == link)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using VmNet.Ovsdb.Cache;
 using VmNet.Ovsdb.Client;
 using VmNet.Ovsdb.Operations;
 using VmNet.Ovsdb.Values;
@@ -110,10 +111,10 @@ public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName, TimeSpan?
     public VhostUserNicState? State(string name) =>
         FindInterface(name) is { } i ? new VhostUserNicState(i.Name, i.LinkState, i.Status.GetValueOrDefault("status"), i.Error) : null;
 
-    /// <summary>Completes when the VM side has started the device (OVS link_state=up), which is what "NIC connected" means here.</summary>
+    /// <summary>Completes when the VM side has started the device (<see cref="VhostUserNicState.IsConnected"/>), which is what "NIC connected" means here.</summary>
     public async Task<VhostUserNicState> WaitConnectedAsync(string name, CancellationToken cancellationToken)
     {
-        await ovs.Cache.WaitForRowAsync(Interface.Table, r => r.Name == name && r.GetOptionalString("link_state") == "up", cancellationToken).ConfigureAwait(false);
+        await ovs.Cache.WaitForRowAsync(Interface.Table, r => r.Name == name && IsConnected(r), cancellationToken).ConfigureAwait(false);
         return State(name)!;
     }
 
@@ -125,7 +126,14 @@ public sealed class VhostUserPorts(OvsdbClient ovs, string bridgeName, TimeSpan?
             return;
         }
 
-        await ovs.Cache.WaitForRowAsync(Interface.Table, r => r.Name == name && r.GetOptionalString("link_state") != "up", cancellationToken).ConfigureAwait(false);
+        await ovs.Cache.WaitForRowAsync(Interface.Table, r => r.Name == name && !IsConnected(r), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="VhostUserNicState.IsConnected"/> of a cached Interface row.</summary>
+    public static bool IsConnected(OvsdbRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return VhostUserNicState.IsConnected(row.GetOptionalString("link_state"), row.GetMap<string, string>("status").GetValueOrDefault("status"));
     }
 
     private async Task TransactAndSyncAsync(List<OvsdbOperation> ops, CancellationToken cancellationToken)

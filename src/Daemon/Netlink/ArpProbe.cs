@@ -17,12 +17,13 @@ public static class ArpProbe
 {
     private const int EthernetHeader = 14;
     private const int FrameLength = EthernetHeader + 28;
+    private static readonly TimeSpan NotReadyPause = TimeSpan.FromMilliseconds(1);
 
     /// <summary>
     /// Sends "who has <paramref name="target"/>" from <paramref name="sourceIp"/>/<paramref name="sourceMac"/> on
     /// <paramref name="ifName"/> every <paramref name="retryInterval"/> until a reply arrives. Blocking; must run on
     /// a thread inside the interface's network namespace. Returns the target's MAC, or null when no reply came
-    /// within <paramref name="timeout"/>. Cancellation is observed between polls.
+    /// within <paramref name="timeout"/> (also when the interface never appeared). Cancellation is observed between polls.
     /// </summary>
     public static PhysicalAddress? Resolve(string ifName, PhysicalAddress sourceMac, IPAddress sourceIp, IPAddress target, TimeSpan timeout, TimeSpan retryInterval, CancellationToken cancellationToken)
     {
@@ -35,9 +36,28 @@ public static class ArpProbe
             throw new ArgumentException($"ARP resolves IPv4 addresses only, not {target} from {sourceIp}", nameof(target));
         }
 
-        using var socket = Open(ifName);
-        var request = Request(sourceMac, sourceIp, target);
         var started = Stopwatch.GetTimestamp();
+        var socket = WaitForInterface(ifName, started, timeout, cancellationToken);
+        if (socket is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Probe(socket, ifName, sourceMac, sourceIp, target, started, timeout, retryInterval, cancellationToken);
+        }
+        finally
+        {
+            // Closing a packet socket waits for an RCU grace period in the kernel (packet_release → synchronize_net),
+            // measured 14-25 ms on a loaded node: that wait must not hold back the answer, so another thread closes it.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Dispose(), socket, preferLocal: false);
+        }
+    }
+
+    private static PhysicalAddress? Probe(SafeFileDescriptor socket, string ifName, PhysicalAddress sourceMac, IPAddress sourceIp, IPAddress target, long started, TimeSpan timeout, TimeSpan retryInterval, CancellationToken cancellationToken)
+    {
+        var request = Request(sourceMac, sourceIp, target);
         var reply = new byte[256];
         while (true)
         {
@@ -48,7 +68,13 @@ public static class ArpProbe
                 return null;
             }
 
-            Send(socket, request, ifName);
+            if (!Send(socket, request, ifName))
+            {
+                // Not up yet: nothing can answer, so try again soon rather than after a whole retry interval.
+                Thread.Sleep(NotReadyPause);
+                continue;
+            }
+
             var sent = Stopwatch.GetTimestamp();
             var wait = left < retryInterval ? left : retryInterval;
             for (var remaining = wait; remaining > TimeSpan.Zero; remaining = wait - Stopwatch.GetElapsedTime(sent))
@@ -66,16 +92,42 @@ public static class ArpProbe
         }
     }
 
-    private static unsafe SafeFileDescriptor Open(string ifName)
+    /// <summary>
+    /// The probe may start before its interface arrives (a pre-plugged pod end still moving into the netns, so the
+    /// thread and socket cost overlaps the move): it waits for the interface in short steps; null on timeout.
+    /// </summary>
+    private static SafeFileDescriptor? WaitForInterface(string ifName, long started, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var index = PacketSocketCalls.IfNameToIndex(ifName);
-        if (index == 0)
+        while (true)
         {
-            throw new PacketSocketException("if_nametoindex " + ifName, Marshal.GetLastPInvokeError());
-        }
+            cancellationToken.ThrowIfCancellationRequested();
+            var index = PacketSocketCalls.IfNameToIndex(ifName);
+            if (index != 0)
+            {
+                return Open(ifName, index);
+            }
 
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.ENODEV && errno != 0)
+            {
+                throw new PacketSocketException("if_nametoindex " + ifName, errno);
+            }
+
+            if (Stopwatch.GetElapsedTime(started) >= timeout)
+            {
+                return null;
+            }
+
+            Thread.Sleep(NotReadyPause);
+        }
+    }
+
+    private static unsafe SafeFileDescriptor Open(string ifName, uint index)
+    {
         var protocol = (ushort)IPAddress.HostToNetworkOrder((short)PacketSocketCalls.ETH_P_ARP);
-        var fd = LibC.Socket(PacketSocketCalls.AF_PACKET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, protocol);
+        // Protocol 0 at creation, ARP only at bind: a socket created with a protocol is already hooked in, and
+        // binding it re-hooks it after an RCU grace period (packet_do_bind → synchronize_net), ~13 ms under load.
+        var fd = LibC.Socket(PacketSocketCalls.AF_PACKET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
             throw new PacketSocketException("socket(AF_PACKET) for " + ifName, Marshal.GetLastPInvokeError());
@@ -108,20 +160,20 @@ public static class ArpProbe
         return frame;
     }
 
-    private static unsafe void Send(SafeFileDescriptor socket, byte[] frame, string ifName)
+    /// <summary>False when the interface is not up yet or its queue is full (like a dropped request: retried).</summary>
+    private static unsafe bool Send(SafeFileDescriptor socket, byte[] frame, string ifName)
     {
         fixed (byte* data = frame)
         {
             if (PacketSocketCalls.Send(socket, data, (nuint)frame.Length, 0) < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
-
-                // The interface not (yet) up or its queue full: like a dropped request, the next round retries.
-                if (errno is not (Errno.ENETDOWN or Errno.ENOBUFS or Errno.EAGAIN))
-                {
-                    throw new PacketSocketException("send ARP request on " + ifName, errno);
-                }
+                return errno is Errno.ENETDOWN or Errno.ENOBUFS or Errno.EAGAIN
+                    ? false
+                    : throw new PacketSocketException("send ARP request on " + ifName, errno);
             }
+
+            return true;
         }
     }
 

@@ -37,4 +37,7 @@ public static class OvsExternalIds
 
     /// <summary>On a port plugged before its ADD (Pods/PodPrePlugger): the pod MAC its holding veth carries; removed when an ADD adopts the port.</summary>
     public const string PrePlugged = "vmnet.io/pre-plugged";
+
+    /// <summary>On a waiting pre-plugged port: when it is removed if no ADD took it (unix seconds, pod creation + max age).</summary>
+    public const string PrePlugExpires = "vmnet.io/pre-plug-expires";
 }

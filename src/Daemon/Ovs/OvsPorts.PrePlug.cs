@@ -58,7 +58,7 @@ public sealed partial class OvsPorts
         var ops = new List<OvsdbOperation>
         {
             Ops.SetMapKeys(Interface.Table, iface.Uuid, "external_ids", externalIds),
-            new MutateOperation(Interface.Table, [Condition.Uuid(iface.Uuid)], [Mutation.Delete("external_ids", OvsdbSet.From([OvsExternalIds.PrePlugged]))]),
+            new MutateOperation(Interface.Table, [Condition.Uuid(iface.Uuid)], [Mutation.Delete("external_ids", OvsdbSet.From([OvsExternalIds.PrePlugged, OvsExternalIds.PrePlugExpires]))]),
         };
         await ovs.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
     }

@@ -9,7 +9,8 @@ namespace VmNet.Daemon.Pods;
 /// <summary>
 /// Watches the pods scheduled to this node and keeps a port plugged for each allocated one before kubelet's
 /// ADD arrives (<see cref="PrePlugs"/>), so ovn-controller binds it and installs its flows ahead of time. Every
-/// (re)list sweeps what no pod needs any more. Off with <see cref="DaemonOptions.PrePlug"/> = false.
+/// (re)list sweeps what no pod needs any more, and a timer removes ports that waited longer than
+/// <see cref="DaemonOptions.PrePlugMaxAge"/>. Off with <see cref="DaemonOptions.PrePlug"/> = false.
 /// </summary>
 public sealed class PodPrePlugger(IKubeClient kube, PrePlugs prePlugs, OvsPorts ports, DaemonOptions options, ILogger<PodPrePlugger> logger) : BackgroundService
 {
@@ -22,6 +23,31 @@ public sealed class PodPrePlugger(IKubeClient kube, PrePlugs prePlugs, OvsPorts 
 
         // Node setup creates br-int; ports can only be plugged once it is there.
         await ports.Client.Cache.WaitForRowAsync(VmNet.Ovsdb.Vswitch.Bridge.Table, r => r.Name == options.IntegrationBridge, stoppingToken).ConfigureAwait(false);
+        await Task.WhenAll(WatchPodsAsync(stoppingToken), ExpireLoopAsync(stoppingToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>How often expired waiting ports are looked for: a quarter of the max age, between 1 s and 1 min.</summary>
+    public static TimeSpan ExpiryInterval(TimeSpan maxAge) =>
+        TimeSpan.FromTicks(Math.Clamp(maxAge.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+
+    private async Task ExpireLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(ExpiryInterval(options.PrePlugMaxAge));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await LoggedAsync("expiry", () => prePlugs.ExpireAsync(DateTimeOffset.UtcNow, stoppingToken)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task WatchPodsAsync(CancellationToken stoppingToken)
+    {
         var selector = "spec.nodeName=" + options.NodeName;
         string? resourceVersion = null;
         while (!stoppingToken.IsCancellationRequested)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.NetworkInformation;
 using Microsoft.Extensions.Logging;
 using VmNet.Daemon.Cni;
@@ -24,11 +25,15 @@ public sealed class PrePlugs(OvsPorts ports, HostNetwork host, DaemonOptions opt
     public Task<IDisposable> LockAsync(string ifaceId, CancellationToken cancellationToken) =>
         locks.AcquireAsync(ifaceId, cancellationToken);
 
+    /// <inheritdoc cref="Wanted(V1Pod, DaemonOptions, DateTimeOffset)"/>
+    public static OvsPortSpec? Wanted(V1Pod pod, DaemonOptions options) => Wanted(pod, options, DateTimeOffset.UtcNow);
+
     /// <summary>
     /// The port a pod should have waiting, or null: only the primary (<c>ovn</c>) veth NIC of a live, allocated,
-    /// non-host-network pod, and never a migration target (whose logical port the source VM still uses).
+    /// non-host-network pod, never a migration target (whose logical port the source VM still uses), and only
+    /// until <see cref="DaemonOptions.PrePlugMaxAge"/> after the pod's creation (its port's expiry stamp).
     /// </summary>
-    public static OvsPortSpec? Wanted(V1Pod pod, DaemonOptions options)
+    public static OvsPortSpec? Wanted(V1Pod pod, DaemonOptions options, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pod);
@@ -56,6 +61,13 @@ public sealed class PrePlugs(OvsPorts ports, HostNetwork host, DaemonOptions opt
             return null;
         }
 
+        // Counted from the pod's creation, so a restarted daemon (or a watch event) never gives a pod a fresh age.
+        var expires = (meta.CreationTimestamp ?? now) + options.PrePlugMaxAge;
+        if (now >= expires)
+        {
+            return null;
+        }
+
         var ifaceId = PortNames.ForPod(network.VirtualMachine ?? name, ns, network.Provider);
         var ids = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -64,6 +76,7 @@ public sealed class PrePlugs(OvsPorts ports, HostNetwork host, DaemonOptions opt
             [OvsExternalIds.PodNamespace] = ns,
             [OvsExternalIds.Provider] = VmNet.Multus.ProviderNames.Ovn,
             [OvsExternalIds.PrePlugged] = network.Mac,
+            [OvsExternalIds.PrePlugExpires] = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
         };
         if (network.Addresses.Count > 0)
         {
@@ -162,6 +175,28 @@ public sealed class PrePlugs(OvsPorts ports, HostNetwork host, DaemonOptions opt
             }
         }
     }
+
+    /// <summary>
+    /// Removes waiting ports past their expiry stamp (a pod that never got its ADD: stuck mounting volumes, or
+    /// bound to a node that never starts it). They are not made again: <see cref="Wanted(V1Pod, DaemonOptions, DateTimeOffset)"/>
+    /// refuses pods that old, so a late ADD plugs at ADD time. A port without a readable stamp counts as expired.
+    /// </summary>
+    public async Task<int> ExpireAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var iface in ports.PrePluggedInterfaces().Where(i => !(ExpiryOf(i) > now)))
+        {
+            await RemoveAsync(iface, "no ADD came within its pod's pre-plug max age", cancellationToken).ConfigureAwait(false);
+            removed++;
+        }
+
+        return removed;
+    }
+
+    private static DateTimeOffset? ExpiryOf(Interface iface) =>
+        long.TryParse(iface.ExternalIds.GetValueOrDefault(OvsExternalIds.PrePlugExpires), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
 
     /// <summary>
     /// For an ADD (holding <see cref="LockAsync"/>): the waiting port for <paramref name="ifaceId"/> when it was made

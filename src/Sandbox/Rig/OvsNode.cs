@@ -68,24 +68,8 @@ public sealed class OvsNode : IAsyncDisposable
                 await Vsctl(["--no-wait", "set", "Open_vSwitch", ".", .. otherConfig.Select(p => $"other_config:{p.Key}=\"{p.Value}\"")]).ConfigureAwait(false);
             }
 
-            // ovs-vswitchd must run inside the node netns: it opens the veths there (AF_PACKET), creates
-            // the tap devices of internal ports there and routes tunnel packets with that netns' table.
-            var vswitchdPid = Path.Combine(dir, "ovs-vswitchd.pid");
-            var vswitchdLog = Path.Combine(dir, "ovs-vswitchd.log");
-            var vswitchd = await DaemonProcess.StartAsync(
-                "ovs-vswitchd",
-                "ip",
-                [
-                    "netns", "exec", options.Netns, "env", "OVS_RUNDIR=" + dir,
-                    options.VswitchdBinary, ovsdb.UnixConnection,
-                    "--pidfile=" + vswitchdPid, "--unixctl=" + Path.Combine(dir, "ovs-vswitchd.ctl"),
-                    "--log-file=" + vswitchdLog, "--detach", "--no-chdir",
-                ],
-                vswitchdPid,
-                vswitchdLog,
-                options.Timeout,
-                manifest,
-                cancellationToken).ConfigureAwait(false);
+            // Retried like a restart: a DPDK vswitchd's EAL init can fail under load (Dpdk/VswitchdStart).
+            var vswitchd = await Dpdk.VswitchdStart.StartAsync(options, ovsdb.UnixConnection, manifest, cancellationToken).ConfigureAwait(false);
             started.Add(vswitchd.Pid);
 
             await Ip("addr", "flush", "dev", options.UnderlayInterface).ConfigureAwait(false);

@@ -1,137 +1,159 @@
 using System.Globalization;
-using VmNet.Daemon.Dpdk;
-using VmNet.Dpdk;
-using VmNet.Ovsdb.Client;
-using VmNet.Ovsdb.Wire;
+using VmNet.Bench.Migration;
+using VmNet.E2E.Dpdk;
 using VmNet.Sandbox.Qemu;
-using VmNet.Sandbox.Rig;
 using VmNet.Sandbox.Rig.Dpdk;
 
 namespace VmNet.Bench.Dpdk;
 
 /// <summary>
-/// Real QEMU (TCG) live migrations of a VM whose only NIC is OVS-DPDK vhost-user, back and forth between two DPDK
-/// nodes (Debian OVS-DPDK, no hugepages, pmd-maxsleep 1000 us), ports created by the daemon's vhost-user code.
-/// Two modes side by side, the two outcomes of <see cref="VhostUserActivation.Decide"/>: "gaon" (QEMU default
-/// guest_announce on: multi-chassis without activation strategy) and "gaoff" (guest_announce=off:
-/// activation-strategy=rarp, the RARP injected by DPDK). Per migration: QEMU downtime and total time, RESUME to the
-/// first ping reply, ping max gap (every 50 ms from a pod on node1), TCP echo stall.
-/// Env: VMNET_BENCH_DPDK_MIGRATIONS (per mode, default 4).
+/// Real QEMU (TCG) live migrations of VMs whose only NIC is OVS-DPDK vhost-user, back and forth between two DPDK
+/// nodes, on the e2e's cluster (<see cref="DpdkClusterFixture"/>: Debian OVS-DPDK without hugepages, our daemon on
+/// each node, the in-process API server, our controller's migration module). Every launcher pod's NIC is created and
+/// removed by the published CNI binary. Two flows interleaved so both see the same load, one VM each:
+/// "ours": KubeVirt's VMIM phases through the API server, our controller binds the port on both chassis during the
+/// migration (vhost-user with QEMU's default guest_announce: no activation strategy) and on the target alone after;
+/// "naive": no multi-chassis, the target is bound only once the migration completed and a controller watching the
+/// VMI's status.nodeName through the API rebinds it (<see cref="NaiveRebinder"/>).
+/// Per migration: QEMU downtime, RESUME to the first ping reply from a pod on each node, ping max gap and lost pings
+/// from both pods (every 20 ms), TCP echo stall. Env: VMNET_BENCH_DPDK_MIGRATIONS (per flow, default 10),
+/// VMNET_BENCH_NAIVE_REACTION_MS (delay of the naive controller after nodeName moved, default 0).
 /// </summary>
 public sealed class DpdkMigrationBenchmark : IBenchmark
 {
-    private const string Switch = "sw";
-    // One VM per mode, each with its own address: two LSPs with one MAC/IP on a switch would shadow each other.
-    private static readonly (string Mode, bool AnnounceOff, string Mac, string Ip)[] Modes =
-        [("gaon", false, "0a:00:00:10:00:15", "10.16.0.21"), ("gaoff", true, "0a:00:00:10:00:16", "10.16.0.22")];
+    private static readonly TimeSpan PingInterval = TimeSpan.FromMilliseconds(20);
+
+    private static readonly ((string Name, bool Ratio) Figure, Func<VhostUserMigrationSample, double?> Select)[] FigureList =
+    [
+        (("qemu_downtime", false), s => s.Qemu.Downtime?.TotalMilliseconds),
+        (("total_time", false), s => s.Qemu.TotalTime?.TotalMilliseconds),
+        (("resume_to_first_reply_node1", true), s => s.ResumeToFirstReply?.TotalMilliseconds),
+        (("resume_to_first_reply_node2", true), s => s.ResumeToFirstReplyOther?.TotalMilliseconds),
+        (("ping_gap_node1", true), s => s.Ping.MaxGap.TotalMilliseconds),
+        (("ping_gap_node2", true), s => s.OtherPing?.MaxGap.TotalMilliseconds),
+        (("ping_lost_node1", true), s => s.Ping.Lost),
+        (("ping_lost_node2", true), s => s.OtherPing?.Lost),
+        (("tcp_stall", true), s => s.Tcp.MaxStall.TotalMilliseconds),
+    ];
 
     public string Name => "dpdk-migration";
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var count = int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_DPDK_MIGRATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 4;
-        RigPrerequisites.EnsureInstalled();
-        if (!DpdkNode.IsInstalled)
-        {
-            throw new InvalidOperationException($"{DpdkNode.VswitchdDpdkBinary} missing: run scripts/install-deps.sh");
-        }
-
-        await RigJanitor.CleanDeadRunsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var count = int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_DPDK_MIGRATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 10;
+        var naiveReaction = TimeSpan.FromMilliseconds(
+            int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_NAIVE_REACTION_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms > 0 ? ms : 0);
         var guest = await GuestImage.GetOrBuildAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var runId = RigRunId.New();
-        var settings = new DpdkSettings();
-        var clients = new List<OvsdbClient>();
+        var cluster = new DpdkClusterFixture();
+        await cluster.InitializeAsync().ConfigureAwait(false);
         try
         {
-            await using var rig = await Rig.StartAsync(new RigOptions { RunId = runId, NodeCount = 2, ConfigureNode = DpdkNode.Configure(runId, settings) }, cancellationToken).ConfigureAwait(false);
-            await rig.Central.NbctlAsync(
-                [
-                    "ls-add", Switch, "--", "lsp-add", Switch, "pod1", "--", "lsp-set-addresses", "pod1", "0a:00:00:10:00:0b 10.16.0.11",
-                    "--", "lsp-add", Switch, "vm-gaon", "--", "lsp-set-addresses", "vm-gaon", Modes[0].Mac + " " + Modes[0].Ip,
-                    "--", "lsp-add", Switch, "vm-gaoff", "--", "lsp-set-addresses", "vm-gaoff", Modes[1].Mac + " " + Modes[1].Ip,
-                ],
-                cancellationToken).ConfigureAwait(false);
-            var pod1 = await rig.AddPodAsync(rig.Nodes[0], rig.PodOptions("pod1", "pod1", "0a:00:00:10:00:0b", "10.16.0.11/16", null), cancellationToken).ConfigureAwait(false);
-            var kubelet = Path.Combine(rig.Directory, "kubelet", "pods");
-            var attachments = new Dictionary<string, VhostUserAttachment>(StringComparer.Ordinal);
-            foreach (var node in rig.Nodes)
+            var flows = new List<(string Name, VhostUserMigrationHarness Harness)>();
+            var ports = new Dictionary<string, string>(StringComparer.Ordinal);
+            var vms = new[] { ("ours", false), ("naive", true) }
+                .Select(f => (Flow: f.Item1, Naive: f.Item2, Vm: f.Item1 + cluster.Rig.RunId.Value[2..], Address: cluster.NextAddress()))
+                .ToArray();
+            foreach (var v in vms.Where(v => v.Naive))
             {
-                var client = await OvsdbClient.ConnectAsync(new OvsdbClientOptions { Endpoints = [OvsdbEndpoint.Unix(node.Ovsdb.SocketPath)], Database = "Open_vSwitch" }, cancellationToken).ConfigureAwait(false);
-                clients.Add(client);
-                attachments[node.Name] = new VhostUserAttachment(new VhostUserPorts(client, OvsNode.IntegrationBridge), kubelet, Path.Combine(rig.Directory, "vs"));
+                ports[v.Vm] = $"{v.Vm}.{DpdkClusterFixture.Ns}.{DpdkClusterFixture.Provider}";
             }
 
-            Console.WriteLine($"dpdk-migration bench: {rig}, {count} migrations per mode, pmd-maxsleep {settings.PmdMaxSleepMicros} us, guest {guest.CacheKey}");
-            var samples = new Dictionary<string, List<VhostUserMigrationSample>>(StringComparer.Ordinal);
-            foreach (var (mode, announceOff, vmMac, vmIp) in Modes)
+            await using var rebinder = new NaiveRebinder(cluster, ports, naiveReaction);
+            try
             {
-                var logicalPort = "vm-" + mode;
-                await using var harness = new VhostUserMigrationHarness(
-                    rig,
-                    new DirectVhostUserSwitchover(rig.Central, logicalPort, announceOff),
-                    new QemuVmOptions { Guest = guest, Mac = vmMac, IpCidr = vmIp + "/16", Mtu = rig.Options.PodMtu },
-                    announceOff,
-                    async (node, uid, port, ct) =>
-                    {
-                        var podUid = mode + uid;
-                        Directory.CreateDirectory(Path.Combine(kubelet, podUid, "volumes", "kubernetes.io~empty-dir", "vhostuser-sockets"));
-                        var nic = await attachments[node.Name].AddAsync(
-                            new VhostUserAttachRequest
-                            {
-                                PodNamespace = "bench", PodName = "virt-launcher-" + podUid, PodUid = podUid, ContainerId = podUid, IfName = "net1",
-                                PortName = port, IfaceId = logicalPort, Mac = vmMac, Mtu = rig.Options.PodMtu,
-                                SocketVolumeName = "vhostuser-sockets", SocketName = "sock",
-                            },
-                            ct).ConfigureAwait(false);
-                        return nic.SocketPath!;
-                    },
-                    async (node, port, ct) => await attachments[node.Name].DelAsync(port, ct).ConfigureAwait(false),
-                    pod1);
-                await harness.BootAsync(rig.Nodes[0], TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
-                var list = samples[mode] = [];
-                for (var i = 0; i < count; i++)
+                foreach (var (flow, naive, vm, (ip, mac)) in vms)
                 {
-                    var target = harness.Node!.Name == rig.Nodes[0].Name ? rig.Nodes[1] : rig.Nodes[0];
-                    var s = await harness.MigrateToAsync(target, cancellationToken).ConfigureAwait(false);
-                    list.Add(s);
-                    Console.WriteLine(string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"  {i + 1,2} {mode,-5} {s.From}->{s.To} activation {s.Activation.Activation}: downtime {s.Qemu.Downtime?.TotalMilliseconds} ms, total {s.Qemu.TotalTime?.TotalMilliseconds} ms, RESUME->first reply {s.ResumeToFirstReply?.TotalMilliseconds:0} ms, ping gap {s.Ping.MaxGap.TotalMilliseconds:0} ms lost {s.Ping.Lost}, tcp stall {s.Tcp.MaxStall.TotalMilliseconds:0} ms{(s.Tcp.Alive && s.Tcp.Intact ? string.Empty : " TCP BROKEN")}"));
+                    var lsp = await cluster.CreateVmPortAsync(vm, ip, mac).ConfigureAwait(false);
+                    var kubeVirt = new VhostUserKubeVirt(cluster, vm, ip, mac, lsp, bindAfterCompletion: naive);
+                    var options = new QemuVmOptions { Guest = guest, Mac = mac, IpCidr = ip + "/16", Mtu = DpdkClusterFixture.Mtu };
+                    var harness = new VhostUserMigrationHarness(cluster.Rig, kubeVirt, options, false, kubeVirt.PlugAsync, kubeVirt.UnplugAsync, cluster.Prober1, cluster.Prober2)
+                    {
+                        PingInterval = PingInterval,
+                    };
+                    flows.Add((flow, harness));
+                    await harness.BootAsync(cluster.Rig.Nodes[0], TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
+                    var across = await DpdkClusterFixture.PingWhenReachableAsync(cluster.Prober2, ip, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                    if (across.ExitCode != 0)
+                    {
+                        throw new QemuException($"{flow} VM {ip} on node1 not reachable across Geneve from {cluster.Prober2.Name}: {across.Stdout}{across.Stderr}");
+                    }
                 }
 
-                BenchReport.Figure("dpdk_migration_daemons_rss_" + mode, rig.DaemonRssBytes() / 1048576.0, "MiB");
-            }
+                Console.WriteLine($"dpdk-migration bench: {cluster.Rig}, {count} migrations per flow (ours, naive), naive reaction {naiveReaction.TotalMilliseconds} ms, ping every {PingInterval.TotalMilliseconds} ms, guest {guest.CacheKey}");
+                var samples = flows.ToDictionary(f => f.Name, _ => new List<VhostUserMigrationSample>(), StringComparer.Ordinal);
+                for (var round = 0; round < count; round++)
+                {
+                    foreach (var (flow, harness) in round % 2 == 0 ? flows : Enumerable.Reverse(flows))
+                    {
+                        var target = harness.Node!.Name == cluster.Rig.Nodes[0].Name ? cluster.Rig.Nodes[1] : cluster.Rig.Nodes[0];
+                        var s = await harness.MigrateToAsync(target, cancellationToken).ConfigureAwait(false);
+                        samples[flow].Add(s);
+                        Console.WriteLine(string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"  {round + 1,2} {flow,-5} {s.From}->{s.To} downtime {s.Qemu.Downtime?.TotalMilliseconds} ms, RESUME->first reply {s.ResumeToFirstReply?.TotalMilliseconds:0}/{s.ResumeToFirstReplyOther?.TotalMilliseconds:0} ms, ping gap {s.Ping.MaxGap.TotalMilliseconds:0}/{s.OtherPing?.MaxGap.TotalMilliseconds:0} ms lost {s.Ping.Lost}/{s.OtherPing?.Lost}, tcp stall {s.Tcp.MaxStall.TotalMilliseconds:0} ms{(s.Tcp.Alive && s.Tcp.Intact ? string.Empty : " TCP BROKEN: " + s.Tcp.Error)}"));
+                    }
+                }
 
-            foreach (var (mode, list) in samples)
+                foreach (var (flow, list) in samples)
+                {
+                    Report(flow, list);
+                }
+
+                foreach (var (figure, select) in FigureList.Where(f => f.Figure.Ratio))
+                {
+                    Ratio(samples, figure.Name, select);
+                }
+
+                BenchReport.Figure("dpdk_migration_naive_rebinder_errors", rebinder.Errors, "errors");
+            }
+            finally
             {
-                Figure("qemu_downtime", mode, list, s => s.Qemu.Downtime?.TotalMilliseconds);
-                Figure("total_time", mode, list, s => s.Qemu.TotalTime?.TotalMilliseconds);
-                Figure("resume_to_first_reply", mode, list, s => s.ResumeToFirstReply?.TotalMilliseconds);
-                Figure("ping_max_gap", mode, list, s => s.Ping.MaxGap.TotalMilliseconds);
-                Figure("tcp_stall", mode, list, s => s.Tcp.MaxStall.TotalMilliseconds);
-                BenchReport.Figure($"dpdk_migration_tcp_broken_{mode}", list.Count(s => !(s.Tcp.Alive && s.Tcp.Intact)), "connections");
+                foreach (var (_, harness) in flows)
+                {
+                    await harness.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
         finally
         {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync().ConfigureAwait(false);
-            }
-
-            DpdkNode.RemoveRuntimeDirectories(runId);
+            await cluster.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private static void Figure(string figure, string mode, List<VhostUserMigrationSample> list, Func<VhostUserMigrationSample, double?> select)
+    private static void Report(string flow, List<VhostUserMigrationSample> list)
     {
-        var values = list.Select(select).Where(v => v is not null).Select(v => v!.Value).ToList();
-        if (values.Count == 0)
+        foreach (var ((name, _), select) in FigureList)
+        {
+            var values = list.Select(select).OfType<double>().ToList();
+            if (values.Count == 0)
+            {
+                continue;
+            }
+
+            var unit = name.StartsWith("ping_lost", StringComparison.Ordinal) ? "pings" : "ms";
+            BenchReport.Figure($"dpdk_migration_{name}_{flow}_p50", Percentiles.Of(values, 50), unit);
+            BenchReport.Figure($"dpdk_migration_{name}_{flow}_p95", Percentiles.Of(values, 95), unit);
+            BenchReport.Figure($"dpdk_migration_{name}_{flow}_max", values.Max(), unit);
+        }
+
+        BenchReport.Figure($"dpdk_migration_tcp_broken_{flow}", list.Count(s => !(s.Tcp.Alive && s.Tcp.Intact)), "connections");
+        BenchReport.Figure($"dpdk_migration_no_reply_after_resume_{flow}", list.Count(s => s.ResumeToFirstReply is null), "migrations");
+    }
+
+    private static void Ratio(Dictionary<string, List<VhostUserMigrationSample>> samples, string figure, Func<VhostUserMigrationSample, double?> select)
+    {
+        var naive = samples["naive"].Select(select).OfType<double>().ToList();
+        var ours = samples["ours"].Select(select).OfType<double>().ToList();
+        if (naive.Count == 0 || ours.Count == 0)
         {
             return;
         }
 
-        BenchReport.Figure($"dpdk_migration_{figure}_{mode}_p50", Migration.Percentiles.Of(values, 50), "ms");
-        BenchReport.Figure($"dpdk_migration_{figure}_{mode}_max", values.Max(), "ms");
+        foreach (var p in new[] { 50, 95 })
+        {
+            // A floor keeps a zero (no ping lost) from dividing by nothing; lost pings count in whole pings.
+            var floor = figure.StartsWith("ping_lost", StringComparison.Ordinal) ? 1 : 0.1;
+            BenchReport.Figure(string.Create(CultureInfo.InvariantCulture, $"dpdk_migration_{figure}_naive_over_ours_p{p}"), Percentiles.Of(naive, p) / Math.Max(Percentiles.Of(ours, p), floor), "x");
+        }
     }
 }

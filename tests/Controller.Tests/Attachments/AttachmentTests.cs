@@ -84,6 +84,22 @@ public sealed class AttachmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IpamOnlyAttachmentServedByAnOvnSubnetTheUserChoseKeepsLogicalSwitch()
+    {
+        await _h.Client.CreateAsync(KubeTestObjects.Pod(Ns, "p2b", annotations: new()
+        {
+            [MultusAnnotations.Networks] = "mv",
+            ["mv.default.kubernetes.io/logical_switch"] = "sub-a",
+        }));
+        var pod = await _h.WaitAllocatedAsync(Ns, "p2b", "mv.default");
+        var a = pod.Metadata!.Annotations!;
+        Assert.StartsWith("10.101.0.", a["mv.default.kubernetes.io/ip_address"], StringComparison.Ordinal);
+        Assert.Equal("sub-a", a["mv.default.kubernetes.io/logical_switch"]);
+        Assert.Null(await _h.LspColumnAsync("p2b.default.mv.default", "name"));
+        Assert.Equal("sub-a", (await _h.GetIpAsync("p2b.default.mv.default"))!.Spec!.Subnet);
+    }
+
+    [Fact]
     public async Task DeletingThePodReleasesEveryAttachment()
     {
         await _h.Client.CreateAsync(KubeTestObjects.Pod(Ns, "p3", annotations: new() { [MultusAnnotations.Networks] = "atta,attb" }));
@@ -165,6 +181,49 @@ public sealed class AttachmentTests : IAsyncLifetime
             && await _h.LspColumnAsync("vm1.default.atta.default.ovn", "name") is null,
             TimeSpan.FromSeconds(20), "vm1 attachments released");
     }
+    [Fact]
+    public async Task AStoppedVmLosesTheAttachmentsItsTemplateNoLongerSelectsAndKeepsTheOthers()
+    {
+        var launcherNetworks = new Dictionary<string, string> { [MultusAnnotations.Networks] = "atta,attb,mv" };
+        var vmObject = KubeTestObjects.Vm(Ns, "vm2", new Dictionary<string, string> { [MultusAnnotations.Networks] = "atta,attb" });
+        // The IPAM-only NAD comes through spec.networks, as KubeVirt users write it.
+        vmObject.Spec!.Template!.Spec!.Networks = [new V1Network { Name = "mv", Multus = new V1MultusNetwork { NetworkName = "default/mv" } }];
+        await _h.Client.CreateAsync(vmObject);
+        await _h.StartVmAsync(Ns, "vm2", "virt-launcher-vm2-a", launcherNetworks);
+        var first = (await _h.WaitAllocatedAsync(Ns, "virt-launcher-vm2-a", "atta.default.ovn", "attb.default.ovn", "mv.default")).Metadata!.Annotations!;
+
+        // Template edited while running: nothing changes until the launcher goes.
+        await PatchVmAsync("vm2", new System.Text.Json.Nodes.JsonObject { ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["annotations"] = new System.Text.Json.Nodes.JsonObject { [MultusAnnotations.Networks] = "atta" } } });
+        await Task.Delay(500);
+        Assert.NotNull(await _h.GetIpAsync("vm2.default.attb.default.ovn"));
+
+        // Stopped: the attachment the template dropped goes (CR, port, IPAM); the others stay.
+        await _h.Client.DeleteAsync<V1Pod>(Ns, "virt-launcher-vm2-a");
+        await _h.StopVmAsync(Ns, "vm2");
+        await AddressingHarness.WaitUntilAsync(async () =>
+            await _h.GetIpAsync("vm2.default.attb.default.ovn") is null && await _h.LspColumnAsync("vm2.default.attb.default.ovn", "name") is null
+            && _h.Context!.Ipam.FindByNic("vm2.default.attb.default.ovn") is null,
+            TimeSpan.FromSeconds(20), "attb of stopped vm2 released");
+        Assert.NotNull(await _h.GetIpAsync("vm2.default.atta.default.ovn"));
+        Assert.NotNull(await _h.LspColumnAsync("vm2.default.atta.default.ovn", "name"));
+        Assert.NotNull(await _h.GetIpAsync("vm2.default.mv.default"));
+
+        // Still stopped, spec.networks loses the IPAM-only NAD: it goes too.
+        await PatchVmAsync("vm2", new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["networks"] = new System.Text.Json.Nodes.JsonArray() } });
+        await AddressingHarness.WaitUntilAsync(async () => await _h.GetIpAsync("vm2.default.mv.default") is null, TimeSpan.FromSeconds(20), "mv of stopped vm2 released");
+        Assert.NotNull(await _h.GetIpAsync("vm2.default.atta.default.ovn"));
+
+        // Started with the new template: the kept NIC has its old address and MAC.
+        await _h.StartVmAsync(Ns, "vm2", "virt-launcher-vm2-b", new Dictionary<string, string> { [MultusAnnotations.Networks] = "atta" });
+        var second = (await _h.WaitAllocatedAsync(Ns, "virt-launcher-vm2-b", "atta.default.ovn")).Metadata!.Annotations!;
+        Assert.Equal(first["atta.default.ovn.kubernetes.io/ip_address"], second["atta.default.ovn.kubernetes.io/ip_address"]);
+        Assert.Equal(first["atta.default.ovn.kubernetes.io/mac_address"], second["atta.default.ovn.kubernetes.io/mac_address"]);
+        Assert.False(second.ContainsKey("attb.default.ovn.kubernetes.io/allocated"));
+    }
+
+    private Task PatchVmAsync(string vm, System.Text.Json.Nodes.JsonObject template) =>
+        _h.Client.PatchAsync<V1VirtualMachine>(Ns, vm, KubePatch.Merge(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["template"] = template } }));
+
     [Fact]
     public async Task DefaultNetworkNadReplacesTheImplicitOvnNetwork()
     {

@@ -75,11 +75,7 @@ public sealed class MigrationControllerTests : IAsyncLifetime
     public async Task DeletingARunningVmimPinsBackToTheSource()
     {
         await _w.StartVmAsync("vm2", "node-1");
-        var m = await _w.CreateVmimAsync("m-abort", "vm2", MigrationPhases.Scheduling);
-        await _w.CreateTargetPodAsync("vm2", "virt-launcher-vm2-tgt", "node-2", m);
-        await _w.SetVmiAsync("vm2", "node-1", MigrationWorld.State(m, "node-1", "node-2"));
-        await _w.SetPhaseAsync("m-abort", MigrationPhases.Running);
-        await _w.WaitOptionsAsync("vm2", "node-1,node-2", "rarp");
+        await _w.MigrateUntilDualBoundAsync("vm2", "m-abort", "virt-launcher-vm2-tgt", "node-1", "node-2", reportMigrationState: true);
 
         await _h.Client.DeleteAsync<V1VirtualMachineInstanceMigration>(MigrationWorld.Ns, "m-abort");
         await _w.WaitOptionsAsync("vm2", "node-1", null);
@@ -90,10 +86,7 @@ public sealed class MigrationControllerTests : IAsyncLifetime
     public async Task AbortStatusWhileRunningPinsBackToTheSource()
     {
         await _w.StartVmAsync("vm5", "node-1");
-        var m = await _w.CreateVmimAsync("m-abort5", "vm5", MigrationPhases.Scheduling);
-        await _w.CreateTargetPodAsync("vm5", "virt-launcher-vm5-tgt", "node-2", m);
-        await _w.SetPhaseAsync("m-abort5", MigrationPhases.Running);
-        await _w.WaitOptionsAsync("vm5", "node-1,node-2", "rarp");
+        var m = await _w.MigrateUntilDualBoundAsync("vm5", "m-abort5", "virt-launcher-vm5-tgt", "node-1", "node-2");
         await _w.SetVmiAsync("vm5", "node-1", MigrationWorld.State(m, "node-1", "node-2", abortStatus: "Succeeded"));
         await _w.WaitOptionsAsync("vm5", "node-1", null);
     }
@@ -102,10 +95,7 @@ public sealed class MigrationControllerTests : IAsyncLifetime
     public async Task TargetRunningWithoutSucceededIsCompletedByTheController()
     {
         await _w.StartVmAsync("vm3", "node-1");
-        var m = await _w.CreateVmimAsync("m-late", "vm3", MigrationPhases.Scheduling);
-        await _w.CreateTargetPodAsync("vm3", "virt-launcher-vm3-tgt", "node-2", m);
-        await _w.SetPhaseAsync("m-late", MigrationPhases.Running);
-        await _w.WaitOptionsAsync("vm3", "node-1,node-2", "rarp");
+        var m = await _w.MigrateUntilDualBoundAsync("vm3", "m-late", "virt-launcher-vm3-tgt", "node-1", "node-2");
 
         var reported = DateTime.UtcNow;
         await _w.SetVmiAsync("vm3", "node-2", MigrationWorld.State(m, "node-1", "node-2", completed: true));

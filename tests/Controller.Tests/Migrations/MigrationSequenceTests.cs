@@ -84,11 +84,7 @@ public sealed class MigrationSequenceTests : IAsyncLifetime
     {
         await _w.StartVmAsync("vm2", "node-1");
         var ip = (await _h.GetIpAsync(MigrationWorld.Port("vm2")))!.Spec!.IpAddress;
-        var m1 = await _w.CreateVmimAsync("m1", "vm2", MigrationPhases.Scheduling);
-        await _w.CreateTargetPodAsync("vm2", "virt-launcher-vm2-1", "node-2", m1);
-        await _w.SetVmiAsync("vm2", "node-1", MigrationWorld.State(m1, "node-1", "node-2"));
-        await _w.SetPhaseAsync("m1", MigrationPhases.Running);
-        await _w.WaitOptionsAsync("vm2", "node-1,node-2", "rarp");
+        var m1 = await _w.MigrateUntilDualBoundAsync("vm2", "m1", "virt-launcher-vm2-1", "node-1", "node-2", reportMigrationState: true);
 
         // m1 finishes and m2 (back to node-1) starts before the controller has necessarily processed m1's end.
         await _w.SetVmiAsync("vm2", "node-2", MigrationWorld.State(m1, "node-1", "node-2", completed: true));
@@ -123,10 +119,7 @@ public sealed class MigrationSequenceTests : IAsyncLifetime
         // A failed migration: both NICs bound on both chassis, then both pinned back.
         var m1 = await _w.CreateVmimAsync("m1", "vm3", MigrationPhases.Scheduling);
         await _w.CreateTargetPodAsync("vm3", "virt-launcher-vm3-1", "node-2", m1, networks);
-        foreach (var port in ports)
-        {
-            await _w.WaitPortOptionsAsync(port, "node-1,node-2", "rarp");
-        }
+        await WaitAllOptionsAsync(ports, "node-1,node-2", "rarp");
 
         // The target launcher gets the VM's IP and MAC on every NIC.
         var source = (await _h.GetPodAsync(MigrationWorld.Ns, "virt-launcher-vm3-src")).Metadata!.Annotations!;
@@ -142,30 +135,29 @@ public sealed class MigrationSequenceTests : IAsyncLifetime
 
         await _w.SetVmiAsync("vm3", "node-1", MigrationWorld.State(m1, "node-1", "node-2", failed: true));
         await _w.SetPhaseAsync("m1", MigrationPhases.Failed);
-        foreach (var port in ports)
-        {
-            await _w.WaitPortOptionsAsync(port, "node-1", null);
-        }
+        await WaitAllOptionsAsync(ports, "node-1", null);
 
         await _h.Client.DeleteAsync<V1Pod>(MigrationWorld.Ns, "virt-launcher-vm3-1");
 
         // A successful one: both NICs end on the target, the attachment keeps its address.
         var m2 = await _w.CreateVmimAsync("m2", "vm3", MigrationPhases.Scheduling);
         await _w.CreateTargetPodAsync("vm3", "virt-launcher-vm3-2", "node-2", m2, networks);
-        foreach (var port in ports)
-        {
-            await _w.WaitPortOptionsAsync(port, "node-1,node-2", "rarp");
-        }
+        await WaitAllOptionsAsync(ports, "node-1,node-2", "rarp");
 
         await _w.SetVmiAsync("vm3", "node-2", MigrationWorld.State(m2, "node-1", "node-2", completed: true));
         await _w.SetPhaseAsync("m2", MigrationPhases.Succeeded);
-        foreach (var port in ports)
-        {
-            await _w.WaitPortOptionsAsync(port, "node-2", null);
-        }
+        await WaitAllOptionsAsync(ports, "node-2", null);
 
         var after = (await _h.GetIpAsync(ports[1]))!.Spec!;
         Assert.Equal((attachmentIp.IpAddress, attachmentIp.MacAddress), (after.IpAddress, after.MacAddress));
+    }
+
+    private async Task WaitAllOptionsAsync(IEnumerable<string> ports, string chassis, string? strategy)
+    {
+        foreach (var port in ports)
+        {
+            await _w.WaitPortOptionsAsync(port, chassis, strategy);
+        }
     }
 
     private async Task WaitIpNodeAsync(string vm, string node) =>

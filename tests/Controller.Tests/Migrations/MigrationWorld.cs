@@ -48,6 +48,26 @@ public sealed class MigrationWorld(AddressingHarness h)
         await h.Client.CreateAsync(launcher);
     }
 
+    /// <summary>
+    /// Migrates <paramref name="vm"/> from <paramref name="source"/> to <paramref name="target"/> as far as Running and
+    /// returns the VMIM once the port is bound on both chassis with RARP activation. With
+    /// <paramref name="reportMigrationState"/> the VMI reports the migration (still on the source) before Running.
+    /// </summary>
+    public async Task<V1VirtualMachineInstanceMigration> MigrateUntilDualBoundAsync(
+        string vm, string vmim, string targetPod, string source, string target, bool reportMigrationState = false)
+    {
+        var created = await CreateVmimAsync(vmim, vm, MigrationPhases.Scheduling);
+        await CreateTargetPodAsync(vm, targetPod, target, created);
+        if (reportMigrationState)
+        {
+            await SetVmiAsync(vm, source, State(created, source, target));
+        }
+
+        await SetPhaseAsync(vmim, MigrationPhases.Running);
+        await WaitOptionsAsync(vm, $"{source},{target}", "rarp");
+        return created;
+    }
+
     public Task SetVmiAsync(string vm, string node, JsonObject? migrationState) =>
         h.Client.PatchStatusAsync<V1VirtualMachineInstance>(Ns, vm, KubePatch.Merge(new JsonObject
         {

@@ -34,6 +34,13 @@ public sealed class PrivateSubnetAclTests
             ],
             acls);
 
+        // Someone edits our drop rule in OVN directly, then removes another: the subnet is reconciled back each time.
+        var drop = (await harness.Central.Central.NbctlAsync(["--bare", "--columns=_uuid", "find", "ACL", "priority=1000"])).Stdout.Trim();
+        await harness.Central.Central.NbctlAsync(["set", "ACL", drop, "action=allow-related"]);
+        await TopologyHarness.EventuallyAsync(() => AclsAsync(harness, "priv"), a => a.SequenceEqual(acls), "the edited ACL restored");
+        await harness.Central.Central.NbctlAsync(["acl-del", "priv", "to-lport", "3000", "ip4.src == 100.64.0.0/16"]);
+        await TopologyHarness.EventuallyAsync(() => AclsAsync(harness, "priv"), a => a.SequenceEqual(acls), "the deleted ACL restored");
+
         // allowSubnets changed: the rules follow; private off: they go; other switches never had any.
         await PatchSpecAsync(harness, new JsonObject { ["allowSubnets"] = new JsonArray("10.72.0.0/24") });
         await TopologyHarness.EventuallyAsync(() => AclsAsync(harness, "priv"), a => a.Any(l => l.Contains("10.72.0.0/24", StringComparison.Ordinal)) && !a.Any(l => l.Contains("10.71.0.0/24", StringComparison.Ordinal)), "allowSubnets 10.72.0.0/24 only");
@@ -56,6 +63,40 @@ public sealed class PrivateSubnetAclTests
         var message = KubeOvnConditions.Find(subnet.Status!.Conditions, KubeOvnConditions.Validated)!.Message;
         Assert.Contains("subnet priv-bad: spec.allowSubnets \"10.74.0.0/33\"", message, StringComparison.Ordinal);
         Assert.Null(await harness.FindAsync("Logical_Switch", "priv-bad"));
+    }
+
+    [Fact]
+    public async Task SpecAclsAreAddedAsWrittenAndAllowEwTrafficOpensTheSubnetToItself()
+    {
+        await using var harness = await TopologyHarness.StartAsync();
+        await harness.StartControllerAsync();
+        await harness.Client.CreateAsync(new V1Subnet
+        {
+            Metadata = new V1ObjectMeta { Name = "user-acl" },
+            Spec = new V1SubnetSpec
+            {
+                CidrBlock = "10.75.0.0/24",
+                AllowEWTraffic = true,
+                Acls = [new V1SubnetAcl { Direction = "to-lport", Priority = 2000, Match = "ip4.dst == 10.75.0.9", Action = "drop" }],
+            },
+        });
+        await harness.WaitSubnetConditionAsync("user-acl", KubeOvnConditions.Ready, "True");
+        var acls = await TopologyHarness.EventuallyAsync(() => AclsAsync(harness, "user-acl"), a => a.Count == 3, "three ACLs on user-acl");
+        Assert.Equal(
+            [
+                "from-lport 1900 (ip4.src == 10.75.0.0/24 && ip4.dst == 10.75.0.0/24) allow",
+                "to-lport 1900 (ip4.src == 10.75.0.0/24 && ip4.dst == 10.75.0.0/24) allow",
+                "to-lport 2000 (ip4.dst == 10.75.0.9) drop",
+            ],
+            acls);
+
+        await harness.Client.CreateAsync(new V1Subnet
+        {
+            Metadata = new V1ObjectMeta { Name = "bad-acl" },
+            Spec = new V1SubnetSpec { CidrBlock = "10.76.0.0/24", Acls = [new V1SubnetAcl { Direction = "sideways", Priority = 10, Match = "ip", Action = "drop" }] },
+        });
+        var bad = await harness.WaitSubnetConditionAsync("bad-acl", KubeOvnConditions.Validated, "False");
+        Assert.Contains("subnet bad-acl: spec.acls[0].direction \"sideways\" must be from-lport or to-lport", KubeOvnConditions.Find(bad.Status!.Conditions, KubeOvnConditions.Validated)!.Message, StringComparison.Ordinal);
     }
 
     private static Task PatchSpecAsync(TopologyHarness harness, JsonObject spec) =>

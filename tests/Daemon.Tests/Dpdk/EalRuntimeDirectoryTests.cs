@@ -23,53 +23,25 @@ public sealed class EalRuntimeDirectoryTests
     public async Task ALockedDirectoryIsKeptUntilItsHolderLetsGo()
     {
         var prefix = RigRunId.New().Value + "-lock";
-        var dir = EalRuntimeDirectory.PathOf(prefix);
-        Directory.CreateDirectory(dir);
-        try
-        {
-            var file = Path.Combine(dir, "fbarray_memzone");
-            await File.WriteAllBytesAsync(file, new byte[4096]);
-            Task release;
-            // FileShare.Read takes a shared flock, like EAL's after init.
-            using (new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read))
-            {
-                Assert.True(EalRuntimeDirectory.IsInUse(prefix));
-                release = EalRuntimeDirectory.ReleaseAsync(prefix, TimeSpan.FromSeconds(20), CancellationToken.None);
-                await Task.Delay(300);
-                Assert.False(release.IsCompleted, "released while a process still held the lock");
-                Assert.True(Directory.Exists(dir));
-            }
+        using var locked = await LockedEalRuntimeDirectory.LockAsync(prefix);
+        Assert.True(EalRuntimeDirectory.IsInUse(prefix));
+        var release = EalRuntimeDirectory.ReleaseAsync(prefix, TimeSpan.FromSeconds(20), CancellationToken.None);
+        await Task.Delay(300);
+        Assert.False(release.IsCompleted, "released while a process still held the lock");
+        Assert.True(Directory.Exists(locked.Path));
 
-            await release.WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.False(Directory.Exists(dir));
-            Assert.False(EalRuntimeDirectory.IsInUse(prefix));
-        }
-        finally
-        {
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
+        locked.Release();
+        await release.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(Directory.Exists(locked.Path));
+        Assert.False(EalRuntimeDirectory.IsInUse(prefix));
     }
 
     [Fact]
     public async Task ADirectoryThatStaysLockedIsAClearError()
     {
         var prefix = RigRunId.New().Value + "-held";
-        var dir = EalRuntimeDirectory.PathOf(prefix);
-        Directory.CreateDirectory(dir);
-        try
-        {
-            var file = Path.Combine(dir, "fbarray_memzone");
-            await File.WriteAllBytesAsync(file, new byte[4096]);
-            using var holder = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-            var error = await Assert.ThrowsAsync<RigException>(() => EalRuntimeDirectory.ReleaseAsync(prefix, TimeSpan.FromMilliseconds(500), CancellationToken.None));
-            Assert.Contains("--file-prefix=" + prefix, error.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var locked = await LockedEalRuntimeDirectory.LockAsync(prefix);
+        var error = await Assert.ThrowsAsync<RigException>(() => EalRuntimeDirectory.ReleaseAsync(prefix, TimeSpan.FromMilliseconds(500), CancellationToken.None));
+        Assert.Contains("--file-prefix=" + prefix, error.Message, StringComparison.Ordinal);
     }
 }

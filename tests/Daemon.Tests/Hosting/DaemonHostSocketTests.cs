@@ -1,11 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
-using VmNet.ApiServer;
 using VmNet.Daemon.Hosting;
 using VmNet.Daemon.Tests.Netlink;
-using VmNet.Kube;
-using VmNet.Kube.Config;
 
 namespace VmNet.Daemon.Tests.Hosting;
 
@@ -22,20 +19,16 @@ public sealed class DaemonHostSocketTests(VswitchOvsdbFixture ovsdb) : IClassFix
     public async Task AdditionalSocketServesTheSameApi()
     {
         var ct = TestDeadline.Token;
-        var prefix = TestNames.NewPrefix();
-        await ovsdb.VsctlAsync("init");
-        using var netns = new TestNetns(prefix + "ns");
-        await using var api = new KubeApiServer(new ApiServerOptions());
-        await api.StartAsync(ct);
-        using var kube = new KubeClient(new KubeConfig(api.BaseAddress));
-        var options = Options(prefix, netns.Name) with { AdditionalSocketPaths = [$"/tmp/{prefix}/kube-ovn-daemon.sock"] };
+        await using var bed = await DaemonHostTestBed.StartAsync(ovsdb, ct);
+        var kube = bed.Kube;
+        var options = bed.Options("geneve", "192.0.2.11") with { AdditionalSocketPaths = [$"/tmp/{bed.Prefix}/kube-ovn-daemon.sock"] };
         await using var daemon = await DaemonHost.StartAsync(options, kube, Serilog.Core.Logger.None, ct);
 
         foreach (var socket in options.AllSocketPaths)
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socket));
-            using var http = DaemonHostTests.UnixHttp(socket);
-            var del = await http.PostAsync("http://vmnet-daemon/api/v1/del", DaemonHostTests.Json("""{"cni_version":"1.0.0","container_id":"abc0123456789","if_name":"eth0"}"""), ct);
+            using var http = DaemonHostTestBed.UnixHttp(socket);
+            var del = await http.PostAsync("http://vmnet-daemon/api/v1/del", DaemonHostTestBed.Json("""{"cni_version":"1.0.0","container_id":"abc0123456789","if_name":"eth0"}"""), ct);
             Assert.Equal(HttpStatusCode.OK, del.StatusCode);
         }
 
@@ -47,13 +40,9 @@ public sealed class DaemonHostSocketTests(VswitchOvsdbFixture ovsdb) : IClassFix
     public async Task HostedServiceFailingAtStartLeavesNothingServing()
     {
         var ct = TestDeadline.Token;
-        var prefix = TestNames.NewPrefix();
-        await ovsdb.VsctlAsync("init");
-        using var netns = new TestNetns(prefix + "ns");
-        await using var api = new KubeApiServer(new ApiServerOptions());
-        await api.StartAsync(ct);
-        using var kube = new KubeClient(new KubeConfig(api.BaseAddress));
-        var options = Options(prefix, netns.Name) with { AdditionalSocketPaths = [$"/tmp/{prefix}/kube-ovn-daemon.sock"] };
+        await using var bed = await DaemonHostTestBed.StartAsync(ovsdb, ct);
+        var kube = bed.Kube;
+        var options = bed.Options("geneve", "192.0.2.11") with { AdditionalSocketPaths = [$"/tmp/{bed.Prefix}/kube-ovn-daemon.sock"] };
 
         using var probe = new StartProbe();
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => DaemonHost.StartAsync(
@@ -87,18 +76,6 @@ public sealed class DaemonHostSocketTests(VswitchOvsdbFixture ovsdb) : IClassFix
         Assert.True(File.Exists(options.SocketPath));
     }
 
-    private DaemonOptions Options(string prefix, string netns) => new()
-    {
-        NodeName = prefix + "-node",
-        OvsDatabase = ovsdb.UnixConnection,
-        SouthboundRemote = $"unix:/tmp/{prefix}/no-sb.sock",
-        EncapType = "geneve",
-        EncapIp = "192.0.2.11",
-        SocketPath = $"/tmp/{prefix}/daemon.sock",
-        HostNetns = netns,
-        DatapathType = "netdev",
-    };
-
     private sealed class StartProbe : Microsoft.Extensions.Hosting.IHostedService, IDisposable
     {
         public bool Started { get; private set; }
@@ -130,5 +107,4 @@ public sealed class DaemonHostSocketTests(VswitchOvsdbFixture ovsdb) : IClassFix
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
-
 }

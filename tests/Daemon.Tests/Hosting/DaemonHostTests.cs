@@ -1,12 +1,9 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using VmNet.ApiServer;
 using VmNet.Daemon.Hosting;
 using VmNet.Daemon.Tests.Netlink;
 using VmNet.Kube;
-using VmNet.Kube.Config;
 using VmNet.Kube.Models;
 
 namespace VmNet.Daemon.Tests.Hosting;
@@ -22,30 +19,13 @@ public sealed class DaemonHostTests(VswitchOvsdbFixture ovsdb) : IClassFixture<V
     public async Task StartSetsUpTheNodeAndServesTheProtocol()
     {
         var ct = TestDeadline.Token;
-        var prefix = TestNames.NewPrefix();
-        await ovsdb.VsctlAsync("init");
-        using var netns = new TestNetns(prefix + "ns");
-        await using var api = new KubeApiServer(new ApiServerOptions());
-        await api.StartAsync(ct);
-        using var kube = new KubeClient(new KubeConfig(api.BaseAddress));
-        var nodeName = prefix + "-node";
+        await using var bed = await DaemonHostTestBed.StartAsync(ovsdb, ct);
+        var kube = bed.Kube;
+        var nodeName = bed.NodeName;
         await kube.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = nodeName } }, ct);
-        var socket = $"/tmp/{prefix}/daemon.sock";
-        await using var daemon = await DaemonHost.StartAsync(
-            new DaemonOptions
-            {
-                NodeName = nodeName,
-                OvsDatabase = ovsdb.UnixConnection,
-                SouthboundRemote = $"unix:/tmp/{prefix}/no-sb.sock",
-                EncapType = "vxlan",
-                EncapIp = "192.0.2.10",
-                SocketPath = socket,
-                HostNetns = netns.Name,
-                DatapathType = "netdev",
-            },
-            kube,
-            Serilog.Core.Logger.None,
-            ct);
+        var options = bed.Options("vxlan", "192.0.2.10");
+        var socket = options.SocketPath;
+        await using var daemon = await DaemonHost.StartAsync(options, kube, Serilog.Core.Logger.None, ct);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socket));
         Assert.Equal("br-int", (await ovsdb.VsctlAsync("list-br")).Stdout.Trim());
@@ -55,7 +35,7 @@ public sealed class DaemonHostTests(VswitchOvsdbFixture ovsdb) : IClassFixture<V
         async Task<string> Id(string key) => (await ovsdb.VsctlAsync("get", "Open_vSwitch", ".", "external_ids:" + key)).Stdout.Trim().Trim('"');
         Assert.Equal(nodeName, await Id("system-id"));
         Assert.Equal(nodeName, await Id("hostname"));
-        Assert.Equal($"unix:/tmp/{prefix}/no-sb.sock", await Id("ovn-remote"));
+        Assert.Equal(bed.SouthboundRemote, await Id("ovn-remote"));
         Assert.Equal("vxlan", await Id("ovn-encap-type"));
         Assert.Equal("192.0.2.10", await Id("ovn-encap-ip"));
         Assert.Equal("netdev", await Id("ovn-bridge-datapath-type"));
@@ -67,7 +47,7 @@ public sealed class DaemonHostTests(VswitchOvsdbFixture ovsdb) : IClassFixture<V
             await Task.Delay(100, ct);
         }
 
-        using var http = UnixHttp(socket);
+        using var http = DaemonHostTestBed.UnixHttp(socket);
         var malformed = await http.PostAsync("http://vmnet-daemon/api/v1/add", new StringContent("{\"container_id\": ", Encoding.UTF8, "application/json"), ct);
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         using (var body = JsonDocument.Parse(await malformed.Content.ReadAsStringAsync(ct)))
@@ -75,17 +55,17 @@ public sealed class DaemonHostTests(VswitchOvsdbFixture ovsdb) : IClassFixture<V
             Assert.Equal(6, body.RootElement.GetProperty("error").GetProperty("code").GetInt32());
         }
 
-        var noPod = await http.PostAsync("http://vmnet-daemon/api/v1/add", Json("""{"cni_version":"1.0.0","container_id":"abc0123456789","net_ns":"/var/run/netns/none","if_name":"eth0","pod_name":"ghost","pod_namespace":"default","provider":"ovn"}"""), ct);
+        var noPod = await http.PostAsync("http://vmnet-daemon/api/v1/add", DaemonHostTestBed.Json("""{"cni_version":"1.0.0","container_id":"abc0123456789","net_ns":"/var/run/netns/none","if_name":"eth0","pod_name":"ghost","pod_namespace":"default","provider":"ovn"}"""), ct);
         using (var body = JsonDocument.Parse(await noPod.Content.ReadAsStringAsync(ct)))
         {
             Assert.Equal(112, body.RootElement.GetProperty("error").GetProperty("code").GetInt32());
             Assert.Contains("default/ghost", body.RootElement.GetProperty("error").GetProperty("msg").GetString(), StringComparison.Ordinal);
         }
 
-        var del = await http.PostAsync("http://vmnet-daemon/api/v1/del", Json("""{"cni_version":"1.0.0","container_id":"abc0123456789","if_name":"eth0"}"""), ct);
+        var del = await http.PostAsync("http://vmnet-daemon/api/v1/del", DaemonHostTestBed.Json("""{"cni_version":"1.0.0","container_id":"abc0123456789","if_name":"eth0"}"""), ct);
         Assert.Equal(HttpStatusCode.OK, del.StatusCode);
         // No Southbound DB behind ovn-remote: not ready, and STATUS says why (the daemon itself keeps serving).
-        var status = await http.PostAsync("http://vmnet-daemon/api/v1/status", Json("""{"cni_version":"1.1.0"}"""), ct);
+        var status = await http.PostAsync("http://vmnet-daemon/api/v1/status", DaemonHostTestBed.Json("""{"cni_version":"1.1.0"}"""), ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status.StatusCode);
         using (var body = JsonDocument.Parse(await status.Content.ReadAsStringAsync(ct)))
         {
@@ -96,16 +76,4 @@ public sealed class DaemonHostTests(VswitchOvsdbFixture ovsdb) : IClassFixture<V
         await daemon.StopAsync(ct);
         Assert.False(File.Exists(socket));
     }
-
-    internal static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
-
-    internal static HttpClient UnixHttp(string socket) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (_, ct) =>
-        {
-            var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
-            return new NetworkStream(s, ownsSocket: true);
-        },
-    });
 }

@@ -57,14 +57,29 @@ public class ArpProbeTests
     }
 
     [Fact]
-    public async Task MissingInterfaceIsNamedInTheError()
+    public async Task InterfaceArrivingAfterTheProbeStartedIsProbedOnceItIsUp()
     {
         using var pair = new PodAndGateway(gatewayHasAddress: true);
-        using var ns = NetworkNamespace.Open(pair.PodNetnsPath);
-        var error = await Assert.ThrowsAsync<PacketSocketException>(() => ns.RunAsync(
-            () => ArpProbe.Resolve("nosuch0", PodMac, PodIp, GatewayIp, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(5), CancellationToken.None),
-            CancellationToken.None));
-        Assert.Contains("nosuch0", error.Message, StringComparison.Ordinal);
+        IpTool.Run("ip", "-n", pair.PodNetns, "link", "set", "eth0", "down");
+        var probe = pair.ProbeAsync(TimeSpan.FromSeconds(60), CancellationToken.None, ifName: "late0");
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.False(probe.IsCompleted, "the probe ended before its interface existed");
+
+        // As a pre-plugged pod end: it arrives under its final name while down, then comes up.
+        IpTool.Run("ip", "-n", pair.PodNetns, "link", "set", "eth0", "name", "late0");
+        await Task.Delay(TimeSpan.FromMilliseconds(100));
+        Assert.False(probe.IsCompleted, "the probe ended while its interface was down");
+        IpTool.Run("ip", "-n", pair.PodNetns, "link", "set", "late0", "up");
+        Assert.Equal(pair.GatewayMac, await probe);
+    }
+
+    [Fact]
+    public async Task InterfaceThatNeverArrivesReturnsNullAtTheTimeout()
+    {
+        using var pair = new PodAndGateway(gatewayHasAddress: true);
+        var watch = Stopwatch.StartNew();
+        Assert.Null(await pair.ProbeAsync(TimeSpan.FromMilliseconds(300), CancellationToken.None, ifName: "nosuch0"));
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(290), $"gave up after {watch.Elapsed}, before its timeout");
     }
 
     private sealed class PodAndGateway : IDisposable
@@ -93,13 +108,13 @@ public class ArpProbeTests
 
         public string GatewayNetns => gateway.Name;
 
-        public string PodNetnsPath => pod.Path;
+        public string PodNetns => pod.Name;
 
-        public async Task<PhysicalAddress?> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        public async Task<PhysicalAddress?> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken, string ifName = "eth0")
         {
             using var ns = NetworkNamespace.Open(pod.Path);
             return await ns.RunAsync(
-                () => ArpProbe.Resolve("eth0", PodMac, PodIp, GatewayIp, timeout, TimeSpan.FromMilliseconds(5), cancellationToken),
+                () => ArpProbe.Resolve(ifName, PodMac, PodIp, GatewayIp, timeout, TimeSpan.FromMilliseconds(5), cancellationToken),
                 CancellationToken.None);
         }
 

@@ -1,22 +1,11 @@
 using System.Net;
 using VmNet.Daemon.Node;
-using VmNet.Kube.Models;
+using static VmNet.Daemon.Tests.Node.NodeTestObjects;
 
 namespace VmNet.Daemon.Tests.Node;
 
 public sealed class HostRoutePlanTests
 {
-    private static readonly NodeAnnotations Join = NodeAnnotations.TryParse(
-        "node1",
-        new Dictionary<string, string>
-        {
-            ["ovn.kubernetes.io/ip_address"] = "100.64.0.2",
-            ["ovn.kubernetes.io/mac_address"] = "0a:00:00:00:00:02",
-            ["ovn.kubernetes.io/cidr"] = "100.64.0.0/16",
-            ["ovn.kubernetes.io/gateway"] = "100.64.0.1",
-        },
-        out _)!;
-
     [Fact]
     public void ValidatedDefaultVpcOverlaySubnetsAreRoutedViaTheJoinGateway()
     {
@@ -56,14 +45,4 @@ public sealed class HostRoutePlanTests
         var malformed = Subnet("bad", "10.31.0/24");
         Assert.Empty(HostRoutePlan.SubnetRoutes(Join, [deleting, malformed], [], "ovn0"));
     }
-
-    internal static V1Subnet Subnet(string name, string cidr, string? vpc = null, string? vlan = null, string? provider = null, bool validated = true) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1SubnetSpec { CidrBlock = cidr, Vpc = vpc, Vlan = vlan, Provider = provider },
-        Status = new V1SubnetStatus
-        {
-            Conditions = [new V1KubeOvnCondition { Type = "Validated", Status = validated ? "True" : "False" }],
-        },
-    };
 }

@@ -8,6 +8,7 @@ using VmNet.Daemon.Tests.Netlink;
 using VmNet.Kube;
 using VmNet.Kube.Config;
 using VmNet.Kube.Models;
+using static VmNet.Daemon.Tests.Node.NodeTestObjects;
 
 namespace VmNet.Daemon.Tests.Node;
 
@@ -17,17 +18,6 @@ namespace VmNet.Daemon.Tests.Node;
 /// </summary>
 public sealed class NodeNetworkingKernelTests
 {
-    private static readonly NodeAnnotations Join = NodeAnnotations.TryParse(
-        "node1",
-        new Dictionary<string, string>
-        {
-            ["ovn.kubernetes.io/ip_address"] = "100.64.0.2",
-            ["ovn.kubernetes.io/mac_address"] = "0a:00:00:00:00:02",
-            ["ovn.kubernetes.io/cidr"] = "100.64.0.0/16",
-            ["ovn.kubernetes.io/gateway"] = "100.64.0.1",
-        },
-        out _)!;
-
     [Fact]
     public async Task SubnetRoutesFollowThePlanAndLeaveOtherRoutesAlone()
     {
@@ -45,7 +35,7 @@ public sealed class NodeNetworkingKernelTests
         Assert.Empty(await sync.EnsureOnLinkAsync(HostRoutePlan.JoinRoutes(Join, device), device, CancellationToken.None));
         Assert.Contains(Routes(ns.Name, device), r => r.Dst == "100.64.0.0/16" && r.Gateway is null && r.Scope == "link");
 
-        var subnets = new[] { HostRoutePlanTests.Subnet("ovn-default", "10.16.0.0/16"), HostRoutePlanTests.Subnet("extra", "10.77.0.0/24") };
+        var subnets = new[] { Subnet("ovn-default", "10.16.0.0/16"), Subnet("extra", "10.77.0.0/24") };
         var changes = await sync.SyncGatewayRoutesAsync(HostRoutePlan.SubnetRoutes(Join, subnets, [], device), device, CancellationToken.None);
         Assert.Equal(2, changes.Added.Count);
         Assert.Contains(Routes(ns.Name, device), r => r.Dst == "10.16.0.0/16" && r.Gateway == "100.64.0.1");

@@ -35,6 +35,26 @@ public class PrePlugRulesTests
     }
 
     [Fact]
+    public void WaitingPortExpiresMaxAgeAfterThePodsCreationAndOlderPodsGetNone()
+    {
+        var created = new DateTimeOffset(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
+        var options = Options with { PrePlugMaxAge = TimeSpan.FromMinutes(10) };
+        var wanted = PrePlugs.Wanted(Pod(p => p.Metadata!.CreationTimestamp = created), options, created.AddMinutes(3));
+        Assert.NotNull(wanted);
+        Assert.Equal(created.AddMinutes(10).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), wanted.ExternalIds[OvsExternalIds.PrePlugExpires]);
+
+        Assert.Null(PrePlugs.Wanted(Pod(p => p.Metadata!.CreationTimestamp = created), options, created.AddMinutes(10)));
+        Assert.Null(PrePlugs.Wanted(Pod(p => p.Metadata!.CreationTimestamp = created), options, created.AddHours(1)));
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(600, 60)]
+    [InlineData(120, 30)]
+    public void ExpiryIsLookedForAtAQuarterOfTheMaxAgeWithinOneSecondAndOneMinute(int maxAgeSeconds, int intervalSeconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(intervalSeconds), PodPrePlugger.ExpiryInterval(TimeSpan.FromSeconds(maxAgeSeconds)));
+
+    [Fact]
     public void AllocatedPodGetsAPortBoundToItsLogicalPort()
     {
         var wanted = PrePlugs.Wanted(Pod(), Options);

@@ -52,7 +52,8 @@ public sealed class PrePlugRigFixture : IAsyncLifetime
         await StartDaemonAsync();
     }
 
-    public async Task StartDaemonAsync() =>
+    /// <summary>Starts the daemon; <paramref name="prePlugMaxAge"/> null keeps the default (10 min).</summary>
+    public async Task StartDaemonAsync(TimeSpan? prePlugMaxAge = null) =>
         Daemon = await DaemonHost.StartAsync(
             new DaemonOptions
             {
@@ -65,6 +66,7 @@ public sealed class PrePlugRigFixture : IAsyncLifetime
                 DatapathType = "netdev",
                 OvnInstalledTimeout = TimeSpan.FromSeconds(30),
                 GatewayCheckTimeout = TimeSpan.FromSeconds(20),
+                PrePlugMaxAge = prePlugMaxAge ?? new DaemonOptions { NodeName = Node.Name }.PrePlugMaxAge,
             },
             Kube,
             Serilog.Core.Logger.None,

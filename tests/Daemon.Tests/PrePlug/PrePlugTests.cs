@@ -131,4 +131,44 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
         Assert.Equal(kept.Mac, await rig.InterfaceIdAsync(keptHost, OvsExternalIds.PrePlugged));
         Assert.Equal(kept.Mac, await rig.NodeLinkMacAsync(PrePlugNames.HoldingOf(keptHost)));
     }
+
+    [Fact]
+    public async Task WaitingPortIsRemovedAfterTheMaxAgeAndALateAddPlugsAtAddTime()
+    {
+        await rig.StopDaemonAsync();
+        await rig.StartDaemonAsync(prePlugMaxAge: TimeSpan.FromSeconds(12));
+        try
+        {
+            var pod = await rig.NewPodAsync("expire");
+            await rig.PlayControllerAsync(pod);
+            var hostName = PrePlugNames.HostSide(pod.PortName);
+            var holding = PrePlugNames.Holding(pod.PortName);
+            string? stamp = null;
+            await PrePlugRigFixture.WaitUntilAsync(async () => (stamp = await rig.InterfaceIdAsync(hostName, OvsExternalIds.PrePlugExpires)) is not null, "the pod's port is plugged with an expiry stamp", TimeSpan.FromSeconds(10));
+            var created = (await rig.Kube.GetAsync<V1Pod>("default", pod.Name)).Metadata!.CreationTimestamp!.Value;
+            Assert.Equal((created + TimeSpan.FromSeconds(12)).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), stamp);
+
+            await PrePlugRigFixture.WaitUntilAsync(
+                async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.IfaceId) is null && await rig.NodeLinkMacAsync(hostName) is null && await rig.NodeLinkMacAsync(holding) is null,
+                "the port that waited past its max age and its veth are gone");
+            Assert.True(DateTimeOffset.UtcNow >= created + TimeSpan.FromSeconds(11), "removed before its max age");
+
+            // A pod event after the expiry must not plug it again; a late ADD plugs at ADD time under the container's name.
+            await rig.AnnotateAsync(pod.Name, new Dictionary<string, string> { ["test/touch"] = "1" });
+            await Task.Delay(1500);
+            Assert.Null(await rig.InterfaceIdAsync(hostName, OvsExternalIds.IfaceId));
+            var containerId = NewContainerId();
+            var (status, body) = await rig.CallAsync("add", pod, containerId);
+            Assert.True(status == 200, $"late ADD answered {status}: {body}");
+            var coldName = VethNames.HostSide(containerId, "eth0");
+            Assert.Equal(containerId, await rig.InterfaceIdAsync(coldName, OvsExternalIds.ContainerId));
+            var (delStatus, delBody) = await rig.CallAsync("del", pod, containerId);
+            Assert.True(delStatus is 200 or 204, $"DEL answered {delStatus}: {delBody}");
+        }
+        finally
+        {
+            await rig.StopDaemonAsync();
+            await rig.StartDaemonAsync();
+        }
+    }
 }

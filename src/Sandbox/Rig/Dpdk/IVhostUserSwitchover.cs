@@ -4,7 +4,7 @@ namespace VmNet.Sandbox.Rig.Dpdk;
 
 /// <summary>
 /// Who moves the VM's logical port during a vhost-user live migration: the VmNet controller driven by KubeVirt's
-/// objects (e2e), or direct Northbound writes with the controller's rule (<see cref="DirectVhostUserSwitchover"/>, bench).
+/// objects, or (the bench's comparison) a controller that rebinds the port only after the migration completed.
 /// </summary>
 public interface IVhostUserSwitchover
 {

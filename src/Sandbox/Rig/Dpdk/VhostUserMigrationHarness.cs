@@ -13,7 +13,8 @@ public delegate Task UnplugVhostUser(OvsNode node, string portName, Cancellation
 /// A VM with one vhost-user NIC, live-migrated between DPDK nodes the way KubeVirt + VmNet do it: the LSP goes
 /// multi-chassis (<see cref="IVhostUserSwitchover.BeginAsync"/>), the target launcher pod gets its own vhost-user
 /// port with the same iface-id, QEMU migrates, the port ends on the target alone and the source port is removed.
-/// A pod pings the VM and keeps a TCP echo connection open through each migration.
+/// A pod pings the VM and keeps a TCP echo connection open through each migration; an optional second pod (on
+/// another node) pings it too.
 /// </summary>
 public sealed class VhostUserMigrationHarness(
     Rig rig,
@@ -22,7 +23,8 @@ public sealed class VhostUserMigrationHarness(
     bool guestAnnounceOff,
     PlugVhostUser plug,
     UnplugVhostUser unplug,
-    TestPod prober) : IAsyncDisposable
+    TestPod prober,
+    TestPod? otherProber = null) : IAsyncDisposable
 {
     private int generation;
     private (OvsNode Node, string Port, VhostUserVm Vm)? current;
@@ -31,6 +33,9 @@ public sealed class VhostUserMigrationHarness(
     public VhostUserVm? Vm => current?.Vm;
 
     public OvsNode? Node => current?.Node;
+
+    /// <summary>Interval of the probers' pings during a migration (bounds how finely gaps and first replies resolve).</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     private string Directory => Path.Combine(rig.Directory, "vhu-vm");
 
@@ -50,7 +55,8 @@ public sealed class VhostUserMigrationHarness(
     {
         ArgumentNullException.ThrowIfNull(target);
         var (source, sourcePort, sourceVm) = current ?? throw new InvalidOperationException("BootAsync first");
-        var ping = PingProbe.Start(prober.Netns, vm.Ip, TimeSpan.FromMilliseconds(50));
+        var ping = PingProbe.Start(prober.Netns, vm.Ip, PingInterval);
+        var otherPing = otherProber is null ? null : PingProbe.Start(otherProber.Netns, vm.Ip, PingInterval);
         var tcp = await TcpEchoProbe.StartAsync(prober.Netns, vm.Ip, GuestImage.EchoPort, cancellationToken).ConfigureAwait(false);
         VhostUserVm? targetVm = null;
         string? targetPort = null;
@@ -79,7 +85,8 @@ public sealed class VhostUserMigrationHarness(
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             var tcpResult = await tcp.StopAsync(cancellationToken).ConfigureAwait(false);
             var pingResult = await ping.StopAsync(cancellationToken).ConfigureAwait(false);
-            return new VhostUserMigrationSample(source.Name, target.Name, result, pingResult, tcpResult, activation);
+            var otherResult = otherPing is null ? null : await otherPing.StopAsync(cancellationToken).ConfigureAwait(false);
+            return new VhostUserMigrationSample(source.Name, target.Name, result, pingResult, tcpResult, activation) { OtherPing = otherResult };
         }
         catch
         {
@@ -99,6 +106,10 @@ public sealed class VhostUserMigrationHarness(
         {
             await tcp.DisposeAsync().ConfigureAwait(false);
             await ping.DisposeAsync().ConfigureAwait(false);
+            if (otherPing is not null)
+            {
+                await otherPing.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -52,6 +52,10 @@ public sealed class OvnDhcpTests(DhcpRigFixture fixture) : IClassFixture<DhcpRig
         var changed = DhcpOptionsBuilder.V4(subnet, "dhcpV4Options", "lease_time=600,dns_server=10.16.0.99,mtu=1300", rows.Find(owner)!.Options, rows.NewServerMac);
         Assert.Equal(uuid, await rows.EnsureAsync(changed, owner, CancellationToken.None));
         Assert.Equal(serverMac, changed.Options["server_mac"]);
+
+        // Both hypervisors have the new options in their flows before the client asks (under load northd and
+        // ovn-controller can lag the Northbound write by longer than the client's request takes).
+        Assert.True((await fixture.Rig.Central.NbctlAsync(["--wait=hv", "--timeout=30", "sync"])).Succeeded, "ovn-nbctl --wait=hv sync");
         // Same lease file: the client re-requests its lease (INIT-REBOOT) instead of discovering anew.
         var renewed = await vm1Client.AcquireAsync(fixture.Vm1.Netns);
         Assert.Equal("REBOOT", renewed["reason"]);

@@ -6,6 +6,7 @@ using VmNet.Controller.Migrations;
 using VmNet.Daemon;
 using VmNet.Daemon.Hosting;
 using VmNet.Dpdk;
+using VmNet.E2E.Stack;
 using VmNet.Kube;
 using VmNet.Kube.Config;
 using VmNet.Kube.Models;
@@ -24,7 +25,7 @@ namespace VmNet.E2E.Dpdk;
 /// (VMI/VMIM, launcher pods) and the addressing controller (LSP and allocation annotations). Veth probe pods sit on
 /// the same switch on node1 and node2.
 /// </summary>
-public sealed class DpdkClusterFixture : IAsyncLifetime
+public sealed class DpdkClusterFixture : Xunit.IAsyncLifetime
 {
     public const string Ns = "default";
     public const string Nad = "dpdk";
@@ -281,25 +282,10 @@ public sealed class DpdkClusterFixture : IAsyncLifetime
 
     private async Task StartControllerAsync()
     {
-        var options = new ControllerOptions
-        {
-            DisableLeaderElection = true,
-            WorkerCount = 2,
-            GcInterval = TimeSpan.FromHours(1),
-            KubeVirtDiscoveryInterval = TimeSpan.FromMilliseconds(100),
-            DefaultCidr = Cidr,
-            NorthboundAddress = Rig.Central.NorthboundConnection,
-        };
+        var options = InProcessController.Options(Cidr, Rig.Central.NorthboundConnection, workerCount: 2);
         var host = new ControllerHost(options, Kube, NullLoggerFactory.Instance, modules: [new MigrationModule(MigrationModule.DefaultActivationGrace, ActivationStrategyPolicy.Default)]);
         controller = Task.Run(() => host.RunAsync(stopController.Token));
-        var started = await Task.WhenAny(host.Started, controller).WaitAsync(TimeSpan.FromSeconds(60));
-        if (started == controller)
-        {
-            await controller;
-        }
-
-        var context = await host.Started;
-        await context.KubeVirt.WhenAvailableAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var context = await InProcessController.WaitStartedAsync(host, controller, CancellationToken.None);
         await context.Informers.WaitForCacheSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
     }
 

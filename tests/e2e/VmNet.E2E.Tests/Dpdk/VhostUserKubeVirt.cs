@@ -14,8 +14,11 @@ namespace VmNet.E2E.Dpdk;
 /// KubeVirt's and kubelet's side of a vhost-user VM for <see cref="VhostUserMigrationHarness"/>: the VMI and
 /// launcher pods in the API server, VMIMs advanced through their phases (our controller writes the LSP options
 /// from them), and each launcher pod's vhost-user NIC created and removed through the CNI binary on its node.
+/// With <paramref name="bindAfterCompletion"/> it plays a system without multi-chassis instead (the bench's "naive"
+/// flow): no VMIM, the target launcher pod is an ordinary pod whose CNI ADD waits for its binding, and the port moves
+/// only when a controller reacting to the VMI's status.nodeName through the API (<see cref="NaiveRebinder"/>) rebinds it.
 /// </summary>
-public sealed class VhostUserKubeVirt(DpdkClusterFixture fixture, string vm, string ip, string mac, string logicalPort) : IVhostUserSwitchover
+public sealed class VhostUserKubeVirt(DpdkClusterFixture fixture, string vm, string ip, string mac, string logicalPort, bool bindAfterCompletion = false) : IVhostUserSwitchover
 {
     private static readonly TimeSpan ControllerTimeout = TimeSpan.FromSeconds(20);
     private readonly Dictionary<string, (OvsNode Node, string Pod, string ContainerId, string Netns)> plugged = [];
@@ -23,8 +26,13 @@ public sealed class VhostUserKubeVirt(DpdkClusterFixture fixture, string vm, str
     private V1VirtualMachineInstanceMigration? migration;
     private int generation;
     private int plugs;
+    private Task<CniCall>? pendingAdd;
 
     private string Ns => DpdkClusterFixture.Ns;
+
+    /// <summary>The launcher pod whose NIC is plugged on <paramref name="node"/> and its OVS port (the VM's pod there).</summary>
+    public (string Pod, string Port)? PluggedOn(OvsNode node) =>
+        plugged.Where(p => p.Value.Node == node).Select(p => ((string Pod, string Port)?)(p.Value.Pod, p.Key)).FirstOrDefault();
 
     /// <summary>CNI results of every ADD, in order (source, then each target).</summary>
     public List<CniCall> Adds { get; } = [];
@@ -48,6 +56,13 @@ public sealed class VhostUserKubeVirt(DpdkClusterFixture fixture, string vm, str
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         var name = vm + "-mig" + (++generation).ToString(CultureInfo.InvariantCulture);
+        if (bindAfterCompletion)
+        {
+            var owner = await fixture.Kube.GetAsync<V1VirtualMachineInstance>(Ns, vm, cancellationToken);
+            pending = await fixture.CreateLauncherAsync($"virt-launcher-{vm}-{name}", target, vm, ip, mac, owner: Owner(owner));
+            return new MigrationActivationDecision(MigrationActivation.None, "naive: bound on the source only until the migration completed");
+        }
+
         migration = await fixture.Kube.CreateAsync(new V1VirtualMachineInstanceMigration
         {
             ApiVersion = "kubevirt.io/v1",
@@ -79,6 +94,29 @@ public sealed class VhostUserKubeVirt(DpdkClusterFixture fixture, string vm, str
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
+        if (bindAfterCompletion)
+        {
+            var adding = pendingAdd ?? throw new InvalidOperationException("no target CNI ADD is pending");
+            if (adding.IsCompleted)
+            {
+                // The ADD returns once the target chassis claimed the port: before the rebind it must still wait.
+                throw new InvalidOperationException($"naive flow: the target's CNI ADD on {target.Name} finished before the port was rebound: {await adding}");
+            }
+
+            // KubeVirt moves status.nodeName when the migration completed; the naive controller rebinds from that.
+            await SetVmiAsync(target.Name, null, cancellationToken);
+            await WaitOptionsAsync(target.Name, cancellationToken);
+            var add = await adding;
+            pendingAdd = null;
+            Adds.Add(add);
+            if (add.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"CNI ADD of the target launcher on {target.Name} failed: {add}");
+            }
+
+            return;
+        }
+
         await SetVmiAsync(target.Name, State(source, target, completed: true), cancellationToken);
         await SetPhaseAsync(MigrationPhases.Succeeded, cancellationToken);
         await WaitOptionsAsync(target.Name, cancellationToken);
@@ -92,14 +130,23 @@ public sealed class VhostUserKubeVirt(DpdkClusterFixture fixture, string vm, str
         var volume = fixture.CreateEmptyDir(pod.Metadata!.Uid!);
         var netns = await fixture.CreateNetnsAsync();
         var containerId = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
-        var add = await DaemonCniClient.CallAsync("ADD", fixture.NetConf(node), containerId, "/var/run/netns/" + netns, "net1", pod.Metadata.Name!, cancellationToken);
+        plugged[portName] = (node, pod.Metadata.Name!, containerId, netns);
+        var adding = DaemonCniClient.CallAsync("ADD", fixture.NetConf(node), containerId, "/var/run/netns/" + netns, "net1", pod.Metadata.Name!, cancellationToken);
+        if (bindAfterCompletion && generation > 0)
+        {
+            // The ADD waits for ovn-installed, which the naive flow grants only after the migration; QEMU needs the
+            // socket path before that, and it is the NAD's socket name in the pod's volume.
+            pendingAdd = adding;
+            return Path.Combine(fixture.LauncherView(volume, "l" + (++plugs).ToString(CultureInfo.InvariantCulture) + vm), "sock");
+        }
+
+        var add = await adding;
         Adds.Add(add);
         if (add.ExitCode != 0)
         {
             throw new InvalidOperationException($"CNI ADD of {pod.Metadata.Name} on {node.Name} failed: {add}");
         }
 
-        plugged[portName] = (node, pod.Metadata.Name!, containerId, netns);
         var socket = add.Result!.Interfaces![0].SocketPath!;
         return Path.Combine(fixture.LauncherView(Path.GetDirectoryName(socket)!, "l" + (++plugs).ToString(CultureInfo.InvariantCulture) + vm), Path.GetFileName(socket));
     }

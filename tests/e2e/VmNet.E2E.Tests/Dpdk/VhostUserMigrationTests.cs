@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using VmNet.Dpdk;
+using VmNet.Kube;
+using VmNet.Kube.Models;
 using VmNet.E2E.Rig;
 using VmNet.Sandbox.Qemu;
 using VmNet.Sandbox.Rig;
@@ -58,12 +60,13 @@ public sealed class VhostUserMigrationTests(DpdkClusterFixture fixture, ITestOut
 
         if (!guestAnnounceOff)
         {
-            await RestartVswitchdUnderTheVmAsync(harness, ip);
+            await RestartVswitchdUnderTheVmAsync(harness, kubeVirt, ip);
         }
     }
 
     /// <summary>ovs-vswitchd of the VM's node exits and starts again; the client-mode port reconnects to QEMU's socket.</summary>
-    private async Task RestartVswitchdUnderTheVmAsync(VhostUserMigrationHarness harness, string ip)
+    /// <summary>Then the daemon reports the NIC connected on the VM's launcher pod, whatever link_state OVS left.</summary>
+    private async Task RestartVswitchdUnderTheVmAsync(VhostUserMigrationHarness harness, VhostUserKubeVirt kubeVirt, string ip)
     {
         var node = harness.Node!;
         var clock = Stopwatch.StartNew();
@@ -73,6 +76,19 @@ public sealed class VhostUserMigrationTests(DpdkClusterFixture fixture, ITestOut
         Assert.True(harness.Vm!.IsRunning, "QEMU died with the vswitchd restart");
         AssertPingOk(ping, "after the vswitchd restart");
         output.WriteLine($"vswitchd on {node.Name} restarted (pid {restarted.Pid}); VM pinged across geneve {clock.ElapsedMilliseconds} ms after the stop");
+
+        var (pod, _) = kubeVirt.PluggedOn(node) ?? throw new InvalidOperationException("no launcher pod plugged on " + node.Name);
+        var key = VhostUserPodAnnotations.LinkKey("net1");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        string? link;
+        while ((link = (await fixture.Kube.GetAsync<V1Pod>(DpdkClusterFixture.Ns, pod)).Metadata?.Annotations?.GetValueOrDefault(key)) != "up" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        var row = await node.VsctlAsync(["--columns=name,link_state,status,link_resets", "find", "Interface", "external_ids:pod_name=" + pod]);
+        output.WriteLine($"after the restart: {key}={link}; OVS Interface: {row.Stdout.ReplaceLineEndings(" ")}");
+        Assert.True(link == "up", $"{pod}: {key}={link ?? "(none)"} after the vswitchd restart although the VM answers; OVS: {row.Stdout}");
     }
 
     private static void AssertPingOk(CommandResult result, string what) =>

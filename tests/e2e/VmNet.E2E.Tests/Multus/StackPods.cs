@@ -2,16 +2,17 @@ using VmNet.E2E.Daemon;
 using VmNet.Kube;
 using VmNet.Kube.Models;
 using VmNet.Sandbox.Rig;
+using VmNet.Sandbox.Stack;
 
 namespace VmNet.E2E.Multus;
 
 /// <summary>
-/// What kubelet and Multus do on a <see cref="ControllerRigFixture"/>: create the pod, wait for the controller's
+/// What kubelet and Multus do on a <see cref="MultusStackFixture"/>: create the pod, wait for the controller's
 /// allocation, then call the CNI binary once per network with that network's config on stdin.
 /// </summary>
 public static class StackPods
 {
-    public const string Ns = ControllerRigFixture.Ns;
+    public const string Ns = MultusStackFixture.Ns;
 
     public sealed record Plugged(string Name, string Netns, string ContainerId, OvsNode Node, IReadOnlyDictionary<string, string> Annotations);
 
@@ -32,10 +33,10 @@ public static class StackPods
     };
 
     /// <summary>The NAD config as Multus hands it to the CNI binary on <paramref name="node"/>.</summary>
-    public static string NetConf(ControllerRigFixture fixture, OvsNode node, string provider) =>
+    public static string NetConf(MultusStackFixture fixture, OvsNode node, string provider) =>
         $$"""{"cniVersion":"1.0.0","name":"{{provider}}","type":"kube-ovn","server_socket":"{{fixture.SocketPath(node)}}","provider":"{{provider}}","daemon_timeout_seconds":90}""";
 
-    public static Task<V1Pod> CreatePodAsync(ControllerRigFixture fixture, string name, OvsNode node, IReadOnlyDictionary<string, string> annotations, V1OwnerReference? owner = null) =>
+    public static Task<V1Pod> CreatePodAsync(MultusStackFixture fixture, string name, OvsNode node, IReadOnlyDictionary<string, string> annotations, V1OwnerReference? owner = null) =>
         fixture.Kube.CreateAsync(new V1Pod
         {
             ApiVersion = "v1",
@@ -45,7 +46,7 @@ public static class StackPods
         });
 
     /// <summary>Waits until every provider is allocated on the pod; returns its annotations.</summary>
-    public static async Task<IReadOnlyDictionary<string, string>> WaitAllocatedAsync(ControllerRigFixture fixture, string name, IEnumerable<string> providers)
+    public static async Task<IReadOnlyDictionary<string, string>> WaitAllocatedAsync(MultusStackFixture fixture, string name, IEnumerable<string> providers)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -67,11 +68,11 @@ public static class StackPods
     }
 
     /// <summary>
-    /// Creates the pod, waits for <paramref name="allocated"/>, then one CNI ADD per (ifName, netconf provider) in a
-    /// new netns on <paramref name="node"/>.
+    /// The stack's kubelet creates the pod and its netns; once <paramref name="allocated"/> is on the pod, one CNI ADD
+    /// per (ifName, netconf provider), as Multus calls the binary for each network.
     /// </summary>
     public static async Task<Plugged> PlugAsync(
-        ControllerRigFixture fixture,
+        MultusStackFixture fixture,
         string name,
         OvsNode node,
         IReadOnlyDictionary<string, string> annotations,
@@ -79,17 +80,16 @@ public static class StackPods
         IReadOnlyList<(string IfName, string NetconfProvider)> nics,
         V1OwnerReference? owner = null)
     {
-        var netns = await fixture.NewNetnsAsync();
-        await CreatePodAsync(fixture, name, node, annotations, owner);
+        var kubelet = fixture.Stack.Kubelet;
+        var pod = await kubelet.CreatePodAsync(new PodRequest(node) { Name = name, Namespace = Ns, Annotations = annotations, OwnerReferences = owner is null ? null : [owner] });
         var allocation = await WaitAllocatedAsync(fixture, name, allocated);
-        var containerId = NewContainerId();
         foreach (var (ifName, provider) in nics)
         {
-            var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, ifName, Ns, name, NetConf(fixture, node, provider), Timeouts.Token(120));
-            Assert.True(add.ExitCode == 0, $"ADD {name} {ifName}: {add.Stdout}{add.Stderr}");
+            var add = await kubelet.RunAsync(kubelet.Invocation(pod, "ADD", NetConf(fixture, node, provider)) with { IfName = ifName });
+            Assert.True(add.Succeeded, $"ADD {name} {ifName}: {add}");
         }
 
-        return new Plugged(name, netns, containerId, node, allocation);
+        return new Plugged(name, pod.Netns, pod.ContainerId, node, allocation);
     }
 
     public static string NewContainerId() => (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];

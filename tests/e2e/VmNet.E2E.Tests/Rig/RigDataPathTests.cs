@@ -150,7 +150,8 @@ public abstract class RigDataPathTests<TFixture>
         {
             var result = await fixture.Pod1.ExecAsync(
                 "iperf3", ["-c", KubeOvnRigFixture.Pod2Ip, "-t", "3", "-J", "--connect-timeout", "2000"], TimeSpan.FromSeconds(12), cancellationToken);
-            if (result.Succeeded)
+            // Exit 0 without the totals happens too (a client that raced the server's start under load): retry it.
+            if (result.Succeeded && HasReceivedTotals(result.Stdout))
             {
                 return result;
             }
@@ -162,6 +163,19 @@ public abstract class RigDataPathTests<TFixture>
             }
 
             await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    private static bool HasReceivedTotals(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty("end", out var end) && end.TryGetProperty("sum_received", out var sum) && sum.TryGetProperty("bits_per_second", out _);
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 

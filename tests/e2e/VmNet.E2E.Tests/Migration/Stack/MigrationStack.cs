@@ -8,6 +8,7 @@ using VmNet.Controller.Migrations;
 using VmNet.Controller.Pods;
 using VmNet.Daemon;
 using VmNet.Daemon.Hosting;
+using VmNet.E2E.Stack;
 using VmNet.Kube;
 using VmNet.Kube.Config;
 using VmNet.Kube.Models;
@@ -91,25 +92,10 @@ public sealed class MigrationStack : IAsyncDisposable
             await Kube.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = node.Name } }, cancellationToken).ConfigureAwait(false);
         }
 
-        var options = new ControllerOptions
-        {
-            DisableLeaderElection = true,
-            WorkerCount = 4,
-            GcInterval = TimeSpan.FromHours(1),
-            KubeVirtDiscoveryInterval = TimeSpan.FromMilliseconds(100),
-            DefaultCidr = Cidr,
-            NorthboundAddress = _rig.Central.NorthboundConnection,
-        };
+        var options = InProcessController.Options(Cidr, _rig.Central.NorthboundConnection, workerCount: 4);
         var host = new ControllerHost(options, Kube, _loggers, modules: [new TopologyModule(), new AddressingModule(), new MigrationModule(activationGrace, ActivationStrategyPolicy.Default)]);
         _controller = Task.Run(() => host.RunAsync(_stop.Token), CancellationToken.None);
-        var started = await Task.WhenAny(host.Started, _controller).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
-        if (started == _controller)
-        {
-            await _controller.ConfigureAwait(false);
-        }
-
-        Controller = await host.Started.ConfigureAwait(false);
-        await Controller.KubeVirt.WhenAvailableAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        Controller = await InProcessController.WaitStartedAsync(host, _controller, cancellationToken).ConfigureAwait(false);
         await Controller.Subnets.WaitReadyAsync(options.DefaultSubnet, cancellationToken).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
 
         for (var i = 0; i < _rig.Nodes.Count; i++)

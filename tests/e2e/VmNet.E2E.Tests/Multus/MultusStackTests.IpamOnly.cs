@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using VmNet.E2E.Rig;
 using VmNet.Kube;
 using VmNet.Kube.Models;
 using VmNet.Multus;
@@ -16,27 +15,23 @@ namespace VmNet.E2E.Multus;
 /// and execs our CNI binary from CNI_PATH as its IPAM plugin; our daemon answers with the address our controller
 /// allocated from the Subnet whose provider is <c>mvl.default</c>, and no OVN port exists for it.
 /// </summary>
-[Collection(RigCollection.Name)]
-public sealed class IpamOnlyTests(ControllerRigFixture fixture) : IClassFixture<ControllerRigFixture>
+public sealed partial class MultusStackTests
 {
     private const string Macvlan = "/usr/lib/cni/macvlan";
-    private const string Provider = "mvl.default";
+    private const string IpamProvider = "mvl.default";
 
     [Fact]
     public async Task MacvlanWithOurIpamGetsTheControllersAddressAndNoOvnPort()
     {
         Assert.True(File.Exists(Macvlan), $"{Macvlan} missing: install Debian's containernetworking-plugins");
-        await fixture.CreateOnceAsync(Subnet("ipo", "10.204.0.0/24", Provider));
-        await fixture.CreateOnceAsync(Nad("mvl", """{"cniVersion":"1.0.0","type":"macvlan","master":"eth0","ipam":{"type":"kube-ovn","provider":"mvl.default"}}"""));
-        await fixture.WaitSubnetReadyAsync("ipo");
 
         var name = fixture.NewName("mvl");
         var netns = await fixture.NewNetnsAsync();
         await CreatePodAsync(fixture, name, fixture.Node1, new Dictionary<string, string> { [MultusAnnotations.Networks] = "mvl" });
-        var annotations = await WaitAllocatedAsync(fixture, name, [Provider]);
-        var ip = annotations[$"{Provider}.kubernetes.io/ip_address"];
+        var annotations = await WaitAllocatedAsync(fixture, name, [IpamProvider]);
+        var ip = annotations[$"{IpamProvider}.kubernetes.io/ip_address"];
         Assert.StartsWith("10.204.0.", ip, StringComparison.Ordinal);
-        Assert.False(annotations.ContainsKey($"{Provider}.kubernetes.io/logical_switch"));
+        Assert.False(annotations.ContainsKey($"{IpamProvider}.kubernetes.io/logical_switch"));
 
         // The macvlan master (a veth: no dummy driver here) lives in the node's netns, where the plugin runs as on a node.
         var master = "mv" + fixture.Rig.RunId.Value[..Math.Min(8, fixture.Rig.RunId.Value.Length)];
@@ -45,7 +40,7 @@ public sealed class IpamOnlyTests(ControllerRigFixture fixture) : IClassFixture<
             var ipResult = await fixture.Node1.ExecAsync("ip", args);
             Assert.True(ipResult.Succeeded, ipResult.CommandLine + ": " + ipResult.Stderr);
         }
-        var netconf = $$$"""{"cniVersion":"1.0.0","name":"mvl","type":"macvlan","master":"{{{master}}}","mode":"bridge","ipam":{"type":"kube-ovn","server_socket":"{{{fixture.SocketPath(fixture.Node1)}}}","provider":"{{{Provider}}}"}}""";
+        var netconf = $$$"""{"cniVersion":"1.0.0","name":"mvl","type":"macvlan","master":"{{{master}}}","mode":"bridge","ipam":{"type":"kube-ovn","server_socket":"{{{fixture.SocketPath(fixture.Node1)}}}","provider":"{{{IpamProvider}}}"}}""";
         var containerId = NewContainerId();
 
         var add = await RunMacvlanAsync("ADD", containerId, netns, name, netconf);
@@ -58,8 +53,8 @@ public sealed class IpamOnlyTests(ControllerRigFixture fixture) : IClassFixture<
         Assert.Contains($"inet {ip}/24", addresses, StringComparison.Ordinal);
 
         // An address only: no Logical_Switch_Port, but the IP CR records it.
-        Assert.Empty((await fixture.Central.NbctlAsync(["--bare", "--columns=name", "find", "Logical_Switch_Port", $"name={name}.default.{Provider}"])).Stdout.Trim());
-        var cr = await fixture.Kube.GetAsync<V1IP>(null, $"{name}.default.{Provider}");
+        Assert.Empty((await fixture.Central.NbctlAsync(["--bare", "--columns=name", "find", "Logical_Switch_Port", $"name={name}.default.{IpamProvider}"])).Stdout.Trim());
+        var cr = await fixture.Kube.GetAsync<V1IP>(null, $"{name}.default.{IpamProvider}");
         Assert.Equal(ip, cr.Spec!.IpAddress);
         Assert.Equal("ipo", cr.Spec.Subnet);
 

@@ -1,34 +1,21 @@
 using VmNet.E2E.Daemon;
-using VmNet.E2E.Rig;
 using VmNet.Kube;
 using VmNet.Kube.Models;
 using VmNet.Multus;
 using VmNet.Sandbox.Rig;
+using static VmNet.E2E.Multus.StackPods;
 
 namespace VmNet.E2E.Multus;
 
 /// <summary>
-/// keep-vm-ip for every NIC of a multi-NIC VM on the rig: the VM's launcher on node1 is stopped and a new launcher
+/// keep-vm-ip for every NIC of a multi-NIC VM: the VM's launcher on node1 is stopped and a new launcher
 /// starts on node2; each attachment keeps its IP CR (named after the VM and provider), address and MAC, is plugged
 /// again by node2's daemon and reaches a peer; deleting the VM releases every NIC.
 /// </summary>
-[Collection(RigCollection.Name)]
-public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<ControllerRigFixture>, IAsyncLifetime
+public sealed partial class MultusStackTests
 {
-    private const string Ns = "default";
-    private static readonly string[] Providers = ["vma.default.ovn", "vmb.default.ovn"];
-    private static readonly (string IfName, string Provider)[] Nics = [("eth0", "ovn"), ("net1", Providers[0]), ("net2", Providers[1])];
-    public async Task InitializeAsync()
-    {
-        await fixture.CreateOnceAsync(StackPods.Subnet("vm-a", "10.211.0.0/24", Providers[0]));
-        await fixture.CreateOnceAsync(StackPods.Subnet("vm-b", "10.212.0.0/24", Providers[1]));
-        await fixture.CreateOnceAsync(StackPods.Nad("vma"));
-        await fixture.CreateOnceAsync(StackPods.Nad("vmb"));
-        await fixture.WaitSubnetReadyAsync("vm-a");
-        await fixture.WaitSubnetReadyAsync("vm-b");
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
+    private static readonly string[] VmProviders = ["vma.default.ovn", "vmb.default.ovn"];
+    private static readonly (string IfName, string Provider)[] VmNics = [("eth0", "ovn"), ("net1", VmProviders[0]), ("net2", VmProviders[1])];
 
     [Fact]
     public async Task EveryNicKeepsItsAddressAcrossARestartOnAnotherNodeAndTheVmDeletionReleasesAll()
@@ -48,12 +35,12 @@ public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<
         });
 
         // A peer pod on node1 on both attachment networks.
-        var peer = await PlugAsync($"peer-{fixture.Rig.RunId.Value}", fixture.Node1, template, null);
+        var peer = await PlugVmNicsAsync($"peer-{fixture.Rig.RunId.Value}", fixture.Node1, template, null);
 
         var first = await StartLauncherAsync(vm, vmObject.Metadata!.Uid!, fixture.Node1, template);
 
         // Stop: kubelet tears the launcher's NICs down (Multus DEL per network), the pod and the VMI go, the VM stays.
-        foreach (var (ifName, provider) in Nics)
+        foreach (var (ifName, provider) in VmNics)
         {
             var del = await CniBinary.RunAsync("DEL", first.ContainerId, "/var/run/netns/" + first.Netns, ifName, Ns, first.Name, StackPods.NetConf(fixture, first.Node, provider), Timeouts.Token(60));
             Assert.True(del.ExitCode == 0, $"DEL {ifName}: {del.Stdout}{del.Stderr}");
@@ -62,13 +49,13 @@ public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<
         await fixture.Kube.DeleteAsync<V1Pod>(Ns, first.Name);
         await fixture.Kube.DeleteAsync<V1VirtualMachineInstance>(Ns, vm);
         await Task.Delay(1000);
-        foreach (var provider in Providers)
+        foreach (var provider in VmProviders)
         {
             Assert.NotNull(await GetIpAsync($"{vm}.{Ns}.{provider}"));
         }
 
         var second = await StartLauncherAsync(vm, vmObject.Metadata.Uid!, fixture.Node2, template);
-        foreach (var provider in Providers)
+        foreach (var provider in VmProviders)
         {
             Assert.Equal(first.Annotations[$"{provider}.kubernetes.io/ip_address"], second.Annotations[$"{provider}.kubernetes.io/ip_address"]);
             Assert.Equal(first.Annotations[$"{provider}.kubernetes.io/mac_address"], second.Annotations[$"{provider}.kubernetes.io/mac_address"]);
@@ -77,7 +64,7 @@ public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<
             Assert.Equal("VirtualMachine", ip.Spec.PodType);
         }
 
-        foreach (var (ifName, provider) in new[] { ("net1", Providers[0]), ("net2", Providers[1]) })
+        foreach (var (ifName, provider) in new[] { ("net1", VmProviders[0]), ("net2", VmProviders[1]) })
         {
             var target = peer.Annotations[$"{provider}.kubernetes.io/ip_address"];
             var ping = await NetworkNamespace.ExecAsync(second.Netns, "ping", ["-c", "3", "-i", "0.2", "-W", "2", "-I", ifName, target], TimeSpan.FromSeconds(30));
@@ -88,7 +75,7 @@ public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<
         await fixture.Kube.DeleteAsync<V1VirtualMachineInstance>(Ns, vm);
         await fixture.Kube.DeleteAsync<V1VirtualMachine>(Ns, vm);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        foreach (var provider in Providers)
+        foreach (var provider in VmProviders)
         {
             while (await GetIpAsync($"{vm}.{Ns}.{provider}") is not null
                 || (await fixture.Central.NbctlAsync(["--bare", "--columns=name", "find", "Logical_Switch_Port", $"name={vm}.{Ns}.{provider}"])).Stdout.Trim().Length > 0)
@@ -99,9 +86,9 @@ public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<
         }
     }
 
-    private sealed record Plugged(string Name, string Netns, string ContainerId, OvsNode Node, IReadOnlyDictionary<string, string> Annotations);
+    private sealed record VmPlugged(string Name, string Netns, string ContainerId, OvsNode Node, IReadOnlyDictionary<string, string> Annotations);
 
-    private async Task<Plugged> StartLauncherAsync(string vm, string vmUid, OvsNode node, Dictionary<string, string> template)
+    private async Task<VmPlugged> StartLauncherAsync(string vm, string vmUid, OvsNode node, Dictionary<string, string> template)
     {
         var vmi = await fixture.Kube.CreateAsync(new V1VirtualMachineInstance
         {
@@ -116,10 +103,10 @@ public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<
             Spec = new V1VirtualMachineInstanceSpec(),
         });
         var owner = new V1OwnerReference { ApiVersion = "kubevirt.io/v1", Kind = "VirtualMachineInstance", Name = vm, Uid = vmi.Metadata!.Uid!, Controller = true };
-        return await PlugAsync(fixture.NewName($"virt-launcher-{vm}"), node, template, owner);
+        return await PlugVmNicsAsync(fixture.NewName($"virt-launcher-{vm}"), node, template, owner);
     }
 
-    private async Task<Plugged> PlugAsync(string name, OvsNode node, Dictionary<string, string> annotations, V1OwnerReference? owner)
+    private async Task<VmPlugged> PlugVmNicsAsync(string name, OvsNode node, Dictionary<string, string> annotations, V1OwnerReference? owner)
     {
         var netns = await fixture.NewNetnsAsync();
         await fixture.Kube.CreateAsync(new V1Pod
@@ -129,15 +116,15 @@ public sealed class MultusVmTests(ControllerRigFixture fixture) : IClassFixture<
             Metadata = new V1ObjectMeta { Name = name, Namespace = Ns, Annotations = new Dictionary<string, string>(annotations), OwnerReferences = owner is null ? null : [owner] },
             Spec = new V1PodSpec { NodeName = node.Name, Containers = [new V1Container { Name = "c", Image = "busybox" }] },
         });
-        var allocated = await StackPods.WaitAllocatedAsync(fixture, name, ["ovn", .. Providers]);
+        var allocated = await StackPods.WaitAllocatedAsync(fixture, name, ["ovn", .. VmProviders]);
         var containerId = (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
-        foreach (var (ifName, provider) in Nics)
+        foreach (var (ifName, provider) in VmNics)
         {
             var add = await CniBinary.RunAsync("ADD", containerId, "/var/run/netns/" + netns, ifName, Ns, name, StackPods.NetConf(fixture, node, provider), Timeouts.Token(120));
             Assert.True(add.ExitCode == 0, $"ADD {name} {ifName}: {add.Stdout}{add.Stderr}");
         }
 
-        return new Plugged(name, netns, containerId, node, allocated);
+        return new VmPlugged(name, netns, containerId, node, allocated);
     }
 
     private async Task<V1IP?> GetIpAsync(string name)
