@@ -103,11 +103,11 @@ public sealed class HostIntegrationTests
         await Task.Delay(700);
         Assert.False(controller.Context.KubeVirt.IsAvailable);
 
-        await harness.Client.CreateAsync(CrdInstaller.PreservingCrd("kubevirt.io", "virtualmachines", "VirtualMachine", "Namespaced"));
-        await harness.Client.CreateAsync(CrdInstaller.PreservingCrd("kubevirt.io", "virtualmachineinstances", "VirtualMachineInstance", "Namespaced"));
+        await harness.Client.CreateAsync(VmNet.TestSupport.ControllerCrds.Crd("kubevirt.io", "virtualmachines", "VirtualMachine", "Namespaced"));
+        await harness.Client.CreateAsync(VmNet.TestSupport.ControllerCrds.Crd("kubevirt.io", "virtualmachineinstances", "VirtualMachineInstance", "Namespaced"));
         await Task.Delay(700);
         Assert.False(controller.Context.KubeVirt.IsAvailable);
-        await harness.Client.CreateAsync(CrdInstaller.PreservingCrd("kubevirt.io", "virtualmachineinstancemigrations", "VirtualMachineInstanceMigration", "Namespaced"));
+        await harness.Client.CreateAsync(VmNet.TestSupport.ControllerCrds.Crd("kubevirt.io", "virtualmachineinstancemigrations", "VirtualMachineInstanceMigration", "Namespaced"));
 
         var set = await seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await set.VirtualMachines.WaitForCacheSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
@@ -135,7 +135,7 @@ public sealed class HostIntegrationTests
         await harness.WaitDefaultTopologyAsync();
         Assert.False(controller.Context.NadInformer.HasSynced);
 
-        await harness.Client.CreateAsync(CrdInstaller.PreservingCrd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"));
+        await harness.Client.CreateAsync(VmNet.TestSupport.ControllerCrds.Crd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"));
         await controller.Context.NadInformer.WaitForCacheSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
     }
 

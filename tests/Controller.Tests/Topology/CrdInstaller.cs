@@ -35,31 +35,8 @@ internal static class CrdInstaller
             return;
         }
 
-        await client.CreateAsync(PreservingCrd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"), cancellationToken);
+        await client.CreateAsync(VmNet.TestSupport.ControllerCrds.Crd("k8s.cni.cncf.io", "network-attachment-definitions", "NetworkAttachmentDefinition", "Namespaced"), cancellationToken);
     }
-
-    /// <summary>A CRD that accepts anything (for kinds whose schema the tests do not care about).</summary>
-    public static V1CustomResourceDefinition PreservingCrd(string group, string plural, string kind, string scope) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = $"{plural}.{group}" },
-        Spec = new V1CustomResourceDefinitionSpec
-        {
-            Group = group,
-            Scope = scope,
-            Names = new V1CustomResourceDefinitionNames { Plural = plural, Kind = kind, Singular = kind.ToLowerInvariant() },
-            Versions =
-            [
-                new V1CustomResourceDefinitionVersion
-                {
-                    Name = "v1",
-                    Served = true,
-                    Storage = true,
-                    Schema = new V1CustomResourceValidation { OpenAPIV3Schema = JsonNode.Parse("""{"type":"object","x-kubernetes-preserve-unknown-fields":true}""") },
-                    Subresources = new V1CustomResourceSubresources { Status = new JsonObject() },
-                },
-            ],
-        },
-    };
 
     public static string RepositoryRoot()
     {
