@@ -46,27 +46,6 @@ public sealed class ApiServerContractTests : IAsyncLifetime
         Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] },
     };
 
-    private static V1CustomResourceDefinition Crd(string group, string plural, string kind, string scope) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = $"{plural}.{group}" },
-        Spec = new V1CustomResourceDefinitionSpec
-        {
-            Group = group,
-            Scope = scope,
-            Names = new V1CustomResourceDefinitionNames { Plural = plural, Kind = kind, Singular = kind.ToLowerInvariant() },
-            Versions =
-            [
-                new V1CustomResourceDefinitionVersion
-                {
-                    Name = "v1",
-                    Served = true,
-                    Storage = true,
-                    Schema = new V1CustomResourceValidation { OpenAPIV3Schema = JsonNode.Parse("""{"type":"object","x-kubernetes-preserve-unknown-fields":true}""") },
-                    Subresources = new V1CustomResourceSubresources { Status = new JsonObject() },
-                },
-            ],
-        },
-    };
 
     [Fact]
     public async Task CrudWithOptimisticConcurrencyOverHttpsAndToken()
@@ -137,9 +116,9 @@ public sealed class ApiServerContractTests : IAsyncLifetime
     {
         Assert.False(await _client.IsServedAsync(KubeResources.VirtualMachines));
         Assert.True(await _client.IsServedAsync(KubeResources.Pods));
-        await _client.CreateAsync(Crd("kubevirt.io", "virtualmachines", "VirtualMachine", "Namespaced"));
+        await _client.CreateAsync(VmNet.TestSupport.ControllerCrds.Crd("kubevirt.io", "virtualmachines", "VirtualMachine", "Namespaced"));
         Assert.True(await _client.IsServedAsync(KubeResources.VirtualMachines));
-        await _client.CreateAsync(Crd("kubeovn.io", "subnets", "Subnet", "Cluster"));
+        await _client.CreateAsync(VmNet.TestSupport.ControllerCrds.Crd("kubeovn.io", "subnets", "Subnet", "Cluster"));
         var fixture = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "virtualmachine-full.json")))!.AsObject();
         fixture["metadata"] = new JsonObject { ["name"] = "db-0", ["namespace"] = "default" };
         fixture.Remove("status");
