@@ -56,6 +56,12 @@ public sealed record DaemonOptions
 
     public string IntegrationBridge { get; init; } = "br-int";
 
+    /// <summary>
+    /// The default VPC (<c>--cluster-router</c>, as on Kube-OVN's controller and daemon; default ovn-cluster): its
+    /// subnets, and those without <c>spec.vpc</c>, get a host route through ovn0. Must match the controller's.
+    /// </summary>
+    public string ClusterRouter { get; init; } = VmNet.Daemon.Node.HostRoutePlan.DefaultClusterRouter;
+
     /// <summary>OVS datapath type of br-int: "system" (kernel) or "netdev" (userspace).</summary>
     public string DatapathType { get; init; } = "system";
 
