@@ -37,14 +37,17 @@ public sealed class NodeChassisReconciler(ControllerContext context, OvsdbClient
     public async Task<ReconcileResult> ReconcileAsync(string nodeName, CancellationToken cancellationToken)
     {
         var node = context.NodeInformer.Indexer.Get(null, nodeName);
-        if (node is null || node.Metadata?.DeletionTimestamp is not null)
+        if (node is null)
         {
             await DeleteChassisAsync(nodeName, cancellationToken).ConfigureAwait(false);
         }
-        else
+        else if (node.Metadata?.DeletionTimestamp is null)
         {
             await TagChassisAsync(node, cancellationToken).ConfigureAwait(false);
         }
+
+        // A Node still finalizing keeps its chassis, as in Kube-OVN (deleted on the delete event): its
+        // ovn-controller may still run and would only register it again.
 
         return ReconcileResult.Success;
     }
