@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using VmNet.Controller.Hosting;
+using VmNet.Controller.Pods;
 using VmNet.Controller.Runtime.Queue;
 using VmNet.Kube.Models;
 using VmNet.Ovsdb;
@@ -19,7 +20,7 @@ namespace VmNet.Controller.Nodes;
 /// is what lets a controller started after the node vanished still find the chassis (see
 /// <see cref="NodesModule.InitializeAsync"/>).
 /// </summary>
-public sealed class NodeChassisReconciler(ControllerContext context, OvsdbClient southbound) : IReconciler
+public sealed class NodeChassisReconciler(ControllerContext context, OvsdbClient southbound, AddressingStepHook stepHook) : IReconciler
 {
     public const string ChassisTable = "Chassis";
     public const string ChassisPrivateTable = "Chassis_Private";
@@ -118,6 +119,7 @@ public sealed class NodeChassisReconciler(ControllerContext context, OvsdbClient
         ops.AddRange(cache.Rows(ChassisPrivateTable)
             .Where(p => p.GetOptionalString("name") is { } n && names.Contains(n) && (p.GetOptionalUuid("chassis") is not { } target || ids.Contains(target)))
             .Select(p => Ops.Delete(ChassisPrivateTable, p.Uuid)));
+        await stepHook("ovsdb:sb-chassis-delete", cancellationToken).ConfigureAwait(false);
         await southbound.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("node {Node} gone: deleted its chassis {Chassis} and their encaps from the Southbound DB", nodeName, string.Join(", ", names));
     }
@@ -135,6 +137,7 @@ public sealed class NodeChassisReconciler(ControllerContext context, OvsdbClient
             .ToArray();
         if (ops.Length > 0)
         {
+            await stepHook("ovsdb:sb-chassis-tag", cancellationToken).ConfigureAwait(false);
             await southbound.TransactAsync(ops, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("node {Node}: tagged {Count} chassis with node={Node}", nodeName, ops.Length, nodeName);
         }

@@ -88,7 +88,7 @@ public sealed class NodesModule : IControllerModule
 
         if (context.Southbound is { } southbound)
         {
-            var chassis = ChassisController = registry.Add(new NodeChassisReconciler(context, southbound));
+            var chassis = ChassisController = registry.Add(new NodeChassisReconciler(context, southbound, addressing.StepHook));
             chassis.Watch(context.NodeInformer, ResourceController.OwnKey(context.NodeInformer), NodeChangeMatters);
 
             // A chassis (re-)registering or losing its tag is tagged again, but only for a node the informer has:

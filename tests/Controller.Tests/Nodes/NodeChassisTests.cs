@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using VmNet.Controller.Hosting;
+using VmNet.Controller.Nodes;
+using VmNet.Controller.Pods;
 using VmNet.Controller.Tests.Topology;
 using VmNet.Kube;
 using VmNet.Kube.Models;
@@ -103,6 +105,49 @@ public sealed class NodeChassisTests
         await TopologyHarness.EventuallyAsync(sb.ChassisNamesAsync, names => names.Count == 0, "chassis ch-2 deleted");
     }
 
+    [Theory]
+    [InlineData("ovsdb:sb-chassis-tag")]
+    [InlineData("ovsdb:sb-chassis-delete")]
+    public async Task ACrashAtAChassisWriteLeavesNoStaleChassisOnceAControllerRunsAgain(string crashStep)
+    {
+        await using var harness = await TopologyHarness.StartAsync();
+        var crash = new StepCrash(crashStep);
+        var dying = await harness.StartControllerAsync(
+            harness.Options("dying") with { SouthboundAddress = harness.Central.SouthboundUnix },
+            [new TopologyModule(), new AddressingModule(crash.Hook), new NodesModule()]);
+        await harness.WaitDefaultTopologyAsync();
+        var sb = new Southbound(harness);
+        await NodeWorld.CreateAsync(harness.Client, "node1", "172.18.0.2");
+        await NodeWorld.CreateAsync(harness.Client, "node2", "172.18.0.3");
+        await NodeWorld.JoinedAsync(harness, "node1");
+        await NodeWorld.JoinedAsync(harness, "node2");
+        await sb.RegisterAsync("ch-1", "node1", "172.18.0.2");
+        await sb.RegisterAsync("ch-2", "node2", "172.18.0.3");
+        if (crashStep == "ovsdb:sb-chassis-delete")
+        {
+            await sb.WaitTaggedAsync("ch-1", "node1");
+            await sb.WaitTaggedAsync("ch-2", "node2");
+        }
+
+        // Dies at the tag (both chassis untagged) or at the deletion; the node goes while no controller runs.
+        if (crashStep == "ovsdb:sb-chassis-tag")
+        {
+            await crash.Killed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await harness.Client.DeleteAsync<V1Node>(null, "node1");
+        Assert.Equal(crashStep, await crash.Killed.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        await dying.StopAsync();
+        Assert.Contains("ch-1", await sb.ChassisNamesAsync());
+
+        await StartAsync(harness, "healthy");
+        await TopologyHarness.EventuallyAsync(sb.ChassisNamesAsync, names => !names.Contains("ch-1"), "chassis ch-1 deleted after the restart");
+        await sb.WaitTaggedAsync("ch-2", "node2");
+        Assert.Equal(["ch-2"], await sb.ChassisNamesAsync());
+        Assert.Equal(["172.18.0.3"], await sb.EncapIpsAsync());
+        Assert.Equal(["ch-2"], await sb.ChassisPrivateNamesAsync());
+    }
+
     [Fact]
     public async Task WithoutASouthboundAddressNodesStillJoinAndChassisStay()
     {
@@ -124,6 +169,26 @@ public sealed class NodeChassisTests
         var controller = await harness.StartControllerAsync(harness.Options(identity) with { SouthboundAddress = harness.Central.SouthboundUnix }, ControllerModules.Discover());
         await harness.WaitDefaultTopologyAsync();
         return controller;
+    }
+
+    /// <summary>"Kills" the controller at the first write named <paramref name="step"/>: it and every later write fail.</summary>
+    private sealed class StepCrash(string step)
+    {
+        private volatile bool _dead;
+
+        public TaskCompletionSource<string> Killed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public AddressingStepHook Hook => (name, _) =>
+        {
+            if (_dead || name == step)
+            {
+                _dead = true;
+                Killed.TrySetResult(name);
+                throw new OperationCanceledException($"controller killed before {name}");
+            }
+
+            return ValueTask.CompletedTask;
+        };
     }
 
     /// <summary>The Southbound DB through ovn-sbctl: registering chassis as ovn-controller does, and reading rows back.</summary>
