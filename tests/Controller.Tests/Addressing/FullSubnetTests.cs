@@ -89,4 +89,25 @@ public sealed class FullSubnetTests : IAsyncLifetime
         Assert.Null(await _h.LspColumnAsync($"{left}.default", "name"));
         Assert.Equal(2, _h.Context!.Ipam.FindSubnet("tiny")!.Allocations().Count);
     }
+
+    [Fact]
+    public async Task ShrinkingExcludeIpsServesTheWaitingPod()
+    {
+        var onTiny = new Dictionary<string, string> { ["ovn.kubernetes.io/logical_switch"] = "tiny" };
+        foreach (var name in new[] { "b1", "b2" })
+        {
+            await _h.Client.CreateAsync(KubeTestObjects.Pod("default", name, annotations: new(onTiny)));
+            await _h.WaitAddressedAsync("default", name);
+        }
+
+        await _h.Client.CreateAsync(KubeTestObjects.Pod("default", "b3", annotations: new(onTiny)));
+        await EventsAsync.WaitForWarningAsync(_h.Client, "default", "b3", "tiny");
+
+        // The subnet grows (fewer exclusions): the waiting pod gets the lowest address now free.
+        var subnet = await _h.Client.GetAsync<V1Subnet>(null, "tiny");
+        subnet.Spec!.ExcludeIps = ["10.99.0.3..10.99.0.4"];
+        await _h.Client.ReplaceAsync(subnet);
+        var addressed = await _h.WaitAddressedAsync("default", "b3", TimeSpan.FromSeconds(30));
+        Assert.Equal("10.99.0.2", addressed.Metadata!.Annotations!["ovn.kubernetes.io/ip_address"]);
+    }
 }
