@@ -36,8 +36,13 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
             Assert.Equal(pod.Ip + "/16", result.RootElement.GetProperty("result").GetProperty("ips")[0].GetProperty("address").GetString());
         }
 
-        // The waiting pod end is now the pod's eth0; the port records the container and is no longer waiting.
-        Assert.Null(await rig.NodeLinkMacAsync(holding));
+        // The pod's eth0 is a passthru macvlan on the holding end (which stays on the node, silent: no IPv6, no ARP
+        // answers); the port records the container and is no longer waiting.
+        Assert.Equal(pod.Mac, await rig.NodeLinkMacAsync(holding));
+        Assert.Contains("macvlan mode passthru", (await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-d", "link", "show", "eth0"])).Stdout, StringComparison.Ordinal);
+        Assert.Equal("1", (await RigNetns.ExecCheckedAsync(rig.Node.Netns, "cat", [$"/proc/sys/net/ipv6/conf/{holding}/disable_ipv6"])).Stdout.Trim());
+        Assert.Equal("8", (await RigNetns.ExecCheckedAsync(rig.Node.Netns, "cat", [$"/proc/sys/net/ipv4/conf/{holding}/arp_ignore"])).Stdout.Trim());
+        await AssertTcpFlowsBetweenPrePluggedPodsAsync(pod);
         var eth0 = await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"]);
         Assert.Contains(pod.Ip + "/16", eth0.Stdout, StringComparison.Ordinal);
         Assert.Equal(pod.Mac, (await RigNetns.ExecCheckedAsync(pod.Netns, "cat", ["/sys/class/net/eth0/address"])).Stdout.Trim());
@@ -73,6 +78,71 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
         Assert.DoesNotContain(coldName, ports, StringComparison.Ordinal);
         Assert.Null(await rig.NodeLinkMacAsync(coldName));
         Assert.False((await RigNetns.ExecAsync(pod.Netns, "ip", ["link", "show", "eth0"])).Succeeded);
+    }
+
+    /// <summary>
+    /// TCP both ways between <paramref name="server"/> and a second pre-plugged pod on the node: the userspace datapath
+    /// forwards TCP only when the pods' frames carry complete checksums (the rig README's first pitfall).
+    /// </summary>
+    private async Task AssertTcpFlowsBetweenPrePluggedPodsAsync(TestPodSpec server)
+    {
+        var client = await rig.NewPodAsync("tcp");
+        await rig.PlayControllerAsync(client);
+        await PrePlugRigFixture.WaitUntilAsync(
+            async () => await rig.InterfaceIdAsync(PrePlugNames.HostSide(client.PortName), OvsExternalIds.OvnInstalled) == "true", "the second pod's port is pre-plugged");
+        var clientContainer = NewContainerId();
+        var (status, body) = await rig.CallAsync("add", client, clientContainer);
+        Assert.True(status == 200, $"second ADD answered {status}: {body}");
+        try
+        {
+            foreach (var reverse in new[] { false, true })
+            {
+                await RigNetns.ExecCheckedAsync(server.Netns, "iperf3", ["-s", "-D", "-1"]);
+                await Task.Delay(300);
+                string[] args = ["-c", server.Ip, "-n", "2M", "-J", "--connect-timeout", "3000", .. (reverse ? new[] { "-R" } : [])];
+                var run = await RigNetns.ExecAsync(client.Netns, "iperf3", args, TimeSpan.FromSeconds(20));
+                using var json = JsonDocument.Parse(run.Stdout);
+                var received = json.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bytes").GetInt64();
+                // The server's count stops when the client has sent its 2 MiB, with some still in flight.
+                Assert.True(received >= 1024 * 1024, $"iperf3 {(reverse ? "-R " : string.Empty)}received {received} bytes: {run.Stderr}");
+            }
+        }
+        finally
+        {
+            await rig.CallAsync("del", client, clientContainer);
+        }
+    }
+
+    [Fact]
+    public async Task AddOfANewSandboxPlugsAnewWhenAnEarlierSandboxAttachedToTheWaitingPort()
+    {
+        var pod = await rig.NewPodAsync("taken");
+        await rig.PlayControllerAsync(pod);
+        var hostName = PrePlugNames.HostSide(pod.PortName);
+        var holding = PrePlugNames.Holding(pod.PortName);
+        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
+
+        // An ADD for an earlier sandbox attached its eth0 to the waiting port and died before adopting it.
+        var earlier = await rig.NewPodAsync("taken-old");
+        await RigNetns.ExecCheckedAsync(rig.Node.Netns, "ip", ["link", "set", holding, "up"]);
+        await RigNetns.ExecCheckedAsync(rig.Node.Netns, "ip", ["link", "add", "link", holding, "name", "eth0", "netns", earlier.Netns, "type", "macvlan", "mode", "passthru"]);
+
+        var containerId = NewContainerId();
+        var (status, body) = await rig.CallAsync("add", pod, containerId);
+        Assert.True(status == 200, $"ADD answered {status}: {body}");
+
+        // The waiting port went with the earlier sandbox's interface; the ADD plugged its own port under the container's name.
+        var coldName = VethNames.HostSide(containerId, "eth0");
+        Assert.Null(await rig.NodeLinkMacAsync(hostName));
+        Assert.Null(await rig.NodeLinkMacAsync(holding));
+        Assert.False((await RigNetns.ExecAsync(earlier.Netns, "ip", ["link", "show", "eth0"])).Succeeded, "the earlier sandbox's eth0 is gone");
+        Assert.Equal(containerId, await rig.InterfaceIdAsync(coldName, OvsExternalIds.ContainerId));
+        Assert.Equal("true", await rig.InterfaceIdAsync(coldName, OvsExternalIds.OvnInstalled));
+        Assert.Contains(pod.Ip + "/16", (await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"])).Stdout, StringComparison.Ordinal);
+
+        var (delStatus, delBody) = await rig.CallAsync("del", pod, containerId);
+        Assert.True(delStatus is 200 or 204, $"DEL answered {delStatus}: {delBody}");
+        Assert.Null(await rig.NodeLinkMacAsync(coldName));
     }
 
     [Fact]
