@@ -6,26 +6,28 @@ using VmNet.Daemon.Netlink.Native;
 namespace VmNet.Daemon.Pods;
 
 /// <summary>
-/// The kernel side of pre-plugging (README "Pre-plugging"): a veth waiting in the node's namespace, whose holding
-/// end later carries the pod's interface as a passthru macvlan created directly in the pod's netns.
+/// The kernel side of pre-plugging (README "Pre-plugging"): a veth between the node's namespace (the OVS port) and the
+/// holding namespace, whose holding end later carries the pod's interface as a passthru macvlan created directly in
+/// the pod's netns.
 /// </summary>
 public sealed partial class PodInterfaceConfigurator
 {
     /// <summary>
-    /// Creates the veth of a pre-plugged port in the node's namespace: host end <paramref name="hostName"/> up, holding
-    /// end <paramref name="holdingName"/> down with the pod's MAC, both with TX checksum offload off. The holding end
-    /// never gets an address: IPv6 is disabled on it and it never answers ARP, so once it is up it only carries the
-    /// pod's frames (the node's stack stays silent on the pod's logical switch).
+    /// Creates the veth of a pre-plugged port: host end <paramref name="hostName"/> up in the node's namespace (the OVS
+    /// port), holding end <paramref name="holdingName"/> down with the pod's MAC, created directly in the holding
+    /// namespace (<see cref="HoldingNetwork"/>), both with TX checksum offload off.
     /// </summary>
     public async Task CreateHoldingAsync(string hostName, string holdingName, PhysicalAddress mac, int mtu, CancellationToken cancellationToken)
     {
         await DeleteHoldingAsync(hostName, cancellationToken).ConfigureAwait(false);
+        var holding = await host.HoldingAsync().ConfigureAwait(false);
         try
         {
-            await host.Links.CreateVethAsync(new VethPairSpec(hostName, holdingName) { Mtu = mtu, PeerMacAddress = mac }, cancellationToken).ConfigureAwait(false);
+            await host.Links.CreateVethAsync(
+                new VethPairSpec(hostName, holdingName) { Mtu = mtu, PeerMacAddress = mac, PeerNamespace = holding.Namespace },
+                cancellationToken).ConfigureAwait(false);
             host.Ethtool.SetTxChecksum(hostName, enabled: false);
-            host.Ethtool.SetTxChecksum(holdingName, enabled: false);
-            await SilenceHoldingAsync(holdingName, cancellationToken).ConfigureAwait(false);
+            holding.Ethtool.SetTxChecksum(holdingName, enabled: false);
             await host.Links.SetUpAsync(hostName, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -35,20 +37,29 @@ public sealed partial class PodInterfaceConfigurator
         }
     }
 
-    /// <summary>Removes a pre-plugged veth by either end's name (deleting one end deletes the pair, and a macvlan on it).</summary>
+    /// <summary>Removes a pre-plugged veth by either end (deleting one end deletes the pair, and a macvlan on it).</summary>
     public async Task DeleteHoldingAsync(string hostName, CancellationToken cancellationToken)
     {
         await host.Links.DeleteLinkIfExistsAsync(hostName, cancellationToken).ConfigureAwait(false);
-        await host.Links.DeleteLinkIfExistsAsync(PrePlugNames.HoldingOf(hostName), cancellationToken).ConfigureAwait(false);
+        var holding = await host.HoldingAsync().ConfigureAwait(false);
+        await holding.Links.DeleteLinkIfExistsAsync(PrePlugNames.HoldingOf(hostName), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>True when the holding end of <paramref name="hostName"/> exists in the node's namespace.</summary>
-    public async Task<bool> HoldingExistsAsync(string hostName, CancellationToken cancellationToken) =>
-        await host.Links.TryGetLinkAsync(PrePlugNames.HoldingOf(hostName), cancellationToken).ConfigureAwait(false) is not null;
+    /// <summary>True when the holding end of <paramref name="hostName"/> exists.</summary>
+    public async Task<bool> HoldingExistsAsync(string hostName, CancellationToken cancellationToken)
+    {
+        var holding = await host.HoldingAsync().ConfigureAwait(false);
+        return await holding.Links.TryGetLinkAsync(PrePlugNames.HoldingOf(hostName), cancellationToken).ConfigureAwait(false) is not null;
+    }
 
-    /// <summary>Names of links in the node's namespace that look like pre-plugged veth ends (for the sweep after a restart).</summary>
-    public async Task<IReadOnlyList<string>> ListPrePlugLinksAsync(CancellationToken cancellationToken) =>
-        (await host.Links.ListLinksAsync(cancellationToken).ConfigureAwait(false)).Select(l => l.Name).Where(PrePlugNames.IsPrePlugName).ToList();
+    /// <summary>Names of pre-plug veth ends in the node's and the holding namespace (for the sweep after a restart).</summary>
+    public async Task<IReadOnlyList<string>> ListPrePlugLinksAsync(CancellationToken cancellationToken)
+    {
+        var holding = await host.HoldingAsync().ConfigureAwait(false);
+        var hostLinks = await host.Links.ListLinksAsync(cancellationToken).ConfigureAwait(false);
+        var holdingLinks = await holding.Links.ListLinksAsync(cancellationToken).ConfigureAwait(false);
+        return hostLinks.Concat(holdingLinks).Select(l => l.Name).Where(PrePlugNames.IsPrePlugName).Distinct(StringComparer.Ordinal).ToList();
+    }
 
     /// <summary>
     /// The ADD of a pre-plugged port, first step: the pod's interface is created in the pod's netns under its final
@@ -63,6 +74,7 @@ public sealed partial class PodInterfaceConfigurator
     {
         ArgumentNullException.ThrowIfNull(spec);
         var holding = PrePlugNames.HoldingOf(spec.HostName);
+        var holdingNetwork = await host.HoldingAsync().ConfigureAwait(false);
         using var podNs = OpenNetns(spec.NetnsPath);
         var opening = RouteNetlinkClient.OpenInAsync(podNs, cancellationToken);
         RouteNetlinkClient? pod = null;
@@ -75,12 +87,12 @@ public sealed partial class PodInterfaceConfigurator
                 {
                     // A macvlan's MTU cannot exceed its lower device's: the veth ends follow the ADD first.
                     await host.Links.SetMtuAsync(spec.HostName, spec.Mtu, cancellationToken).ConfigureAwait(false);
-                    await host.Links.SetMtuAsync(holding, spec.Mtu, cancellationToken).ConfigureAwait(false);
+                    await holdingNetwork.Links.SetMtuAsync(holding, spec.Mtu, cancellationToken).ConfigureAwait(false);
                 }
 
-                var lower = await host.Links.GetLinkAsync(holding, cancellationToken).ConfigureAwait(false);
-                await host.Links.SetUpAsync(holding, cancellationToken).ConfigureAwait(false);
-                await host.Links.CreateMacvlanPassthruAsync(
+                var lower = await holdingNetwork.Links.GetLinkAsync(holding, cancellationToken).ConfigureAwait(false);
+                await holdingNetwork.Links.SetUpAsync(holding, cancellationToken).ConfigureAwait(false);
+                await holdingNetwork.Links.CreateMacvlanPassthruAsync(
                     new MacvlanPassthruSpec(spec.IfName, lower.Index) { Namespace = podNs, Mtu = spec.Mtu, Up = true },
                     cancellationToken).ConfigureAwait(false);
                 created = true;
@@ -125,15 +137,6 @@ public sealed partial class PodInterfaceConfigurator
         {
             throw CniFailure.SetupFailed($"configuring {spec.IfName} in {spec.NetnsPath} (pre-plugged, host end {spec.HostName}) failed: {e.Message}", e);
         }
-    }
-
-    /// <summary>IPv6 off and ARP never answered on the holding end, in the node's namespace.</summary>
-    private async Task SilenceHoldingAsync(string holdingName, CancellationToken cancellationToken)
-    {
-        using var own = host.Namespace is null ? NetworkNamespace.OpenCurrent() : null;
-        var ns = host.Namespace ?? own!;
-        await NamespaceSysctl.WriteAsync(ns, NamespaceSysctl.Ipv6InterfaceKey(holdingName, "disable_ipv6"), "1", cancellationToken).ConfigureAwait(false);
-        await NamespaceSysctl.WriteAsync(ns, NamespaceSysctl.Ipv4InterfaceKey(holdingName, "arp_ignore"), "8", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A failed attach leaves no interface in the pod's netns (the waiting port stays for the retry).</summary>
