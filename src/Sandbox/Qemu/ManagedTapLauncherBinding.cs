@@ -17,14 +17,14 @@ namespace VmNet.Sandbox.Qemu;
 /// </summary>
 public sealed class ManagedTapLauncherBinding(TimeSpan timeout) : ILauncherBinding
 {
-    private readonly ConcurrentDictionary<string, string> launcherAddresses = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(LauncherPlug Plug, string Eth0Addresses)> connected = new();
 
     public string Name => "managed tap";
 
     public string NetdevOptions => ",vnet_hdr=off";
 
-    /// <summary>Per launcher netns: <c>ip -o addr show dev eth0</c> as the CNI ADD left it (before the tap took over).</summary>
-    public IReadOnlyDictionary<string, string> LauncherAddresses => launcherAddresses;
+    /// <summary>Every launcher connected, in order, with <c>ip -o addr show dev eth0</c> as its CNI ADD left it (read before the tap took over).</summary>
+    public IReadOnlyList<(LauncherPlug Plug, string Eth0Addresses)> Connected => connected.ToList();
 
     /// <summary>What the daemon's launcher port is bound to once the tap carries the VM's port: '/' never occurs in a logical port name.</summary>
     public static string UnboundIfaceId(string logicalPort) => logicalPort + "/launcher-eth0";
@@ -43,7 +43,7 @@ public sealed class ManagedTapLauncherBinding(TimeSpan timeout) : ILauncherBindi
         var node = plug.Node;
         var tap = TapName(plug.VmName);
         var addresses = await NetworkNamespace.ExecCheckedAsync(plug.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"], cancellationToken: cancellationToken).ConfigureAwait(false);
-        launcherAddresses[plug.Netns] = addresses.Stdout.Trim();
+        connected.Enqueue((plug, addresses.Stdout.Trim()));
         await NetworkNamespace.ExecCheckedAsync(plug.Netns, "ip", ["addr", "flush", "dev", "eth0"], cancellationToken: cancellationToken).ConfigureAwait(false);
         await NetworkNamespace.ExecCheckedAsync(plug.Netns, "ip", ["link", "set", "eth0", "down"], cancellationToken: cancellationToken).ConfigureAwait(false);
 

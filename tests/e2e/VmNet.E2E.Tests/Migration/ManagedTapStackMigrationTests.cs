@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using VmNet.E2E.Rig;
 using VmNet.Kube;
 using VmNet.Kube.Models;
@@ -14,12 +15,14 @@ namespace VmNet.E2E.Migration;
 /// vnet_hdr=off) driven through the whole VmNet stack, as <see cref="StackMigrationTests"/> does for the bridge
 /// binding: launcher pods allocated by our controller and set up by our daemon through the CNI binary, the
 /// controller's requested-chassis=src,dst with activation-strategy=rarp before the target claims the port, QEMU's
-/// RARPs activating the tap, and the source launcher's CNI DEL. There and back.
+/// RARPs activating the tap, and the source launcher's CNI DEL. There and back, dual stack: each target launcher's
+/// ADD adds the VM's IPv6 address without DAD, and the guest's IPv6 address answers pods on both nodes after each move.
 /// </summary>
 [Collection(RigCollection.Name)]
 public sealed class ManagedTapStackMigrationTests(ManagedTapStackFixture fixture, ITestOutputHelper output) : IClassFixture<ManagedTapStackFixture>
 {
     private const string Ip = ManagedTapStackFixture.VmIp;
+    private const string Ip6 = ManagedTapStackFixture.VmIp6;
 
     [Fact]
     public async Task ManagedTapVmMigratesThereAndBackThroughControllerDaemonAndCni()
@@ -59,6 +62,16 @@ public sealed class ManagedTapStackMigrationTests(ManagedTapStackFixture fixture
         }
 
         Assert.True(tcp.Alive && tcp.Intact && tcp.BytesEchoed > 0, $"TCP connection opened before the migrations: {tcp} (failed at {tcp.FailedAt:HH:mm:ss.fff})");
+
+        // Each target launcher's ADD configured the VM's IPv6 address without DAD: usable at once, not tentative.
+        var targets = fixture.Binding.Connected.Where(c => c.Plug.MigrationTarget).ToList();
+        Assert.Equal(2, targets.Count);
+        foreach (var (plug, eth0) in targets)
+        {
+            var v6 = eth0.Split('\n').FirstOrDefault(l => Inet6Of(l) is { } a && a.Equals(IPAddress.Parse(Ip6)));
+            Assert.True(v6 is not null, $"target launcher {plug.Netns} on {plug.Node.Name}: no {Ip6}/64 on eth0 after its ADD: {eth0}");
+            Assert.True(v6.Contains(" nodad", StringComparison.Ordinal) && !v6.Contains("tentative", StringComparison.Ordinal) && !v6.Contains("dadfailed", StringComparison.Ordinal), $"target launcher {plug.Netns}: {v6}");
+        }
         output.WriteLine(string.Join("\n", fixture.KubeVirt.CniCalls.Select(c => $"{c.Pod} on {c.Node}: {c.Outcome.Command} {c.Outcome.Elapsed.TotalMilliseconds:0} ms")));
     }
 
@@ -102,6 +115,9 @@ public sealed class ManagedTapStackMigrationTests(ManagedTapStackFixture fixture
         await AssertIpCrNodeAsync(target.Name);
         await StackAssert.EventuallyPingsAsync(fixture.Pod1, Ip, TimeSpan.FromSeconds(10));
         await StackAssert.EventuallyPingsAsync(fixture.Pod2, Ip, TimeSpan.FromSeconds(10));
+        await StackAssert.EventuallyPingsAsync(fixture.Pod1, Ip6, TimeSpan.FromSeconds(10));
+        await StackAssert.EventuallyPingsAsync(fixture.Pod2, Ip6, TimeSpan.FromSeconds(10));
+        output.WriteLine($"IPv6 {Ip6} answered pods on both nodes {(DateTimeOffset.UtcNow - report.Qemu.TargetResumedAt)?.TotalMilliseconds:0} ms after RESUME on {target.Name}");
         return report;
     }
 
@@ -134,6 +150,14 @@ public sealed class ManagedTapStackMigrationTests(ManagedTapStackFixture fixture
             Assert.True(DateTime.UtcNow < deadline, $"IP CR {fixture.KubeVirt.LogicalPort} nodeName is {ip.Spec?.NodeName}, expected {node}");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>The address of an <c>ip -o addr</c> line's <c>inet6 &lt;address&gt;/&lt;prefix&gt;</c>, or null.</summary>
+    private static IPAddress? Inet6Of(string line)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var at = Array.IndexOf(words, "inet6");
+        return at >= 0 && at + 1 < words.Length && IPAddress.TryParse(words[at + 1].Split('/')[0], out var address) ? address : null;
     }
 
     /// <summary>Names of the OVS interfaces on <paramref name="node"/> matching <paramref name="condition"/>, newline-separated.</summary>
