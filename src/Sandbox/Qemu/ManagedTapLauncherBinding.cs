@@ -12,8 +12,9 @@ namespace VmNet.Sandbox.Qemu;
 /// block is on). This binding then plays the missing daemon step: one OVSDB transaction adds the tap with the VM's
 /// iface-id and points the daemon's veth port at <see cref="UnboundIfaceId"/>, a name no logical port can have, so
 /// ovn-controller binds nothing to it while the daemon still finds it as its own (it looks ports up by external_ids
-/// that include an iface-id) and removes it on the launcher's CNI DEL. The launcher's eth0 gives up the VM's addresses. The tap counts as plugged once ovn-controller reports it
-/// ovn-installed and, on a migration target, has put the activation block on the tap's ofport.
+/// that include an iface-id) and removes it on the launcher's CNI DEL. The launcher's eth0 gives up the VM's
+/// addresses. The tap counts as plugged once ovn-controller reports it ovn-installed and, on a migration target, has
+/// put the activation block on the tap's ofport. (A tap NIC type in the daemon would make all of this the CNI ADD's.)
 /// </summary>
 public sealed class ManagedTapLauncherBinding(TimeSpan timeout) : ILauncherBinding
 {
