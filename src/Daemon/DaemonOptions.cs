@@ -54,6 +54,12 @@ public sealed record DaemonOptions
     /// </summary>
     public string? HostNetns { get; init; }
 
+    /// <summary>
+    /// Named netns where pre-plugged ports' holding ends live (README "Pre-plugging"); created at first use when
+    /// missing. Default <c>vmnet-holding</c>, or <c>&lt;host-netns&gt;-hold</c> for a simulated node.
+    /// </summary>
+    public string? HoldingNetns { get; init; }
+
     public string IntegrationBridge { get; init; } = "br-int";
 
     /// <summary>

@@ -73,6 +73,7 @@ public static class DaemonOptionsParser
             NodeMtu = Int(Take("node-mtu"), "node-mtu") ?? defaults.NodeMtu,
             PodMtu = Int(Take("pod-mtu"), "pod-mtu"),
             HostNetns = Take("host-netns"),
+            HoldingNetns = Take("holding-netns"),
             DatapathType = Take("datapath-type") ?? defaults.DatapathType,
             IntegrationBridge = Take("bridge") ?? defaults.IntegrationBridge,
             ClusterRouter = Take("cluster-router") ?? defaults.ClusterRouter,

@@ -76,25 +76,31 @@ public sealed partial class CniHandler
                 }
                 else if (await FindPrePlugAsync(portName, network, cancellationToken).ConfigureAwait(false) is { } waiting)
                 {
-                    // The gateway probe starts before the pod end moves in: it needs only the link (it sends its own
-                    // frames) and waits for it to appear and come up, so its thread and socket are ready when the
-                    // ~20 ms kernel move ends (on a loaded node each thread start waits for a CPU; measured: the
-                    // gateway answers the first request within 0.2 ms, the rest of the delay was the daemon's hops).
-                    spec = spec with { HostName = waiting };
-                    gateway = await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false);
-                    using var podLinks = await interfaces.MoveInAsync(spec, cancellationToken).ConfigureAwait(false);
-                    phases.MoveInMs = phases.Lap();
-                    await interfaces.ConfigureMovedInAsync(spec, podLinks, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
-                    phases.NetnsMs = phases.Lap();
-                    await AdoptPortAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
-                    phases.PlugMs = phases.Lap();
+                    // The gateway probe starts before the pod's interface exists: it needs only the link (it sends its
+                    // own frames) and waits for it to appear and come up, so its thread and socket are ready when the
+                    // link is (on a loaded node each thread start waits for a CPU; measured: the gateway answers the
+                    // first request within 0.2 ms, the rest of the delay was the daemon's hops). It stays valid when
+                    // the ADD falls back to plugging anew: the same interface name appears in the same netns.
+                    var attachSpec = spec with { HostName = waiting };
+                    gateway = await StartGatewayCheckAsync(request, attachSpec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false);
+                    using var podLinks = await AttachPrePlugAsync(attachSpec, portName, cancellationToken).ConfigureAwait(false);
+                    phases.AttachMs = phases.Lap();
+                    if (podLinks is not null)
+                    {
+                        spec = attachSpec;
+                        await interfaces.ConfigureAttachedAsync(spec, podLinks, cancellationToken).ConfigureAwait(false);
+                        phases.NetnsMs = phases.Lap();
+                        await AdoptPortAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+                        phases.PlugMs = phases.Lap();
+                    }
+                    else
+                    {
+                        await PlugAnewAsync(request, network, spec, portName, phases, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else
                 {
-                    await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
-                    phases.NetnsMs = phases.Lap();
-                    await PlugAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
-                    phases.PlugMs = phases.Lap();
+                    await PlugAnewAsync(request, network, spec, portName, phases, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -131,9 +137,9 @@ public sealed partial class CniHandler
     private void LogAdded(DaemonRequest request, PodNetwork network, string portName, string hostName, AddPhases phases) =>
         logger.LogInformation(
             "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {TotalMs:F1} ms "
-                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, move in {MoveInMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
+                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, attach {AttachMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
             request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
-            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.MoveInMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
+            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.AttachMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
 
