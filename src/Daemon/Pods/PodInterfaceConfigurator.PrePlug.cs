@@ -13,9 +13,9 @@ namespace VmNet.Daemon.Pods;
 public sealed partial class PodInterfaceConfigurator
 {
     /// <summary>
-    /// Creates the veth of a pre-plugged port: host end <paramref name="hostName"/> up in the node's namespace (the OVS
-    /// port), holding end <paramref name="holdingName"/> down with the pod's MAC, created directly in the holding
-    /// namespace (<see cref="HoldingNetwork"/>), both with TX checksum offload off.
+    /// Creates the veth of a pre-plugged port: host end <paramref name="hostName"/> in the node's namespace (the OVS
+    /// port), holding end <paramref name="holdingName"/> with the pod's MAC, created directly in the holding namespace
+    /// (<see cref="HoldingNetwork"/>), both up with TX checksum offload off.
     /// </summary>
     public async Task CreateHoldingAsync(string hostName, string holdingName, PhysicalAddress mac, int mtu, CancellationToken cancellationToken)
     {
@@ -29,6 +29,10 @@ public sealed partial class PodInterfaceConfigurator
             host.Ethtool.SetTxChecksum(hostName, enabled: false);
             holding.Ethtool.SetTxChecksum(holdingName, enabled: false);
             await host.Links.SetUpAsync(hostName, cancellationToken).ConfigureAwait(false);
+
+            // Up now, in the silent holding namespace: the carrier change (which ovs-vswitchd's main thread, the one
+            // reading this port, handles) happens before the ADD, not under the ADD's gateway probe.
+            await holding.Links.SetUpAsync(holdingName, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -91,7 +95,11 @@ public sealed partial class PodInterfaceConfigurator
                 }
 
                 var lower = await holdingNetwork.Links.GetLinkAsync(holding, cancellationToken).ConfigureAwait(false);
-                await holdingNetwork.Links.SetUpAsync(holding, cancellationToken).ConfigureAwait(false);
+                if (!lower.IsUp)
+                {
+                    await holdingNetwork.Links.SetUpAsync(holding, cancellationToken).ConfigureAwait(false);
+                }
+
                 await holdingNetwork.Links.CreateMacvlanPassthruAsync(
                     new MacvlanPassthruSpec(spec.IfName, lower.Index) { Namespace = podNs, Mtu = spec.Mtu, Up = true },
                     cancellationToken).ConfigureAwait(false);
