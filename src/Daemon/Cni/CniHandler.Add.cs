@@ -78,23 +78,40 @@ public sealed partial class CniHandler
                 {
                     // The gateway probe starts before the pod's interface exists: it needs only the link (it sends its
                     // own frames) and waits for it to appear and come up, so its thread and socket are ready when the
-                    // link is (on a loaded node each thread start waits for a CPU; measured: the gateway answers the
-                    // first request within 0.2 ms, the rest of the delay was the daemon's hops). It stays valid when
-                    // the ADD falls back to plugging anew: the same interface name appears in the same netns.
+                    // link is (on a loaded node each thread start waits for a CPU). It stays valid when the ADD falls
+                    // back to plugging anew: the same interface name appears in the same netns. The port records this
+                    // container (one OVSDB transaction) while the kernel work runs; from then on a failure rolls the
+                    // waiting port back like a port this ADD plugged.
                     var attachSpec = spec with { HostName = waiting };
-                    gateway = await StartGatewayCheckAsync(request, attachSpec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false);
-                    using var podLinks = await AttachPrePlugAsync(attachSpec, portName, cancellationToken).ConfigureAwait(false);
+                    gateway = StartGatewayCheck(request, attachSpec, network, gatewayCheckDisabled, gatewayCancel);
+                    var adopting = AdoptPortAsync(request, network, waiting, portName, cancellationToken);
+                    VmNet.Daemon.Netlink.RouteNetlinkClient? podLinks;
+                    try
+                    {
+                        spec = attachSpec;
+                        podLinks = await AttachPrePlugAsync(attachSpec, portName, adopting, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await IgnoreFailureAsync(adopting).ConfigureAwait(false);
+                        throw;
+                    }
+
                     phases.AttachMs = phases.Lap();
                     if (podLinks is not null)
                     {
-                        spec = attachSpec;
-                        await interfaces.ConfigureAttachedAsync(spec, podLinks, cancellationToken).ConfigureAwait(false);
+                        using (podLinks)
+                        {
+                            await interfaces.ConfigureAttachedAsync(spec, podLinks, cancellationToken).ConfigureAwait(false);
+                        }
+
                         phases.NetnsMs = phases.Lap();
-                        await AdoptPortAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+                        await adopting.ConfigureAwait(false);
                         phases.PlugMs = phases.Lap();
                     }
                     else
                     {
+                        spec = spec with { HostName = VethNames.HostSide(request.ContainerId, request.IfName) };
                         await PlugAnewAsync(request, network, spec, portName, phases, cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -110,7 +127,7 @@ public sealed partial class CniHandler
             }
 
             gateway ??= podSideConfigured
-                ? await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false)
+                ? StartGatewayCheck(request, spec, network, gatewayCheckDisabled, gatewayCancel)
                 : Task.CompletedTask;
             await WaitReadyAsync(spec.HostName, portName, gateway, gatewayCancel, phases, cancellationToken).ConfigureAwait(false);
             if (deferredAddressing is not null)
@@ -262,8 +279,31 @@ public sealed partial class CniHandler
     }
 
     /// <summary>The gateway check as a running task (a completed one when the subnet or a migration disables it).</summary>
-    private async Task<Task> StartGatewayCheckAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, Task<bool> disabled, CancellationToken cancellationToken) =>
-        await disabled.ConfigureAwait(false) ? Task.CompletedTask : CheckGatewayAsync(request, spec, network, cancellationToken);
+    /// <summary>
+    /// The gateway check, started at once: the subnet's disableGatewayCheck (read from the API meanwhile) only decides
+    /// at the end whether its outcome counts, so that read is never on the ADD's path.
+    /// </summary>
+    private Task StartGatewayCheck(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, Task<bool> disabled, CancellationTokenSource cancel)
+    {
+        if (disabled is { IsCompletedSuccessfully: true, Result: true })
+        {
+            return Task.CompletedTask;
+        }
+
+        return GatewayOutcomeAsync(CheckGatewayAsync(request, spec, network, cancel.Token), disabled, cancel);
+    }
+
+    private static async Task GatewayOutcomeAsync(Task probe, Task<bool> disabled, CancellationTokenSource cancel)
+    {
+        if (await disabled.ConfigureAwait(false))
+        {
+            await cancel.CancelAsync().ConfigureAwait(false);
+            await IgnoreFailureAsync(probe).ConfigureAwait(false);
+            return;
+        }
+
+        await probe.ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Both conditions of a ready pod network, awaited together: ovn-controller's <c>ovn-installed</c> and the

@@ -58,10 +58,10 @@ public sealed partial class CniHandler
 
     /// <summary>
     /// Attaches the pod's interface to the waiting port (caller holds the pre-plug lock). Null when an unfinished ADD
-    /// of another sandbox already attached to it: that waiting port (and with it the stale interface) is removed,
-    /// and the caller plugs anew.
+    /// of another sandbox already attached to it: that port (and with it the stale interface) is removed once
+    /// <paramref name="adopting"/> is done with it, and the caller plugs anew.
     /// </summary>
-    private async Task<RouteNetlinkClient?> AttachPrePlugAsync(PodInterfaceSpec spec, string portName, CancellationToken cancellationToken)
+    private async Task<RouteNetlinkClient?> AttachPrePlugAsync(PodInterfaceSpec spec, string portName, Task adopting, CancellationToken cancellationToken)
     {
         try
         {
@@ -70,7 +70,9 @@ public sealed partial class CniHandler
         catch (PrePlugTakenException e)
         {
             logger.LogInformation("Plugging {Port} anew: {Reason}", portName, e.Message);
-            await prePlugs.DiscardAsync(portName, cancellationToken).ConfigureAwait(false);
+            await IgnoreFailureAsync(adopting).ConfigureAwait(false);
+            await ports.RemoveAsync(spec.HostName, cancellationToken).ConfigureAwait(false);
+            await interfaces.DeleteHoldingAsync(spec.HostName, cancellationToken).ConfigureAwait(false);
             return null;
         }
     }
