@@ -67,7 +67,7 @@ public sealed partial class CniHandler
         {
             return await interfaces.AttachInAsync(spec, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
         }
-        catch (PrePlugTakenException e)
+        catch (PrePlugUnusableException e)
         {
             logger.LogInformation("Plugging {Port} anew: {Reason}", portName, e.Message);
             await IgnoreFailureAsync(adopting).ConfigureAwait(false);

@@ -71,8 +71,8 @@ public sealed partial class PodInterfaceConfigurator
     /// while the rest is configured. Creating a device in a namespace costs a fraction of a millisecond, where moving
     /// one costs an RCU barrier (12-20 ms, README "Where a pre-plugged ADD's time goes"). Returns the rtnetlink client
     /// of the pod's netns (the caller disposes it) for <see cref="ConfigureAttachedAsync"/>; its thread starts while the holding end comes up.
-    /// Throws <see cref="PrePlugTakenException"/> when the holding end already carries a pod interface (an earlier
-    /// sandbox's ADD that never finished): the caller then plugs anew.
+    /// Throws <see cref="PrePlugUnusableException"/> when the holding end already carries a pod interface (an earlier
+    /// sandbox's ADD that never finished) or is gone: the caller then plugs anew.
     /// </summary>
     public async Task<RouteNetlinkClient> AttachInAsync(PodInterfaceSpec spec, int preparedMtu, CancellationToken cancellationToken)
     {
@@ -114,11 +114,12 @@ public sealed partial class PodInterfaceConfigurator
             // whose offload is off, so the kernel completes checksums (and segments) before the frame reaches OVS.
             return pod;
         }
-        catch (NetlinkException e) when (e.Errno is Errno.EBUSY or Errno.EEXIST or Errno.EINVAL)
+        catch (NetlinkException e) when (e.Errno is Errno.EBUSY or Errno.EEXIST or Errno.EINVAL or Errno.ENODEV)
         {
-            // EINVAL: the holding end is already the lower of a passthru macvlan; EEXIST: the netns has the name.
+            // EINVAL: the holding end is already the lower of a passthru macvlan; EEXIST: the netns has the name;
+            // ENODEV: the holding end is gone.
             pod?.Dispose();
-            throw new PrePlugTakenException($"pre-plugged {holding} (host end {spec.HostName}) cannot carry {spec.IfName} in {spec.NetnsPath}: {e.Message}", e);
+            throw new PrePlugUnusableException($"pre-plugged {holding} (host end {spec.HostName}) cannot carry {spec.IfName} in {spec.NetnsPath}: {e.Message}", e);
         }
         catch (KernelNetworkException e)
         {

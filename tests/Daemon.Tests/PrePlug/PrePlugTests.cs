@@ -149,6 +149,28 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
     }
 
     [Fact]
+    public async Task AddPlugsAnewWhenTheWaitingPortsHoldingEndIsGone()
+    {
+        var pod = await rig.NewPodAsync("gone");
+        await rig.PlayControllerAsync(pod);
+        var hostName = PrePlugNames.HostSide(pod.PortName);
+        var holding = PrePlugNames.Holding(pod.PortName);
+        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
+
+        // Someone deleted the veth; the OVS port still says it waits.
+        await RigNetns.ExecCheckedAsync(rig.HoldingNetns, "ip", ["link", "del", holding]);
+        var containerId = NewContainerId();
+        var (status, body) = await rig.CallAsync("add", pod, containerId);
+        Assert.True(status == 200, $"ADD answered {status}: {body}");
+        var coldName = VethNames.HostSide(containerId, "eth0");
+        Assert.Null(await rig.InterfaceIdAsync(hostName, OvsExternalIds.IfaceId));
+        Assert.Equal(containerId, await rig.InterfaceIdAsync(coldName, OvsExternalIds.ContainerId));
+        Assert.Contains(pod.Ip + "/16", (await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"])).Stdout, StringComparison.Ordinal);
+        var (delStatus, delBody) = await rig.CallAsync("del", pod, containerId);
+        Assert.True(delStatus is 200 or 204, $"DEL answered {delStatus}: {delBody}");
+    }
+
+    [Fact]
     public async Task ChangedAllocationReplacesTheWaitingPortAndPodDeletionRemovesIt()
     {
         var pod = await rig.NewPodAsync("change");
