@@ -196,11 +196,39 @@ public sealed partial class CniHandler
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            var why = await ControllerWarningAsync(request, cancellationToken).ConfigureAwait(false);
             throw new CniFailure(
                 CniErrorCodes.AddressNotAllocated,
-                $"pod {request.PodNamespace}/{request.PodName}: annotation {missing ?? new PodAnnotationKeys(request.Provider).Allocated} not set after {options.AnnotationTimeout.TotalSeconds:0}s",
+                $"pod {request.PodNamespace}/{request.PodName}: annotation {missing ?? new PodAnnotationKeys(request.Provider).Allocated} not set after {options.AnnotationTimeout.TotalSeconds:0}s"
+                    + (why is null ? string.Empty : "; controller: " + why),
                 HttpStatusCode.ServiceUnavailable,
-                "the controller allocates the address; see its logs");
+                "the controller allocates the address; see its logs and the pod's events");
+        }
+    }
+
+    /// <summary>
+    /// The controller's latest Warning event on the pod (e.g. AcquireAddressFailed naming a full subnet), so an ADD
+    /// that timed out says why; null when there is none or it cannot be read (the timeout error stands on its own).
+    /// </summary>
+    private async Task<string?> ControllerWarningAsync(DaemonRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            var events = await kube.ListAsync<CoreV1Event>(
+                request.PodNamespace,
+                new ListOptions { FieldSelector = $"involvedObject.kind=Pod,involvedObject.name={request.PodName},type=Warning" },
+                timeout.Token).ConfigureAwait(false);
+            return events.Items
+                .OrderByDescending(e => e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? DateTimeOffset.MinValue)
+                .Select(e => $"{e.Reason}: {e.Message}")
+                .FirstOrDefault();
+        }
+        catch (Exception e) when (e is KubeApiException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            logger.LogDebug(e, "reading the events of {Namespace}/{Pod} failed", request.PodNamespace, request.PodName);
+            return null;
         }
     }
 

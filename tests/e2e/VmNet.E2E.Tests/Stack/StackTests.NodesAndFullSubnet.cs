@@ -38,6 +38,9 @@ public sealed partial class StackTests
             var outcome = await Kubelet.AddAsync(waiting);
             StackAssert.Failed(outcome, 111, $"{waiting.Namespace}/{waiting.Name}");
             Assert.Contains("ovn.kubernetes.io/allocated", outcome.ErrorText, StringComparison.Ordinal);
+            // The CNI error carries the controller's reason, so kubelet's event names the full subnet too.
+            Assert.Contains($"controller: AcquireAddressFailed: ", outcome.ErrorText, StringComparison.Ordinal);
+            Assert.Contains($"subnet: \"{subnet}\" has no available IPv4 address", outcome.ErrorText, StringComparison.Ordinal);
             var events = await Stack.Kube.ListAsync<CoreV1Event>(waiting.Namespace);
             var warning = events.Items.FirstOrDefault(e => e.InvolvedObject?.Name == waiting.Name && e.Reason == "AcquireAddressFailed");
             Assert.True(warning?.Message?.Contains($"subnet: \"{subnet}\" has no available IPv4 address", StringComparison.Ordinal) == true, warning?.Message ?? "no AcquireAddressFailed event");
