@@ -12,13 +12,16 @@ public sealed partial class OvsPorts
         OwnedInterfaces().Where(i => i.ExternalIds.ContainsKey(OvsExternalIds.PrePlugged)).ToList();
 
     /// <summary>True when any OVS interface (ours or not, adopted or waiting) is bound to <paramref name="ifaceId"/>.</summary>
-    public bool IsBound(string ifaceId) =>
-        ovs.Cache.Rows<Interface>().Any(i => i.ExternalIds.GetValueOrDefault(OvsExternalIds.IfaceId) == ifaceId);
+    public bool IsBound(string ifaceId) => ovs.Cache.FindByExternalId(Interface.Table, OvsExternalIds.IfaceId, ifaceId).Count > 0;
+
+    /// <summary>Our interfaces bound to <paramref name="ifaceId"/> (the cache's external_ids index: an ADD must not decode every row).</summary>
+    public IReadOnlyList<Interface> OwnedInterfacesBoundTo(string ifaceId) =>
+        ovs.Cache.FindByExternalId(Interface.Table, OvsExternalIds.IfaceId, ifaceId).Select(Interface.FromRow).Where(IsOwned).ToList();
 
     /// <summary>The interface an ADD of (<paramref name="containerId"/>, <paramref name="ifName"/>) plugged or adopted, if any.</summary>
     public Interface? FindAttachment(string containerId, string ifName) =>
-        OwnedInterfaces().FirstOrDefault(i => i.ExternalIds.GetValueOrDefault(OvsExternalIds.ContainerId) == containerId
-            && i.ExternalIds.GetValueOrDefault(OvsExternalIds.IfName) == ifName);
+        ovs.Cache.FindByExternalId(Interface.Table, OvsExternalIds.ContainerId, containerId).Select(Interface.FromRow)
+            .FirstOrDefault(i => IsOwned(i) && i.ExternalIds.GetValueOrDefault(OvsExternalIds.IfName) == ifName);
 
     /// <summary>
     /// Plugs a port ahead of its ADD. Unlike <see cref="AddAsync"/> it never removes another port: when anything

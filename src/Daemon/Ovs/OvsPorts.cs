@@ -77,8 +77,10 @@ public sealed partial class OvsPorts(OvsdbClient ovs, string bridgeName)
 
     /// <summary>Interfaces this daemon plugged (vendor=vmnet with an iface-id).</summary>
     public IReadOnlyList<Interface> OwnedInterfaces() =>
-        ovs.Cache.Rows<Interface>().Where(i => i.ExternalIds.GetValueOrDefault(OvsExternalIds.Vendor) == OvsExternalIds.VendorValue
-            && i.ExternalIds.ContainsKey(OvsExternalIds.IfaceId)).ToList();
+        ovs.Cache.FindByExternalId(Interface.Table, OvsExternalIds.Vendor, OvsExternalIds.VendorValue).Select(Interface.FromRow).Where(IsOwned).ToList();
+
+    private static bool IsOwned(Interface i) =>
+        i.ExternalIds.GetValueOrDefault(OvsExternalIds.Vendor) == OvsExternalIds.VendorValue && i.ExternalIds.ContainsKey(OvsExternalIds.IfaceId);
 
     /// <summary>Completes when ovn-controller has installed the port's flows (<c>external_ids:ovn-installed=true</c>), seen via the monitor.</summary>
     public async Task WaitInstalledAsync(string name, CancellationToken cancellationToken) =>

@@ -204,7 +204,7 @@ public sealed class PrePlugs(OvsPorts ports, HostNetwork host, DaemonOptions opt
     /// </summary>
     public async Task<Interface?> FindForAddAsync(string ifaceId, string mac, string? ips, CancellationToken cancellationToken)
     {
-        var iface = ports.PrePluggedInterfaces().FirstOrDefault(i => i.ExternalIds.GetValueOrDefault(OvsExternalIds.IfaceId) == ifaceId);
+        var iface = ports.OwnedInterfacesBoundTo(ifaceId).FirstOrDefault(i => i.ExternalIds.ContainsKey(OvsExternalIds.PrePlugged));
         if (iface is null)
         {
             return null;
