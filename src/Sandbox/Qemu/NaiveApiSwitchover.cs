@@ -119,8 +119,11 @@ public sealed class NaiveApiSwitchover : IPortSwitchover, IAsyncDisposable
                     {
                         pending.SucceededSeen = DateTimeOffset.UtcNow;
                         var c = pending.Context;
-                        await c.Source.ClearIfaceIdAsync(cancellationToken).ConfigureAwait(false);
-                        await c.Target.SetIfaceIdAsync(c.LogicalPort, cancellationToken).ConfigureAwait(false);
+                        // As fast as a controller with an OVSDB connection: done when each transaction commits (ovn-controller
+                        // reacts to the committed row), not when ovs-vswitchd has reconfigured (ovs-vsctl's default wait).
+                        // Source first: two chassis claiming the port at once would make ovn-controller throttle the claim.
+                        await c.Source.Node.VsctlAsync(["--no-wait", "--if-exists", "remove", "Interface", c.Source.OvsPort, "external_ids", "iface-id"], cancellationToken).ConfigureAwait(false);
+                        await c.Target.Node.VsctlAsync(["--no-wait", "set", "Interface", c.Target.OvsPort, "external_ids:iface-id=" + c.LogicalPort], cancellationToken).ConfigureAwait(false);
                         pending.Bound.TrySetResult(DateTimeOffset.UtcNow);
                     }
                 }

@@ -203,7 +203,8 @@ public sealed class MigrationBenchmark : IBenchmark
         var ci = CultureInfo.InvariantCulture;
         var chain = string.Create(ci, $"KubeVirt chain from RESUME: target ready +{(c.TargetReady - resumed).TotalMilliseconds:0.0}, VMI completed +{(c.VmiCompleted - resumed).TotalMilliseconds:0.0}, VMIM Succeeded +{(c.VmimSucceeded - resumed)?.TotalMilliseconds:0.0} ms");
         var reactor = s.Reactor is { } r ? string.Create(ci, $", reactor saw it +{(r.SucceededSeen - resumed).TotalMilliseconds:0.0}, bound +{(r.Bound - resumed).TotalMilliseconds:0.0} ms") : string.Empty;
-        return chain + reactor + string.Create(ci, $", first packet +{s.Report.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms");
+        var rarps = string.Join("/", s.Report.RarpAfterResume.Select(t => t.TotalMilliseconds.ToString("0.0", ci)));
+        return chain + reactor + string.Create(ci, $", first packet +{s.Report.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms; RARPs at {rarps} ms");
     }
 
     private static double? FromNode(MigrationReport report, string podMac) =>

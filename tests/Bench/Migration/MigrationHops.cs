@@ -18,9 +18,16 @@ internal static class MigrationHops
         Hop("naive_resume_to_vmim_succeeded", naive, (s, r) => s.Chain?.VmimSucceeded - r);
         Hop("naive_resume_to_bound", naive, (s, r) => s.Reactor?.Bound - r);
 
-        // Ours does not wait for any of it: Succeeded lands long after the first packet.
-        Hop("vmnet_resume_to_vmim_succeeded", samples["vmnet"], (s, r) => s.Chain?.VmimSucceeded - r);
+        // Ours waits for none of it: the guest's own RARP (QEMU announces it as the guest resumes) activates the target
+        // in ovn-controller. RARP->first packet is ovn-controller's activation plus at most one probe interval.
+        var ours = samples["vmnet"];
+        Hop("vmnet_resume_to_vmim_succeeded", ours, (s, r) => s.Chain?.VmimSucceeded - r);
+        Hop("vmnet_resume_to_rarp", ours, (s, _) => FirstRarp(s));
+        Hop("vmnet_rarp_to_first_packet", ours, (s, _) => s.Report.ResumeToFirstDelivered - FirstRarp(s));
     }
+
+    /// <summary>The first RARP QEMU sent on the target tap, relative to RESUME (QEMU announces just before it starts the vCPUs).</summary>
+    private static TimeSpan? FirstRarp(MigrationSample s) => s.Report.RarpAfterResume.Count > 0 ? s.Report.RarpAfterResume.Min() : null;
 
     private static void Hop(string figure, List<MigrationSample> list, Func<MigrationSample, DateTimeOffset, TimeSpan?> select)
     {
