@@ -24,6 +24,11 @@ internal static class MigrationHops
         Hop("vmnet_resume_to_vmim_succeeded", ours, (s, r) => s.Chain?.VmimSucceeded - r);
         Hop("vmnet_resume_to_rarp", ours, (s, _) => FirstRarp(s));
         Hop("vmnet_rarp_to_first_packet", ours, (s, _) => s.Report.ResumeToFirstDelivered - FirstRarp(s));
+        if (samples.TryGetValue("vmnetheld", out var held))
+        {
+            Hop("vmnetheld_resume_to_rarp", held, (s, _) => FirstRarp(s));
+            Hop("vmnetheld_rarp_to_first_packet", held, (s, _) => s.Report.ResumeToFirstDelivered - FirstRarp(s));
+        }
     }
 
     /// <summary>The first RARP QEMU sent on the target tap, relative to RESUME (QEMU announces just before it starts the vCPUs).</summary>
