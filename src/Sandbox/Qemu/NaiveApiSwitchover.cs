@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using VmNet.Kube;
 using VmNet.Kube.Models;
+using VmNet.Ovsdb.Errors;
 
 namespace VmNet.Sandbox.Qemu;
 
@@ -20,6 +21,7 @@ public sealed class NaiveApiSwitchover : IPortSwitchover, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private readonly Task _reactor;
+    private readonly OvsdbIfaceIds _ifaceIds = new();
     private KubeVirtCompletionChain? _chain;
     private int _migrations;
     private string? _current;
@@ -60,8 +62,10 @@ public sealed class NaiveApiSwitchover : IPortSwitchover, IAsyncDisposable
         var uid = created.Metadata!.Uid!;
         await SetVmiAsync(context.SourceChassis, MigrationState(uid, context, failed: false), cancellationToken).ConfigureAwait(false);
         await SetPhaseAsync(name, "Running", cancellationToken).ConfigureAwait(false);
-        // The reactor must be watching before the migration can complete.
+        // The reactor must be watching, and connected to both nodes' OVSDB, before the migration can complete.
         await pending.Seen.Task.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+        await _ifaceIds.ConnectAsync(context.Source.Node, cancellationToken).ConfigureAwait(false);
+        await _ifaceIds.ConnectAsync(context.Target.Node, cancellationToken).ConfigureAwait(false);
         var migration = new KubeVirtMigration(KubeVirtStandIn.Namespace, _vmi, name, uid, context.SourceChassis, context.TargetChassis);
         _chain = await KubeVirtCompletionChain.StartAsync(_kube, migration, context.Signals, reportSucceeded: true, _timeout, cancellationToken).ConfigureAwait(false);
     }
@@ -119,12 +123,19 @@ public sealed class NaiveApiSwitchover : IPortSwitchover, IAsyncDisposable
                     {
                         pending.SucceededSeen = DateTimeOffset.UtcNow;
                         var c = pending.Context;
-                        // As fast as a controller with an OVSDB connection: done when each transaction commits (ovn-controller
-                        // reacts to the committed row), not when ovs-vswitchd has reconfigured (ovs-vsctl's default wait).
-                        // Source first: two chassis claiming the port at once would make ovn-controller throttle the claim.
-                        await c.Source.Node.VsctlAsync(["--no-wait", "--if-exists", "remove", "Interface", c.Source.OvsPort, "external_ids", "iface-id"], cancellationToken).ConfigureAwait(false);
-                        await c.Target.Node.VsctlAsync(["--no-wait", "set", "Interface", c.Target.OvsPort, "external_ids:iface-id=" + c.LogicalPort], cancellationToken).ConfigureAwait(false);
-                        pending.Bound.TrySetResult(DateTimeOffset.UtcNow);
+                        // As fast as a node agent holding an OVSDB connection (no process per change, no wait for
+                        // ovs-vswitchd). Source first: two chassis claiming the port at once would make ovn-controller
+                        // throttle the claim.
+                        try
+                        {
+                            await _ifaceIds.ClearAsync(c.Source.Node, c.Source.OvsPort, cancellationToken).ConfigureAwait(false);
+                            await _ifaceIds.SetAsync(c.Target.Node, c.Target.OvsPort, c.LogicalPort, cancellationToken).ConfigureAwait(false);
+                            pending.Bound.TrySetResult(DateTimeOffset.UtcNow);
+                        }
+                        catch (OvsdbException ex)
+                        {
+                            pending.Bound.TrySetException(new QemuException($"naive reactor: binding {c.LogicalPort} to {c.Target.OvsPort} on {c.TargetChassis} failed: {ex.Message}", ex));
+                        }
                     }
                 }
             }
@@ -182,6 +193,7 @@ public sealed class NaiveApiSwitchover : IPortSwitchover, IAsyncDisposable
         }
 
         _stop.Dispose();
+        await _ifaceIds.DisposeAsync().ConfigureAwait(false);
     }
 
     private sealed class Pending(PortSwitchoverContext context)
