@@ -53,8 +53,9 @@ public sealed class KubeVirtStandIn(
     public MigrationEnd NextEnd { get; set; } = MigrationEnd.Failed;
 
     /// <summary>
-    /// When false, the next completed migration reports the target running on the VMI but never sets the VMIM to
-    /// Succeeded until the controller has switched the port over by itself (its activation fallback); reset after use.
+    /// When false, the next migration reports the target running on the VMI (completed) but never sets the VMIM to
+    /// Succeeded until the controller has switched the port over by itself (its activation fallback). Read, and reset
+    /// to true, when that migration starts (<see cref="BeforeMigrationAsync"/>).
     /// </summary>
     public bool ReportSucceeded { get; set; } = true;
 
