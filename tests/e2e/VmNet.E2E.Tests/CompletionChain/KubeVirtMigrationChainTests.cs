@@ -74,10 +74,10 @@ public sealed class KubeVirtMigrationChainTests : IAsyncLifetime
         await using var chain = await KubeVirtCompletionChain.StartAsync(_kube, Migration(), signals, reportSucceeded: true, Timeout, stop.Token);
 
         // Before RESUME only the incoming domain is known on the target; the source finishing its job changes nothing yet.
+        await WaitUntilAsync(async () => Field((await _kube.GetAsync<V1VirtualMachineInstance>(Ns, Vmi)).Status!.MigrationState!, "targetNodeDomainDetected") is { ValueKind: JsonValueKind.True });
         signals.ReportSourceCompleted(DateTimeOffset.UtcNow);
         await Task.Delay(Settle);
         var before = (await _kube.GetAsync<V1VirtualMachineInstance>(Ns, Vmi)).Status!.MigrationState!;
-        Assert.True(Field(before, "targetNodeDomainDetected") is { ValueKind: JsonValueKind.True }, "the target virt-handler reports the incoming domain");
         Assert.Null(Field(before, "targetNodeDomainReadyTimestamp"));
         Assert.NotEqual(true, before.Completed);
         Assert.Equal("Running", (await _kube.GetAsync<V1VirtualMachineInstanceMigration>(Ns, Vmim)).Status!.Phase);
@@ -94,7 +94,7 @@ public sealed class KubeVirtMigrationChainTests : IAsyncLifetime
         Assert.Equal("Succeeded", (await _kube.GetAsync<V1VirtualMachineInstanceMigration>(Ns, Vmim)).Status!.Phase);
 
         // A watcher saw three distinct writes, in the chain's order.
-        await WaitUntilAsync(() => Snapshot(observed).Contains("VMIM Succeeded"));
+        await WaitUntilAsync(() => Task.FromResult(Snapshot(observed).Contains("VMIM Succeeded")));
         var seen = Snapshot(observed);
         var ready = seen.IndexOf("VMI target ready");
         var completed = seen.IndexOf("VMI completed on node2");
@@ -198,10 +198,10 @@ public sealed class KubeVirtMigrationChainTests : IAsyncLifetime
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
             await Task.Delay(20);
