@@ -54,7 +54,19 @@ public sealed record DaemonOptions
     /// </summary>
     public string? HostNetns { get; init; }
 
+    /// <summary>
+    /// Named netns where pre-plugged ports' holding ends live (README "Pre-plugging"); created at first use when
+    /// missing. Default <c>vmnet-holding</c>, or <c>&lt;host-netns&gt;-hold</c> for a simulated node.
+    /// </summary>
+    public string? HoldingNetns { get; init; }
+
     public string IntegrationBridge { get; init; } = "br-int";
+
+    /// <summary>
+    /// The default VPC (<c>--cluster-router</c>, as on Kube-OVN's controller and daemon; default ovn-cluster): its
+    /// subnets, and those without <c>spec.vpc</c>, get a host route through ovn0. Must match the controller's.
+    /// </summary>
+    public string ClusterRouter { get; init; } = VmNet.Daemon.Node.HostRoutePlan.DefaultClusterRouter;
 
     /// <summary>OVS datapath type of br-int: "system" (kernel) or "netdev" (userspace).</summary>
     public string DatapathType { get; init; } = "system";

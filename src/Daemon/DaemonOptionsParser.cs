@@ -25,6 +25,7 @@ public static class DaemonOptionsParser
           --host-netns NETNS         namespace of the node's host side (simulated nodes)
           --datapath-type system|netdev  br-int datapath (default system)
           --bridge NAME              integration bridge (default br-int)
+          --cluster-router NAME      default VPC, as given to the controller (default ovn-cluster)
           --pre-plug true|false      plug each allocated pod's port before its ADD (default true; README "Pre-plugging")
           --pre-plug-max-age SECONDS  remove a pre-plugged port whose pod got no ADD this long after its creation (default 600)
           --hw-offload true|false    OVS hardware offload with SR-IOV switchdev VFs (default: env HW_OFFLOAD, else false)
@@ -72,8 +73,10 @@ public static class DaemonOptionsParser
             NodeMtu = Int(Take("node-mtu"), "node-mtu") ?? defaults.NodeMtu,
             PodMtu = Int(Take("pod-mtu"), "pod-mtu"),
             HostNetns = Take("host-netns"),
+            HoldingNetns = Take("holding-netns"),
             DatapathType = Take("datapath-type") ?? defaults.DatapathType,
             IntegrationBridge = Take("bridge") ?? defaults.IntegrationBridge,
+            ClusterRouter = Take("cluster-router") ?? defaults.ClusterRouter,
             PrePlug = Take("pre-plug") is { } prePlug ? Bool(prePlug, "pre-plug") : defaults.PrePlug,
             PrePlugMaxAge = Seconds(Take("pre-plug-max-age"), "pre-plug-max-age") ?? defaults.PrePlugMaxAge,
             HwOffload = Bool(Take("hw-offload") ?? Environment.GetEnvironmentVariable("HW_OFFLOAD"), "hw-offload"),
@@ -100,6 +103,11 @@ public static class DaemonOptionsParser
         if (options.PrePlugMaxAge <= TimeSpan.Zero)
         {
             throw new DaemonOptionsException($"--pre-plug-max-age {options.PrePlugMaxAge.TotalSeconds} must be a positive number of seconds");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClusterRouter))
+        {
+            throw new DaemonOptionsException($"--cluster-router '{options.ClusterRouter}' must name the default VPC");
         }
 
         if (options.DatapathType is not ("system" or "netdev"))

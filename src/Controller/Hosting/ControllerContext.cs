@@ -25,6 +25,9 @@ public sealed class ControllerContext
         DhcpOptions.Table, LoadBalancer.Table, Nat.Table,
     ];
 
+    /// <summary>Southbound tables the controller monitors into <see cref="Southbound"/>'s cache (node chassis clean-up).</summary>
+    public static readonly IReadOnlyList<string> SouthboundTables = ["Chassis", "Chassis_Private"];
+
     public ControllerContext(
         ControllerOptions options,
         IKubeClient kube,
@@ -33,7 +36,8 @@ public sealed class ControllerContext
         IEventRecorder events,
         ILoggerFactory loggerFactory,
         TimeProvider? time = null,
-        IpamRegistry? ipam = null)
+        IpamRegistry? ipam = null,
+        OvsdbClient? southbound = null)
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
         Kube = kube ?? throw new ArgumentNullException(nameof(kube));
@@ -43,6 +47,7 @@ public sealed class ControllerContext
         LoggerFactory = loggerFactory ?? throw new ArgumentNullException(nameof(loggerFactory));
         Time = time ?? TimeProvider.System;
         Ipam = ipam ?? new IpamRegistry();
+        Southbound = southbound;
 
         SubnetInformer = Informers.For<V1Subnet>(kube, options: InformerOptions<V1Subnet>("subnets"));
         VpcInformer = Informers.For<V1Vpc>(kube, options: InformerOptions<V1Vpc>("vpcs"));
@@ -61,6 +66,9 @@ public sealed class ControllerContext
 
     /// <summary>OVN Northbound: transactions and the monitored cache (<see cref="NorthboundTables"/>).</summary>
     public OvsdbClient Northbound { get; }
+
+    /// <summary>OVN Southbound (<see cref="SouthboundTables"/>), or null when <see cref="ControllerOptions.SouthboundAddress"/> is not set.</summary>
+    public OvsdbClient? Southbound { get; }
 
     /// <summary>The one IPAM of the cluster. Subnets are registered by the topology module; IP state by the addressing module.</summary>
     public IpamRegistry Ipam { get; }

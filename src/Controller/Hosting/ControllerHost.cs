@@ -103,6 +103,7 @@ public sealed class ControllerHost
                 Logger = _loggerFactory.CreateLogger("VmNet.Ovsdb.Northbound"),
             },
             cancellationToken).ConfigureAwait(false);
+        await using var southbound = await ConnectSouthboundAsync(cancellationToken).ConfigureAwait(false);
         await using var informers = new SharedInformerFactory();
         await using var events = new EventRecorder(_kube, new EventRecorderOptions
         {
@@ -111,7 +112,7 @@ public sealed class ControllerHost
             TimeProvider = _time,
             Logger = _loggerFactory.CreateLogger("VmNet.Controller.Events"),
         });
-        var context = new ControllerContext(_options, _kube, northbound, informers, events, _loggerFactory, _time);
+        var context = new ControllerContext(_options, _kube, northbound, informers, events, _loggerFactory, _time, southbound: southbound);
         var registry = new ControllerRegistry(context);
         try
         {
@@ -127,6 +128,27 @@ public sealed class ControllerHost
         await RunWorkersAsync(context, registry, cancellationToken).ConfigureAwait(false);
         await events.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         _logger.LogInformation("controller stopped");
+    }
+
+    /// <summary>The Southbound client when <see cref="ControllerOptions.SouthboundAddress"/> is set; null (logged) otherwise.</summary>
+    private async Task<OvsdbClient?> ConnectSouthboundAsync(CancellationToken cancellationToken)
+    {
+        if (_options.SouthboundAddress is not { Length: > 0 } address)
+        {
+            _logger.LogWarning("no --ovn-sb-addr: the Chassis of a deleted Node is not removed from the Southbound DB");
+            return null;
+        }
+
+        _logger.LogInformation("connecting to OVN Southbound {Address}", address);
+        return await OvsdbClient.ConnectAsync(
+            new OvsdbClientOptions
+            {
+                Endpoints = OvsdbClientOptions.ParseRemotes(address),
+                Database = "OVN_Southbound",
+                Tables = ControllerContext.SouthboundTables,
+                Logger = _loggerFactory.CreateLogger("VmNet.Ovsdb.Southbound"),
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RunWorkersAsync(ControllerContext context, ControllerRegistry registry, CancellationToken cancellationToken)

@@ -14,6 +14,12 @@ public sealed record ControllerOptions
     /// <summary>OVN Northbound remotes (<c>--ovn-nb-addr</c>), e.g. <c>unix:/run/ovn/ovnnb_db.sock</c> or <c>tcp:a:6641,tcp:b:6641</c>.</summary>
     public string NorthboundAddress { get; init; } = "unix:/run/ovn/ovnnb_db.sock";
 
+    /// <summary>
+    /// OVN Southbound remotes (<c>--ovn-sb-addr</c>, empty by default like Kube-OVN's). Needed to delete a removed
+    /// Node's Chassis (and its Encaps); empty = no Southbound connection and stale chassis stay (logged at start).
+    /// </summary>
+    public string? SouthboundAddress { get; init; }
+
     /// <summary>Default VPC and its Logical_Router (<c>--cluster-router</c>).</summary>
     public string ClusterRouter { get; init; } = "ovn-cluster";
 
@@ -93,5 +99,5 @@ public sealed record ControllerOptions
     public const string LegacyFinalizer = "kube-ovn-controller";
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"nb={NorthboundAddress} router={ClusterRouter} default={DefaultSubnet}({DefaultCidr}) join={NodeSwitch}({NodeSwitchCidr}) network-type={NetworkType} keep-vm-ip={KeepVmIp} workers={WorkerCount} gc={GcInterval.TotalSeconds}s");
+        $"nb={NorthboundAddress} sb={SouthboundAddress ?? "(none)"} router={ClusterRouter} default={DefaultSubnet}({DefaultCidr}) join={NodeSwitch}({NodeSwitchCidr}) network-type={NetworkType} keep-vm-ip={KeepVmIp} workers={WorkerCount} gc={GcInterval.TotalSeconds}s");
 }

@@ -21,6 +21,7 @@ public static class ControllerOptionsParser
     {
         ["kubeconfig"] = (o, v) => o with { Kubeconfig = v },
         ["ovn-nb-addr"] = (o, v) => o with { NorthboundAddress = v },
+        ["ovn-sb-addr"] = (o, v) => o with { SouthboundAddress = string.IsNullOrWhiteSpace(v) ? null : v.Trim() },
         ["cluster-router"] = (o, v) => o with { ClusterRouter = NonEmpty("cluster-router", v) },
         ["default-ls"] = (o, v) => o with { DefaultSubnet = NonEmpty("default-ls", v) },
         ["default-cidr"] = (o, v) => o with { DefaultCidr = NonEmpty("default-cidr", v) },

@@ -30,6 +30,9 @@ public sealed class NodesModule : IControllerModule
 
     public ResourceController? GatewayController { get; private set; }
 
+    /// <summary>Null when the controller has no Southbound connection (<see cref="ControllerOptions.SouthboundAddress"/>).</summary>
+    public ResourceController? ChassisController { get; private set; }
+
     public void Register(ControllerContext context, ControllerRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -82,6 +85,24 @@ public sealed class NodesModule : IControllerModule
         });
 
         context.Northbound.Cache.Subscribe(change => OnNorthboundChange(context, change, nodes, routes, gateways));
+
+        if (context.Southbound is { } southbound)
+        {
+            var chassis = ChassisController = registry.Add(new NodeChassisReconciler(context, southbound, addressing.StepHook));
+            chassis.Watch(context.NodeInformer, ResourceController.OwnKey(context.NodeInformer), NodeChangeMatters);
+
+            // A chassis (re-)registering or losing its tag is tagged again, but only for a node the informer has:
+            // a chassis never causes a deletion, so one registering before its Node is seen stays.
+            southbound.Cache.Subscribe(
+                change =>
+                {
+                    if (change.New is { } row && NodeChassisReconciler.LiveNodeOf(row, context.NodeInformer.Indexer.List()) is { } node)
+                    {
+                        chassis.EnqueueAfter(node, TimeSpan.FromMilliseconds(50));
+                    }
+                },
+                NodeChassisReconciler.ChassisTable);
+        }
     }
 
     public Task InitializeAsync(ControllerContext context, CancellationToken cancellationToken)
@@ -103,6 +124,16 @@ public sealed class NodesModule : IControllerModule
         foreach (var node in live.Concat(gone))
         {
             NodeController!.Enqueue(node);
+        }
+
+        if (ChassisController is { } chassis)
+        {
+            // Chassis of nodes deleted while no controller ran: tagged ones, and those of nodes with leftovers.
+            var goneWithChassis = NodeChassisReconciler.TaggedNodes(context.Southbound!.Cache).Where(n => !live.Contains(n)).Concat(gone).ToHashSet(StringComparer.Ordinal);
+            foreach (var node in live.Concat(goneWithChassis))
+            {
+                chassis.Enqueue(node);
+            }
         }
 
         RoutesController!.Enqueue(context.Options.ClusterRouter);

@@ -55,6 +55,12 @@ public sealed class AddressingContext
 
     public PortLocks Locks { get; } = new();
 
+    /// <summary>Pods waiting for an address of a full subnet (woken by releases).</summary>
+    public AddressWaiters AddressWaiters { get; } = new();
+
+    /// <summary>Retry delay of a pod waiting on a full subnet when no release wakes it earlier (e.g. a grown CIDR).</summary>
+    public TimeSpan ExhaustedRetryDelay { get; init; } = TimeSpan.FromMinutes(1);
+
     public AddressingStepHook StepHook { get; }
 
     public ILogger Logger { get; }

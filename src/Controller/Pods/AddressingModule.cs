@@ -78,6 +78,12 @@ public sealed class AddressingModule : IControllerModule
                 EnqueueOwner(addressing, pods, displaced.OwnerKey);
             }
         });
+        // A released address (or a changed subnet) wakes the pods that found its subnet full.
+        context.Subnets.OnUsageChanged(subnet => EnqueueAll(pods, addressing.AddressWaiters.Wake(subnet)));
+        context.SubnetInformer.AddEventHandler(new ResourceEventHandler<V1Subnet>
+        {
+            Update = (_, subnet) => EnqueueAll(pods, addressing.AddressWaiters.Wake(subnet.Metadata?.Name ?? string.Empty)),
+        });
         registry.AddBackground("address-gc", token => RunGcAsync(addressing, token));
         registry.AddBackground("northbound-batcher", addressing.Batcher.RunAsync);
     }
@@ -96,6 +102,14 @@ public sealed class AddressingModule : IControllerModule
 
     private static bool SameAnnotations(Dictionary<string, string>? a, Dictionary<string, string>? b) =>
         (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(p => b!.TryGetValue(p.Key, out var v) && v == p.Value));
+
+    private static void EnqueueAll(ResourceController pods, IReadOnlyList<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            pods.Enqueue(key);
+        }
+    }
 
     private static void EnqueueVmOfEndedLauncher(ResourceController vms, V1Pod pod)
     {

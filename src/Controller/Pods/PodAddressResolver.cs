@@ -16,6 +16,9 @@ public abstract record Resolution
     /// <summary>Something the pod needs is not there yet (subnet not registered, no free address): retry later.</summary>
     public sealed record Waiting(string Message) : Resolution;
 
+    /// <summary>The subnet (or its IP pool) has no free address: a Warning, then a retry once one is released.</summary>
+    public sealed record Exhausted(string Subnet, string Message) : Resolution;
+
     /// <summary>The NIC holds addresses that no longer fit the request (subnet or static IP/MAC changed): release first.</summary>
     public sealed record MustRelease(Allocation Stale, string Reason) : Resolution;
 }
@@ -108,7 +111,7 @@ public sealed class PodAddressResolver(AddressingContext context)
         }
         catch (NoAvailableAddressException ex)
         {
-            return new Resolution.Waiting(ex.Message);
+            return new Resolution.Exhausted(ipam.Name, $"cannot allocate an address for {facts.Namespace}/{facts.Name} (port {facts.PortName}): {ex.Message}; waiting until an address of subnet {ipam.Name} is released");
         }
         catch (IpamException ex)
         {

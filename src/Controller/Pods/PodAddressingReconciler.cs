@@ -54,11 +54,18 @@ public sealed class PodAddressingReconciler(AddressingContext context) : IReconc
                 return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(200));
             }
 
+            var chosenSubnet = context.ChooseSubnet(pod);
+            var generation = context.AddressWaiters.Generation(chosenSubnet);
             switch (_resolver.Resolve(pod, facts))
             {
                 case Resolution.Rejected rejected:
-                    Reject(pod, facts, rejected);
+                    Reject(pod, facts, rejected.Message);
                     return ReconcileResult.RequeueAfter(TimeSpan.FromMinutes(1));
+                case Resolution.Exhausted exhausted:
+                    Reject(pod, facts, exhausted.Message);
+                    return exhausted.Subnet != chosenSubnet || !context.AddressWaiters.TryWait(exhausted.Subnet, key, generation)
+                        ? ReconcileResult.RequeueAfter(context.SubnetWaitDelay)
+                        : ReconcileResult.RequeueAfter(context.ExhaustedRetryDelay);
                 case Resolution.Waiting waiting:
                     context.Logger.LogDebug("pod {Key} waits: {Reason}", key, waiting.Message);
                     return ReconcileResult.RequeueAfter(context.SubnetWaitDelay);
@@ -173,16 +180,16 @@ public sealed class PodAddressingReconciler(AddressingContext context) : IReconc
         }
     }
 
-    private void Reject(V1Pod pod, PodFacts facts, Resolution.Rejected rejected)
+    private void Reject(V1Pod pod, PodFacts facts, string message)
     {
-        context.Logger.LogWarning("pod {Ns}/{Name}: {Message}", facts.Namespace, facts.Name, rejected.Message);
-        context.Events.Warning(pod.ToObjectReference(), AcquireFailedReason, rejected.Message);
+        context.Logger.LogWarning("pod {Ns}/{Name}: {Message}", facts.Namespace, facts.Name, message);
+        context.Events.Warning(pod.ToObjectReference(), AcquireFailedReason, message);
         if (facts.Vm is { } vm)
         {
             context.Events.Warning(
                 new V1ObjectReference { ApiVersion = $"{VmPodIdentity.KubeVirtGroup}/v1", Kind = VmPodIdentity.VirtualMachineKind, Namespace = vm.Namespace, Name = vm.VmName },
                 AcquireFailedReason,
-                rejected.Message);
+                message);
         }
     }
 }

@@ -18,8 +18,8 @@ internal sealed class AddPhases(long startTimestamp)
     /// <summary>Removing a stale port/VF of an earlier ADD of the same container.</summary>
     public double StalePortMs { get; set; }
 
-    /// <summary>A pre-plugged port's pod end moving into the pod's netns and coming up (0 for a port plugged by the ADD).</summary>
-    public double MoveInMs { get; set; }
+    /// <summary>The pod interface created in the pod's netns on a pre-plugged port's holding end and up (0 for a port plugged by the ADD).</summary>
+    public double AttachMs { get; set; }
 
     /// <summary>veth (or VF) creation and the pod side's netns configuration: addresses, routes.</summary>
     public double NetnsMs { get; set; }

@@ -76,25 +76,48 @@ public sealed partial class CniHandler
                 }
                 else if (await FindPrePlugAsync(portName, network, cancellationToken).ConfigureAwait(false) is { } waiting)
                 {
-                    // The gateway probe starts before the pod end moves in: it needs only the link (it sends its own
-                    // frames) and waits for it to appear and come up, so its thread and socket are ready when the
-                    // ~20 ms kernel move ends (on a loaded node each thread start waits for a CPU; measured: the
-                    // gateway answers the first request within 0.2 ms, the rest of the delay was the daemon's hops).
-                    spec = spec with { HostName = waiting };
-                    gateway = await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false);
-                    using var podLinks = await interfaces.MoveInAsync(spec, cancellationToken).ConfigureAwait(false);
-                    phases.MoveInMs = phases.Lap();
-                    await interfaces.ConfigureMovedInAsync(spec, podLinks, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
-                    phases.NetnsMs = phases.Lap();
-                    await AdoptPortAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
-                    phases.PlugMs = phases.Lap();
+                    // The gateway probe starts before the pod's interface exists: it needs only the link (it sends its
+                    // own frames) and waits for it to appear and come up, so its thread and socket are ready when the
+                    // link is (on a loaded node each thread start waits for a CPU). It stays valid when the ADD falls
+                    // back to plugging anew: the same interface name appears in the same netns. The port records this
+                    // container (one OVSDB transaction) while the kernel work runs; from then on a failure rolls the
+                    // waiting port back like a port this ADD plugged.
+                    var attachSpec = spec with { HostName = waiting };
+                    gateway = StartGatewayCheck(request, attachSpec, network, gatewayCheckDisabled, gatewayCancel);
+                    var adopting = AdoptPortAsync(request, network, waiting, portName, cancellationToken);
+                    VmNet.Daemon.Netlink.RouteNetlinkClient? podLinks;
+                    try
+                    {
+                        spec = attachSpec;
+                        podLinks = await AttachPrePlugAsync(attachSpec, portName, adopting, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await IgnoreFailureAsync(adopting).ConfigureAwait(false);
+                        throw;
+                    }
+
+                    phases.AttachMs = phases.Lap();
+                    if (podLinks is not null)
+                    {
+                        using (podLinks)
+                        {
+                            await interfaces.ConfigureAttachedAsync(spec, podLinks, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        phases.NetnsMs = phases.Lap();
+                        await adopting.ConfigureAwait(false);
+                        phases.PlugMs = phases.Lap();
+                    }
+                    else
+                    {
+                        spec = spec with { HostName = VethNames.HostSide(request.ContainerId, request.IfName) };
+                        await PlugAnewAsync(request, network, spec, portName, phases, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else
                 {
-                    await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
-                    phases.NetnsMs = phases.Lap();
-                    await PlugAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
-                    phases.PlugMs = phases.Lap();
+                    await PlugAnewAsync(request, network, spec, portName, phases, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -104,7 +127,7 @@ public sealed partial class CniHandler
             }
 
             gateway ??= podSideConfigured
-                ? await StartGatewayCheckAsync(request, spec, network, gatewayCheckDisabled, gatewayCancel.Token).ConfigureAwait(false)
+                ? StartGatewayCheck(request, spec, network, gatewayCheckDisabled, gatewayCancel)
                 : Task.CompletedTask;
             await WaitReadyAsync(spec.HostName, portName, gateway, gatewayCancel, phases, cancellationToken).ConfigureAwait(false);
             if (deferredAddressing is not null)
@@ -131,9 +154,9 @@ public sealed partial class CniHandler
     private void LogAdded(DaemonRequest request, PodNetwork network, string portName, string hostName, AddPhases phases) =>
         logger.LogInformation(
             "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {TotalMs:F1} ms "
-                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, move in {MoveInMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
+                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, attach {AttachMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
             request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
-            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.MoveInMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
+            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.AttachMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
 
@@ -173,11 +196,39 @@ public sealed partial class CniHandler
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            var why = await ControllerWarningAsync(request, cancellationToken).ConfigureAwait(false);
             throw new CniFailure(
                 CniErrorCodes.AddressNotAllocated,
-                $"pod {request.PodNamespace}/{request.PodName}: annotation {missing ?? new PodAnnotationKeys(request.Provider).Allocated} not set after {options.AnnotationTimeout.TotalSeconds:0}s",
+                $"pod {request.PodNamespace}/{request.PodName}: annotation {missing ?? new PodAnnotationKeys(request.Provider).Allocated} not set after {options.AnnotationTimeout.TotalSeconds:0}s"
+                    + (why is null ? string.Empty : "; controller: " + why),
                 HttpStatusCode.ServiceUnavailable,
-                "the controller allocates the address; see its logs");
+                "the controller allocates the address; see its logs and the pod's events");
+        }
+    }
+
+    /// <summary>
+    /// The controller's latest Warning event on the pod (e.g. AcquireAddressFailed naming a full subnet), so an ADD
+    /// that timed out says why; null when there is none or it cannot be read (the timeout error stands on its own).
+    /// </summary>
+    private async Task<string?> ControllerWarningAsync(DaemonRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            var events = await kube.ListAsync<CoreV1Event>(
+                request.PodNamespace,
+                new ListOptions { FieldSelector = $"involvedObject.kind=Pod,involvedObject.name={request.PodName},type=Warning" },
+                timeout.Token).ConfigureAwait(false);
+            return events.Items
+                .OrderByDescending(e => e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? DateTimeOffset.MinValue)
+                .Select(e => $"{e.Reason}: {e.Message}")
+                .FirstOrDefault();
+        }
+        catch (Exception e) when (e is KubeApiException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            logger.LogDebug(e, "reading the events of {Namespace}/{Pod} failed", request.PodNamespace, request.PodName);
+            return null;
         }
     }
 
@@ -256,8 +307,31 @@ public sealed partial class CniHandler
     }
 
     /// <summary>The gateway check as a running task (a completed one when the subnet or a migration disables it).</summary>
-    private async Task<Task> StartGatewayCheckAsync(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, Task<bool> disabled, CancellationToken cancellationToken) =>
-        await disabled.ConfigureAwait(false) ? Task.CompletedTask : CheckGatewayAsync(request, spec, network, cancellationToken);
+    /// <summary>
+    /// The gateway check, started at once: the subnet's disableGatewayCheck (read from the API meanwhile) only decides
+    /// at the end whether its outcome counts, so that read is never on the ADD's path.
+    /// </summary>
+    private Task StartGatewayCheck(DaemonRequest request, PodInterfaceSpec spec, PodNetwork network, Task<bool> disabled, CancellationTokenSource cancel)
+    {
+        if (disabled is { IsCompletedSuccessfully: true, Result: true })
+        {
+            return Task.CompletedTask;
+        }
+
+        return GatewayOutcomeAsync(CheckGatewayAsync(request, spec, network, cancel.Token), disabled, cancel);
+    }
+
+    private static async Task GatewayOutcomeAsync(Task probe, Task<bool> disabled, CancellationTokenSource cancel)
+    {
+        if (await disabled.ConfigureAwait(false))
+        {
+            await cancel.CancelAsync().ConfigureAwait(false);
+            await IgnoreFailureAsync(probe).ConfigureAwait(false);
+            return;
+        }
+
+        await probe.ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Both conditions of a ready pod network, awaited together: ovn-controller's <c>ovn-installed</c> and the

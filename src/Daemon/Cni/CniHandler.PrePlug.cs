@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using VmNet.Cni;
+using VmNet.Daemon.Netlink;
 using VmNet.Daemon.Ovs;
 using VmNet.Daemon.Pods;
 using VmNet.Ovsdb.Errors;
@@ -52,5 +54,35 @@ public sealed partial class CniHandler
         {
             await RollBackAsync(previous.Name, request.NetNs, request.IfName, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Attaches the pod's interface to the waiting port (caller holds the pre-plug lock). Null when an unfinished ADD
+    /// of another sandbox already attached to it: that port (and with it the stale interface) is removed once
+    /// <paramref name="adopting"/> is done with it, and the caller plugs anew.
+    /// </summary>
+    private async Task<RouteNetlinkClient?> AttachPrePlugAsync(PodInterfaceSpec spec, string portName, Task adopting, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await interfaces.AttachInAsync(spec, prePlugs.PreparedMtu, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PrePlugUnusableException e)
+        {
+            logger.LogInformation("Plugging {Port} anew: {Reason}", portName, e.Message);
+            await IgnoreFailureAsync(adopting).ConfigureAwait(false);
+            await ports.RemoveAsync(spec.HostName, cancellationToken).ConfigureAwait(false);
+            await interfaces.DeleteHoldingAsync(spec.HostName, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>The veth and OVS port made at ADD time (no waiting port to take over).</summary>
+    private async Task PlugAnewAsync(DaemonRequest request, PodNetwork network, PodInterfaceSpec spec, string portName, AddPhases phases, CancellationToken cancellationToken)
+    {
+        await interfaces.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
+        phases.NetnsMs = phases.Lap();
+        await PlugAsync(request, network, spec.HostName, portName, cancellationToken).ConfigureAwait(false);
+        phases.PlugMs = phases.Lap();
     }
 }

@@ -62,7 +62,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 southbound.Start();
             }
 
-            host = await HostNetwork.OpenAsync(options.HostNetns, cancellationToken).ConfigureAwait(false);
+            host = await HostNetwork.OpenAsync(options.HostNetns, cancellationToken, options.HoldingNetns).ConfigureAwait(false);
             var app = Build(options, kube, log, ovs, southbound, host, configureServices);
             await StartServingAsync(app, options, cancellationToken).ConfigureAwait(false);
             log.Information("vmnet-daemon for node {Node} listening on {Sockets}", options.NodeName, string.Join(", ", options.AllSocketPaths));

@@ -17,6 +17,19 @@ public sealed record VethPairSpec(string Name, string PeerName)
 }
 
 /// <summary>
+/// A passthru macvlan <paramref name="Name"/> on the lower device <paramref name="LowerIndex"/> (in the client's
+/// namespace), created in <see cref="Namespace"/> when given. It takes the lower's MAC and receives all its frames.
+/// </summary>
+public sealed record MacvlanPassthruSpec(string Name, int LowerIndex)
+{
+    public NetworkNamespace? Namespace { get; init; }
+
+    public int? Mtu { get; init; }
+
+    public bool Up { get; init; }
+}
+
+/// <summary>
 /// Attribute changes applied to one link in a single RTM_SETLINK. The kernel applies them in the order
 /// MAC, MTU, name, then up/down, so a down link can be renamed and brought up by one request.
 /// </summary>

@@ -64,6 +64,27 @@ public sealed partial class RouteNetlinkClient
         }
     }
 
+    /// <summary>Creates a passthru macvlan (see <see cref="MacvlanPassthruSpec"/>) in one request.</summary>
+    public async Task CreateMacvlanPassthruAsync(MacvlanPassthruSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var namespaceFd = spec.Namespace?.Handle;
+        var added = false;
+        try
+        {
+            namespaceFd?.DangerousAddRef(ref added);
+            var operation = $"RTM_NEWLINK macvlan passthru {spec.Name} link {spec.LowerIndex}" + (spec.Namespace is { } ns ? " netns " + ns.Path : string.Empty);
+            await AcknowledgedAsync(LinkMessages.CreateMacvlanPassthru(spec, namespaceFd?.Number), operation, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (added)
+            {
+                namespaceFd!.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Deletes the link (both ends for a veth); ENODEV when it does not exist.</summary>
     public Task DeleteLinkAsync(string name, CancellationToken cancellationToken) =>
         AcknowledgedAsync(LinkMessages.Delete(name), "RTM_DELLINK " + name, cancellationToken);

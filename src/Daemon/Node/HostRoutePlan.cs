@@ -11,20 +11,25 @@ namespace VmNet.Daemon.Node;
 /// </summary>
 public static class HostRoutePlan
 {
-    public const string DefaultVpc = "ovn-cluster";
+    /// <summary>Kube-OVN's default VPC name; the daemon's is <see cref="DaemonOptions.ClusterRouter"/> (<c>--cluster-router</c>).</summary>
+    public const string DefaultClusterRouter = "ovn-cluster";
     public const string OvnProvider = "ovn";
 
     /// <summary>The on-link route(s) of the join CIDR(s) through <paramref name="device"/>.</summary>
     public static IReadOnlyList<RouteSpec> JoinRoutes(NodeAnnotations join, string device) =>
         join.Addresses.Select(a => RouteSpec.OnLinkVia(new InterfaceAddress(a.Network, a.PrefixLength), device)).ToArray();
 
-    /// <summary>The subnet routes via the join gateway of each family; a family without gateway gets none.</summary>
-    public static IReadOnlyList<RouteSpec> SubnetRoutes(NodeAnnotations join, IEnumerable<V1Subnet> subnets, IReadOnlyList<IPAddress> nodeIps, string device)
+    /// <summary>
+    /// The subnet routes via the join gateway of each family; a family without gateway gets none.
+    /// <paramref name="clusterRouter"/> is the default VPC's name (a Subnet without <c>spec.vpc</c> belongs to it).
+    /// </summary>
+    public static IReadOnlyList<RouteSpec> SubnetRoutes(NodeAnnotations join, IEnumerable<V1Subnet> subnets, IReadOnlyList<IPAddress> nodeIps, string device, string clusterRouter)
     {
         ArgumentNullException.ThrowIfNull(join);
+        ArgumentException.ThrowIfNullOrWhiteSpace(clusterRouter);
         var joinNetworks = join.Addresses.Select(a => new InterfaceAddress(a.Network, a.PrefixLength)).ToArray();
         var routes = new Dictionary<string, RouteSpec>(StringComparer.Ordinal);
-        foreach (var subnet in subnets.Where(IsRoutedThroughOvn0))
+        foreach (var subnet in subnets.Where(s => IsRoutedThroughOvn0(s, clusterRouter)))
         {
             var cidrs = ParseCidrs(subnet.Spec!.CidrBlock);
             if (cidrs.Any(c => nodeIps.Any(ip => Contains(c, ip))))
@@ -46,14 +51,14 @@ public static class HostRoutePlan
     }
 
     /// <summary>Kube-OVN's daemon routes overlay subnets of the default VPC that the controller validated.</summary>
-    public static bool IsRoutedThroughOvn0(V1Subnet subnet)
+    public static bool IsRoutedThroughOvn0(V1Subnet subnet, string clusterRouter)
     {
         ArgumentNullException.ThrowIfNull(subnet);
         var spec = subnet.Spec;
         return subnet.Metadata?.DeletionTimestamp is null
             && spec is not null
             && !string.IsNullOrWhiteSpace(spec.CidrBlock)
-            && (string.IsNullOrEmpty(spec.Vpc) || spec.Vpc == DefaultVpc)
+            && (string.IsNullOrEmpty(spec.Vpc) || spec.Vpc == clusterRouter)
             && (string.IsNullOrEmpty(spec.Provider) || spec.Provider == OvnProvider)
             && string.IsNullOrEmpty(spec.Vlan)
             && subnet.Status?.Conditions?.Any(c => c.Type == "Validated" && c.Status == "True") == true;

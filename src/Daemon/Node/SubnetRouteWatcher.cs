@@ -68,7 +68,7 @@ public sealed class SubnetRouteWatcher(IKubeClient kube, HostRouteSync sync, Dae
 
     private async Task ApplyAsync(NodeAnnotations join, IEnumerable<V1Subnet> subnets, IReadOnlyList<IPAddress> nodeIps, string device, CancellationToken cancellationToken)
     {
-        var plan = HostRoutePlan.SubnetRoutes(join, subnets, nodeIps, device);
+        var plan = HostRoutePlan.SubnetRoutes(join, subnets, nodeIps, device, options.ClusterRouter);
         var changes = await sync.SyncGatewayRoutesAsync(plan, device, cancellationToken).ConfigureAwait(false);
         if (changes.Any)
         {

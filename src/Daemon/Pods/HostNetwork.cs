@@ -9,12 +9,22 @@ namespace VmNet.Daemon.Pods;
 /// </summary>
 public sealed class HostNetwork : IDisposable
 {
-    private HostNetwork(NetworkNamespace? ns, RouteNetlinkClient links, EthtoolSocket ethtool)
+    private readonly Lazy<Task<HoldingNetwork>> holding;
+
+    private HostNetwork(NetworkNamespace? ns, RouteNetlinkClient links, EthtoolSocket ethtool, string holdingName)
     {
         Namespace = ns;
         Links = links;
         Ethtool = ethtool;
+        HoldingName = holdingName;
+        holding = new(() => HoldingNetwork.OpenOrCreateAsync(holdingName, CancellationToken.None));
     }
+
+    /// <summary>Name of the namespace where pre-plugged ports' holding ends live (<see cref="HoldingNetwork"/>).</summary>
+    public string HoldingName { get; }
+
+    /// <summary>The holding namespace, opened (and created when missing) on first use.</summary>
+    public Task<HoldingNetwork> HoldingAsync() => holding.Value;
 
     /// <summary>Null for the daemon's own namespace.</summary>
     public NetworkNamespace? Namespace { get; }
@@ -23,11 +33,13 @@ public sealed class HostNetwork : IDisposable
 
     public EthtoolSocket Ethtool { get; }
 
-    public static async Task<HostNetwork> OpenAsync(string? netns, CancellationToken cancellationToken)
+    /// <param name="holdingNetns">The holding namespace's name; default <see cref="HoldingNetwork.DefaultName"/>.</param>
+    public static async Task<HostNetwork> OpenAsync(string? netns, CancellationToken cancellationToken, string? holdingNetns = null)
     {
+        var holdingName = holdingNetns ?? HoldingNetwork.DefaultName(netns);
         if (netns is null)
         {
-            return new HostNetwork(null, RouteNetlinkClient.Open(), EthtoolSocket.Open());
+            return new HostNetwork(null, RouteNetlinkClient.Open(), EthtoolSocket.Open(), holdingName);
         }
 
         var ns = NetworkNamespace.Open(netns.Contains('/', StringComparison.Ordinal) ? netns : "/var/run/netns/" + netns);
@@ -35,7 +47,7 @@ public sealed class HostNetwork : IDisposable
         {
             var links = await RouteNetlinkClient.OpenInAsync(ns, cancellationToken).ConfigureAwait(false);
             var ethtool = await EthtoolSocket.OpenInAsync(ns, cancellationToken).ConfigureAwait(false);
-            return new HostNetwork(ns, links, ethtool);
+            return new HostNetwork(ns, links, ethtool, holdingName);
         }
         catch
         {
@@ -46,6 +58,11 @@ public sealed class HostNetwork : IDisposable
 
     public void Dispose()
     {
+        if (holding.IsValueCreated && holding.Value.IsCompletedSuccessfully)
+        {
+            holding.Value.Result.Dispose();
+        }
+
         Links.Dispose();
         Ethtool.Dispose();
         Namespace?.Dispose();

@@ -200,7 +200,7 @@ public sealed class PrePlugs(OvsPorts ports, HostNetwork host, DaemonOptions opt
 
     /// <summary>
     /// For an ADD (holding <see cref="LockAsync"/>): the waiting port for <paramref name="ifaceId"/> when it was made
-    /// for exactly this MAC and these addresses and its pod end is still waiting; else null (the ADD plugs anew).
+    /// for exactly this MAC and these addresses; else null (the ADD plugs anew).
     /// </summary>
     public async Task<Interface?> FindForAddAsync(string ifaceId, string mac, string? ips, CancellationToken cancellationToken)
     {
@@ -210,9 +210,9 @@ public sealed class PrePlugs(OvsPorts ports, HostNetwork host, DaemonOptions opt
             return null;
         }
 
+        // Whether its holding end is still there and free the attach itself finds out (PrePlugUnusableException).
         if (string.Equals(iface.ExternalIds[OvsExternalIds.PrePlugged], mac, StringComparison.OrdinalIgnoreCase)
-            && iface.ExternalIds.GetValueOrDefault(OvsExternalIds.Ip) == ips
-            && await interfaces.HoldingExistsAsync(iface.Name, cancellationToken).ConfigureAwait(false))
+            && iface.ExternalIds.GetValueOrDefault(OvsExternalIds.Ip) == ips)
         {
             return iface;
         }

@@ -30,7 +30,7 @@ public sealed class ControllerProcess : IAsyncDisposable
         return Path.Combine(repositoryRoot, "src", "Controller", "bin", string.IsNullOrEmpty(configuration) ? "Release" : configuration, "net10.0", "vmnet-controller.dll");
     }
 
-    public static ControllerProcess Start(string repositoryRoot, string kubeconfig, string northbound, string logPath)
+    public static ControllerProcess Start(string repositoryRoot, string kubeconfig, string northbound, string logPath, string? southbound = null, string clusterRouter = "ovn-cluster")
     {
         var assembly = AssemblyPath(repositoryRoot);
         if (!File.Exists(assembly))
@@ -43,6 +43,7 @@ public sealed class ControllerProcess : IAsyncDisposable
         {
             "exec", assembly, "--kubeconfig=" + kubeconfig, "--ovn-nb-addr=" + northbound, "--disable-leader-election",
             "--keep-vm-ip=true", "--pod-namespace=kube-system", "--pod-name=vmnet-controller-sandbox", "--kubevirt-discovery-interval=1",
+            "--cluster-router=" + clusterRouter, "--ovn-sb-addr=" + southbound,
         })
         {
             start.ArgumentList.Add(argument);

@@ -44,7 +44,10 @@ public sealed class KubeVirtStandIn(
 
     public string Name => "vmnet";
 
-    public string NetdevOptions => string.Empty;
+    public string NetdevOptions => LauncherBinding.NetdevOptions;
+
+    /// <summary>How each launcher's CNI interface becomes QEMU's tap (virt-launcher's part); KubeVirt's bridge binding unless set.</summary>
+    public ILauncherBinding LauncherBinding { get; set; } = new LauncherBridgeBinding();
 
     /// <summary>The VM's default-network Logical_Switch_Port (named after the VM: keep-vm-ip).</summary>
     public string LogicalPort { get; } = PortNames.PortName(vm, Namespace, AnnotationKeys.DefaultProvider);
@@ -201,12 +204,13 @@ public sealed class KubeVirtStandIn(
             var received = await NetworkNamespace.ExecAsync(netns, "cat", ["/sys/class/net/eth0/statistics/rx_packets"], cancellationToken: cancellationToken).ConfigureAwait(false);
             EarlyReceived[pod] = long.TryParse(received.Stdout.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rx) ? rx : -1;
             Mark($"{pod}: eth0 received {received.Stdout.Trim()} frames before the bridge binding");
-            await LauncherBridge.ConvertAsync(netns, mtu, cancellationToken).ConfigureAwait(false);
+            var nic = await LauncherBinding.ConnectAsync(new LauncherPlug(node, vmName, netns, hostPort, LogicalPort, mtu, generation > 0), cancellationToken).ConfigureAwait(false);
             EarlyTcp[pod] = await LauncherTcpCounters.ReadAsync(netns, cancellationToken).ConfigureAwait(false);
-            Mark($"{pod}: bridge binding set up ({EarlyTcp[pod]})");
-            return new VmAttachment(node, netns, BridgeBinding.Tap, hostPort, async ct =>
+            Mark($"{pod}: {LauncherBinding.Name} set up ({EarlyTcp[pod]})");
+            return new VmAttachment(node, nic.QemuNetns, nic.Tap, nic.OvsPort, async ct =>
             {
-                // kubelet tears the launcher down: CNI DEL, then the pod object goes.
+                // QEMU has exited (its NIC goes), then kubelet tears the launcher down: CNI DEL, then the pod object goes.
+                await nic.RemoveAsync(ct).ConfigureAwait(false);
                 Mark($"{pod}: CNI DEL");
                 var del = await cni.RunAsync("DEL", containerId, netnsPath, "eth0", Namespace, pod, netConf, ct).ConfigureAwait(false);
                 CniCalls.Add((pod, node.Name, del));

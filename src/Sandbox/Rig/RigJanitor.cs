@@ -63,6 +63,12 @@ public static class RigJanitor
         foreach (var netns in RigManifest.ReadNetns(directory).Reverse().Distinct())
         {
             await NetworkNamespace.DeleteAsync(netns, cancellationToken).ConfigureAwait(false);
+
+            // A vmnet-daemon serving a node in this netns keeps pre-plugged holding ends in "<netns>-hold".
+            if (NetworkNamespace.Exists(netns + "-hold"))
+            {
+                await NetworkNamespace.DeleteAsync(netns + "-hold", cancellationToken).ConfigureAwait(false);
+            }
         }
 
         foreach (var link in RigManifest.ReadLinks(directory).Distinct())

@@ -58,6 +58,7 @@ public sealed class NodeDaemon : IAsyncDisposable
             "--kubeconfig", kubeconfig,
             "--ovs-db", node.Ovsdb.UnixConnection,
             "--ovn-remote", stack.Rig.Central.SouthboundConnection,
+            "--cluster-router", VmNetStack.ClusterRouter,
             "--encap-type", options.Rig.Encap.OvsName(),
             "--encap-ip", options.Rig.NodeUnderlayIp(index),
             "--node-mtu", options.Rig.UnderlayMtu.ToString(CultureInfo.InvariantCulture),

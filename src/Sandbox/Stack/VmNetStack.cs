@@ -215,7 +215,7 @@ public sealed class VmNetStack : IAsyncDisposable
 
     private void LaunchController()
     {
-        var controller = ControllerProcess.Start(Options.RepositoryRoot, Kubeconfig, Rig.Central.NorthboundConnection, ControllerLogPath);
+        var controller = ControllerProcess.Start(Options.RepositoryRoot, Kubeconfig, Rig.Central.NorthboundConnection, ControllerLogPath, Rig.Central.SouthboundConnection, ClusterRouter);
         Rig.Manifest.RecordPid(controller.Pid, DotnetProcessName("vmnet-controller"));
         Controller = controller;
     }

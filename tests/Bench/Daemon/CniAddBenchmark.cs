@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using VmNet.ApiServer;
-using VmNet.Daemon;
-using VmNet.Daemon.Hosting;
 using VmNet.Kube;
 using VmNet.Kube.Config;
 using VmNet.Kube.Models;
@@ -40,6 +38,7 @@ public sealed class CniAddBenchmark : IBenchmark
         var node = rig.Nodes[0];
         await using var api = new KubeApiServer(new ApiServerOptions());
         await api.StartAsync(cancellationToken);
+        api.WriteKubeconfig(Path.Combine(rig.Directory, "kubeconfig"));
         using var kube = new KubeClient(new KubeConfig(api.BaseAddress));
         await kube.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = node.Name } }, cancellationToken);
         BenchReport.Figure("machine_load_1min_at_start", LoadAverage(), "");
@@ -72,21 +71,21 @@ public sealed class CniAddBenchmark : IBenchmark
         var (rig, kube, helper) = (pass.Rig, pass.Kube, pass.Helper);
         var node = rig.Nodes[0];
         var socket = $"/tmp/vmnet-{rig.RunId.Value}-{pass.Label}.sock";
-        var collector = new AddPhaseCollector(echo: Environment.GetEnvironmentVariable("VMNET_BENCH_LOG") == "1");
-        await using var daemon = await DaemonHost.StartAsync(
-            new DaemonOptions
-            {
-                NodeName = node.Name,
-                OvsDatabase = node.Ovsdb.UnixConnection,
-                SouthboundRemote = rig.Central.SouthboundConnection,
-                EncapIp = rig.Options.NodeUnderlayIp(1),
-                SocketPath = socket,
-                HostNetns = node.Netns,
-                DatapathType = "netdev",
-                PrePlug = pass.PrePlug,
-            },
-            kube,
-            BenchLog(collector),
+        var kubeconfig = Path.Combine(rig.Directory, "kubeconfig");
+        await using var daemon = await BenchDaemonProcess.StartAsync(
+            socket,
+            [
+                "--node-name", node.Name,
+                "--kubeconfig", kubeconfig,
+                "--ovs-db", node.Ovsdb.UnixConnection,
+                "--ovn-remote", rig.Central.SouthboundConnection,
+                "--encap-ip", rig.Options.NodeUnderlayIp(1),
+                "--host-netns", node.Netns,
+                "--datapath-type", "netdev",
+                "--pre-plug", pass.PrePlug ? "true" : "false",
+            ],
+            rig.Manifest,
+            echo: Environment.GetEnvironmentVariable("VMNET_BENCH_LOG") == "1",
             cancellationToken);
 
         var pods = await PreparePodsAsync(rig, kube, pass.Label, pass.PodOffset, cancellationToken);
@@ -115,7 +114,7 @@ public sealed class CniAddBenchmark : IBenchmark
             {
                 ours.Add(a);
                 bridge.Add(b);
-                var daemonPhases = collector.For(name);
+                var daemonPhases = await daemon.PhasesAsync(containerId, cancellationToken);
                 phases.Add(daemonPhases);
                 outsideDaemon.Add(a - daemonPhases["TotalMs"]);
             }
@@ -140,7 +139,6 @@ public sealed class CniAddBenchmark : IBenchmark
 
         BenchReport.Figure("cni_add_outside_daemon_p50_ms" + suffix, Percentile(outsideDaemon, 0.5), "ms");
         BenchReport.Figure("machine_load_1min" + (suffix.Length == 0 ? "_after_preplug_pass" : "_after" + suffix + "_pass"), LoadAverage(), "");
-        await daemon.StopAsync(CancellationToken.None);
     }
 
     private static double LoadAverage() =>
@@ -266,10 +264,6 @@ public sealed class CniAddBenchmark : IBenchmark
 
         return elapsed;
     }
-
-    /// <summary>The daemon's log feeds the phase figures; VMNET_BENCH_LOG=1 also prints it.</summary>
-    private static Serilog.ILogger BenchLog(AddPhaseCollector collector) =>
-        new Serilog.LoggerConfiguration().MinimumLevel.Information().MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning).WriteTo.Sink(collector).CreateLogger();
 
     private static double Percentile(List<double> values, double p)
     {

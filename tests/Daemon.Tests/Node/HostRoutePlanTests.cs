@@ -22,7 +22,7 @@ public sealed class HostRoutePlanTests
             Subnet("holds-node", "172.18.0.0/16"),
         };
 
-        var routes = HostRoutePlan.SubnetRoutes(Join, subnets, [IPAddress.Parse("172.18.0.2")], "ovn0");
+        var routes = HostRoutePlan.SubnetRoutes(Join, subnets, [IPAddress.Parse("172.18.0.2")], "ovn0", "ovn-cluster");
 
         Assert.Equal(
             ["10.16.0.0/16 via 100.64.0.1 dev ovn0", "10.17.0.0/24 via 100.64.0.1 dev ovn0", "10.18.0.0/24 via 100.64.0.1 dev ovn0"],
@@ -43,6 +43,6 @@ public sealed class HostRoutePlanTests
         var deleting = Subnet("going", "10.30.0.0/24");
         deleting.Metadata!.DeletionTimestamp = DateTimeOffset.UtcNow;
         var malformed = Subnet("bad", "10.31.0/24");
-        Assert.Empty(HostRoutePlan.SubnetRoutes(Join, [deleting, malformed], [], "ovn0"));
+        Assert.Empty(HostRoutePlan.SubnetRoutes(Join, [deleting, malformed], [], "ovn0", "ovn-cluster"));
     }
 }

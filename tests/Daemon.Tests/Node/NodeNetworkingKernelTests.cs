@@ -36,14 +36,14 @@ public sealed class NodeNetworkingKernelTests
         Assert.Contains(Routes(ns.Name, device), r => r.Dst == "100.64.0.0/16" && r.Gateway is null && r.Scope == "link");
 
         var subnets = new[] { Subnet("ovn-default", "10.16.0.0/16"), Subnet("extra", "10.77.0.0/24") };
-        var changes = await sync.SyncGatewayRoutesAsync(HostRoutePlan.SubnetRoutes(Join, subnets, [], device), device, CancellationToken.None);
+        var changes = await sync.SyncGatewayRoutesAsync(HostRoutePlan.SubnetRoutes(Join, subnets, [], device, "ovn-cluster"), device, CancellationToken.None);
         Assert.Equal(2, changes.Added.Count);
         Assert.Contains(Routes(ns.Name, device), r => r.Dst == "10.16.0.0/16" && r.Gateway == "100.64.0.1");
         Assert.Contains(Routes(ns.Name, device), r => r.Dst == "10.77.0.0/24" && r.Gateway == "100.64.0.1");
 
         // Unchanged plan: nothing to do. A subnet gone: its route goes, the others and eth0's route stay.
-        Assert.False((await sync.SyncGatewayRoutesAsync(HostRoutePlan.SubnetRoutes(Join, subnets, [], device), device, CancellationToken.None)).Any);
-        changes = await sync.SyncGatewayRoutesAsync(HostRoutePlan.SubnetRoutes(Join, subnets[..1], [], device), device, CancellationToken.None);
+        Assert.False((await sync.SyncGatewayRoutesAsync(HostRoutePlan.SubnetRoutes(Join, subnets, [], device, "ovn-cluster"), device, CancellationToken.None)).Any);
+        changes = await sync.SyncGatewayRoutesAsync(HostRoutePlan.SubnetRoutes(Join, subnets[..1], [], device, "ovn-cluster"), device, CancellationToken.None);
         Assert.Equal("10.77.0.0/24", Assert.Single(changes.Removed).Destination!.Value.ToString());
         Assert.DoesNotContain(Routes(ns.Name, device), r => r.Dst == "10.77.0.0/24");
         Assert.Contains(Routes(ns.Name, device), r => r.Dst == "10.16.0.0/16");

@@ -140,6 +140,16 @@ public sealed class PrePlugRigFixture : IAsyncLifetime
         return result.ExitCode == 0 && value.Length > 0 ? value : null;
     }
 
+    /// <summary>The daemon's holding namespace (default name for a daemon serving a simulated node).</summary>
+    public string HoldingNetns => Node.Netns + "-hold";
+
+    /// <summary>The MAC of a link in the holding namespace, or null when it does not exist there.</summary>
+    public async Task<string?> HoldingLinkMacAsync(string name)
+    {
+        var result = await RigNetns.ExecAsync(HoldingNetns, "cat", ["/sys/class/net/" + name + "/address"], TimeSpan.FromSeconds(20));
+        return result.ExitCode == 0 ? result.Stdout.Trim() : null;
+    }
+
     /// <summary>The MAC of a link in the node's namespace, or null when it does not exist there.</summary>
     public async Task<string?> NodeLinkMacAsync(string name)
     {

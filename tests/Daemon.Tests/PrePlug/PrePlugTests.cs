@@ -25,7 +25,7 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
         var hostName = PrePlugNames.HostSide(pod.PortName);
         var holding = PrePlugNames.Holding(pod.PortName);
         await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
-        Assert.Equal(pod.Mac, await rig.NodeLinkMacAsync(holding));
+        Assert.Equal(pod.Mac, await rig.HoldingLinkMacAsync(holding));
         Assert.Equal(pod.Mac, await rig.InterfaceIdAsync(hostName, OvsExternalIds.PrePlugged));
 
         var containerId = NewContainerId();
@@ -36,8 +36,16 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
             Assert.Equal(pod.Ip + "/16", result.RootElement.GetProperty("result").GetProperty("ips")[0].GetProperty("address").GetString());
         }
 
-        // The waiting pod end is now the pod's eth0; the port records the container and is no longer waiting.
+        // The pod's eth0 is a passthru macvlan on the holding end, which stays in the holding namespace (silent: no
+        // IPv6, no ARP answers, no forwarding; never in the node's namespace); the port records the container and is
+        // no longer waiting.
+        Assert.Equal(pod.Mac, await rig.HoldingLinkMacAsync(holding));
         Assert.Null(await rig.NodeLinkMacAsync(holding));
+        Assert.Contains("macvlan mode passthru", (await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-d", "link", "show", "eth0"])).Stdout, StringComparison.Ordinal);
+        Assert.Equal("1", (await RigNetns.ExecCheckedAsync(rig.HoldingNetns, "cat", [$"/proc/sys/net/ipv6/conf/{holding}/disable_ipv6"])).Stdout.Trim());
+        Assert.Equal("8", (await RigNetns.ExecCheckedAsync(rig.HoldingNetns, "cat", ["/proc/sys/net/ipv4/conf/all/arp_ignore"])).Stdout.Trim());
+        Assert.Equal("0", (await RigNetns.ExecCheckedAsync(rig.HoldingNetns, "cat", [$"/proc/sys/net/ipv4/conf/{holding}/forwarding"])).Stdout.Trim());
+        await AssertTcpFlowsBetweenPrePluggedPodsAsync(pod);
         var eth0 = await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"]);
         Assert.Contains(pod.Ip + "/16", eth0.Stdout, StringComparison.Ordinal);
         Assert.Equal(pod.Mac, (await RigNetns.ExecCheckedAsync(pod.Netns, "cat", ["/sys/class/net/eth0/address"])).Stdout.Trim());
@@ -75,6 +83,93 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
         Assert.False((await RigNetns.ExecAsync(pod.Netns, "ip", ["link", "show", "eth0"])).Succeeded);
     }
 
+    /// <summary>
+    /// TCP both ways between <paramref name="server"/> and a second pre-plugged pod on the node: the userspace datapath
+    /// forwards TCP only when the pods' frames carry complete checksums (the rig README's first pitfall).
+    /// </summary>
+    private async Task AssertTcpFlowsBetweenPrePluggedPodsAsync(TestPodSpec server)
+    {
+        var client = await rig.NewPodAsync("tcp");
+        await rig.PlayControllerAsync(client);
+        await PrePlugRigFixture.WaitUntilAsync(
+            async () => await rig.InterfaceIdAsync(PrePlugNames.HostSide(client.PortName), OvsExternalIds.OvnInstalled) == "true", "the second pod's port is pre-plugged");
+        var clientContainer = NewContainerId();
+        var (status, body) = await rig.CallAsync("add", client, clientContainer);
+        Assert.True(status == 200, $"second ADD answered {status}: {body}");
+        try
+        {
+            foreach (var reverse in new[] { false, true })
+            {
+                await RigNetns.ExecCheckedAsync(server.Netns, "iperf3", ["-s", "-D", "-1"]);
+                await Task.Delay(300);
+                string[] args = ["-c", server.Ip, "-t", "1", "-J", "--connect-timeout", "3000", .. (reverse ? new[] { "-R" } : [])];
+                var run = await RigNetns.ExecAsync(client.Netns, "iperf3", args, TimeSpan.FromSeconds(20));
+                using var json = JsonDocument.Parse(run.Stdout);
+                var received = json.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bytes").GetInt64();
+                // A second of TCP: a broken checksum path moves nothing at all (the bar is far below any working rate).
+                Assert.True(received >= 256 * 1024, $"iperf3 {(reverse ? "-R " : string.Empty)}received {received} bytes: {run.Stderr}");
+            }
+        }
+        finally
+        {
+            await rig.CallAsync("del", client, clientContainer);
+        }
+    }
+
+    [Fact]
+    public async Task AddOfANewSandboxPlugsAnewWhenAnEarlierSandboxAttachedToTheWaitingPort()
+    {
+        var pod = await rig.NewPodAsync("taken");
+        await rig.PlayControllerAsync(pod);
+        var hostName = PrePlugNames.HostSide(pod.PortName);
+        var holding = PrePlugNames.Holding(pod.PortName);
+        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
+
+        // An ADD for an earlier sandbox attached its eth0 to the waiting port and died before adopting it.
+        var earlier = await rig.NewPodAsync("taken-old");
+        await RigNetns.ExecCheckedAsync(rig.HoldingNetns, "ip", ["link", "set", holding, "up"]);
+        await RigNetns.ExecCheckedAsync(rig.HoldingNetns, "ip", ["link", "add", "link", holding, "name", "eth0", "netns", earlier.Netns, "type", "macvlan", "mode", "passthru"]);
+
+        var containerId = NewContainerId();
+        var (status, body) = await rig.CallAsync("add", pod, containerId);
+        Assert.True(status == 200, $"ADD answered {status}: {body}");
+
+        // The waiting port went with the earlier sandbox's interface; the ADD plugged its own port under the container's name.
+        var coldName = VethNames.HostSide(containerId, "eth0");
+        Assert.Null(await rig.NodeLinkMacAsync(hostName));
+        Assert.Null(await rig.HoldingLinkMacAsync(holding));
+        Assert.False((await RigNetns.ExecAsync(earlier.Netns, "ip", ["link", "show", "eth0"])).Succeeded, "the earlier sandbox's eth0 is gone");
+        Assert.Equal(containerId, await rig.InterfaceIdAsync(coldName, OvsExternalIds.ContainerId));
+        Assert.Equal("true", await rig.InterfaceIdAsync(coldName, OvsExternalIds.OvnInstalled));
+        Assert.Contains(pod.Ip + "/16", (await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"])).Stdout, StringComparison.Ordinal);
+
+        var (delStatus, delBody) = await rig.CallAsync("del", pod, containerId);
+        Assert.True(delStatus is 200 or 204, $"DEL answered {delStatus}: {delBody}");
+        Assert.Null(await rig.NodeLinkMacAsync(coldName));
+    }
+
+    [Fact]
+    public async Task AddPlugsAnewWhenTheWaitingPortsHoldingEndIsGone()
+    {
+        var pod = await rig.NewPodAsync("gone");
+        await rig.PlayControllerAsync(pod);
+        var hostName = PrePlugNames.HostSide(pod.PortName);
+        var holding = PrePlugNames.Holding(pod.PortName);
+        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
+
+        // Someone deleted the veth; the OVS port still says it waits.
+        await RigNetns.ExecCheckedAsync(rig.HoldingNetns, "ip", ["link", "del", holding]);
+        var containerId = NewContainerId();
+        var (status, body) = await rig.CallAsync("add", pod, containerId);
+        Assert.True(status == 200, $"ADD answered {status}: {body}");
+        var coldName = VethNames.HostSide(containerId, "eth0");
+        Assert.Null(await rig.InterfaceIdAsync(hostName, OvsExternalIds.IfaceId));
+        Assert.Equal(containerId, await rig.InterfaceIdAsync(coldName, OvsExternalIds.ContainerId));
+        Assert.Contains(pod.Ip + "/16", (await RigNetns.ExecCheckedAsync(pod.Netns, "ip", ["-o", "addr", "show", "dev", "eth0"])).Stdout, StringComparison.Ordinal);
+        var (delStatus, delBody) = await rig.CallAsync("del", pod, containerId);
+        Assert.True(delStatus is 200 or 204, $"DEL answered {delStatus}: {delBody}");
+    }
+
     [Fact]
     public async Task ChangedAllocationReplacesTheWaitingPortAndPodDeletionRemovesIt()
     {
@@ -82,18 +177,18 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
         await rig.PlayControllerAsync(pod);
         var hostName = PrePlugNames.HostSide(pod.PortName);
         var holding = PrePlugNames.Holding(pod.PortName);
-        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.NodeLinkMacAsync(holding) == pod.Mac, "the pod end waits with the pod's MAC");
+        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.HoldingLinkMacAsync(holding) == pod.Mac, "the pod end waits with the pod's MAC");
 
         const string newMac = "0a:58:0a:10:07:fe";
         await rig.AnnotateAsync(pod.Name, new Dictionary<string, string> { ["ovn.kubernetes.io/mac_address"] = newMac, ["ovn.kubernetes.io/ip_address"] = "10.16.7.254" });
         await PrePlugRigFixture.WaitUntilAsync(
-            async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.PrePlugged) == newMac && await rig.NodeLinkMacAsync(holding) == newMac,
+            async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.PrePlugged) == newMac && await rig.HoldingLinkMacAsync(holding) == newMac,
             "the waiting port follows the changed allocation");
         Assert.Equal("10.16.7.254", await rig.InterfaceIdAsync(hostName, OvsExternalIds.Ip));
 
         await rig.Kube.DeleteAsync<V1Pod>("default", pod.Name);
         await PrePlugRigFixture.WaitUntilAsync(
-            async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.IfaceId) is null && await rig.NodeLinkMacAsync(hostName) is null && await rig.NodeLinkMacAsync(holding) is null,
+            async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.IfaceId) is null && await rig.NodeLinkMacAsync(hostName) is null && await rig.HoldingLinkMacAsync(holding) is null,
             "the deleted pod's waiting port and veth are gone");
     }
 
@@ -125,11 +220,11 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
 
         var strayHost = PrePlugNames.HostSide("stray-" + gone.PortName);
         await PrePlugRigFixture.WaitUntilAsync(
-            async () => await rig.InterfaceIdAsync(goneHost, OvsExternalIds.IfaceId) is null && await rig.NodeLinkMacAsync(PrePlugNames.HoldingOf(goneHost)) is null
+            async () => await rig.InterfaceIdAsync(goneHost, OvsExternalIds.IfaceId) is null && await rig.HoldingLinkMacAsync(PrePlugNames.HoldingOf(goneHost)) is null
                 && await rig.NodeLinkMacAsync(strayHost) is null && await rig.NodeLinkMacAsync(PrePlugNames.HoldingOf(strayHost)) is null,
             "the restarted daemon removed the deleted pod's port and the stray veth");
         Assert.Equal(kept.Mac, await rig.InterfaceIdAsync(keptHost, OvsExternalIds.PrePlugged));
-        Assert.Equal(kept.Mac, await rig.NodeLinkMacAsync(PrePlugNames.HoldingOf(keptHost)));
+        Assert.Equal(kept.Mac, await rig.HoldingLinkMacAsync(PrePlugNames.HoldingOf(keptHost)));
     }
 
     [Fact]
@@ -149,7 +244,7 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
             Assert.Equal((created + TimeSpan.FromSeconds(12)).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), stamp);
 
             await PrePlugRigFixture.WaitUntilAsync(
-                async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.IfaceId) is null && await rig.NodeLinkMacAsync(hostName) is null && await rig.NodeLinkMacAsync(holding) is null,
+                async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.IfaceId) is null && await rig.NodeLinkMacAsync(hostName) is null && await rig.HoldingLinkMacAsync(holding) is null,
                 "the port that waited past its max age and its veth are gone");
             Assert.True(DateTimeOffset.UtcNow >= created + TimeSpan.FromSeconds(11), "removed before its max age");
 

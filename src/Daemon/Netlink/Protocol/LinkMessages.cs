@@ -45,6 +45,39 @@ internal static class LinkMessages
         return message;
     }
 
+    /// <summary>
+    /// RTM_NEWLINK of a passthru macvlan on the lower device with <see cref="MacvlanPassthruSpec.LowerIndex"/>, created
+    /// directly in the namespace of <paramref name="namespaceFd"/> (up at once when asked: the kernel applies the
+    /// header's flags to a new link), so the device never crosses namespaces.
+    /// </summary>
+    public static NetlinkMessageBuilder CreateMacvlanPassthru(MacvlanPassthruSpec spec, int? namespaceFd)
+    {
+        var header = new IfInfoMsg();
+        if (spec.Up)
+        {
+            header.Flags = IffUp;
+            header.Change = IffUp;
+        }
+
+        var message = new NetlinkMessageBuilder(NlMsgType.NewLink, NlmFlags.Request | NlmFlags.Ack | NlmFlags.Create | NlmFlags.Excl)
+            .AddHeader(header)
+            .AddString(Ifla.IfName, ValidName(spec.Name))
+            .AddInt32(Ifla.Link, spec.LowerIndex);
+        AddCommon(message, spec.Mtu, mac: null);
+        if (namespaceFd is { } fd)
+        {
+            message.AddInt32(Ifla.NetNsFd, fd);
+        }
+
+        var linkInfo = message.BeginNested(Ifla.LinkInfo);
+        message.AddString(IflaInfo.Kind, "macvlan");
+        var data = message.BeginNested(IflaInfo.Data);
+        message.AddUInt32(MacvlanInfo.Mode, MacvlanInfo.ModePassthru);
+        message.EndNested(data);
+        message.EndNested(linkInfo);
+        return message;
+    }
+
     public static NetlinkMessageBuilder Delete(string name) =>
         new NetlinkMessageBuilder(NlMsgType.DelLink, NlmFlags.Request | NlmFlags.Ack)
             .AddHeader(new IfInfoMsg())

@@ -95,6 +95,15 @@ internal static class VethInfo
     internal const ushort Peer = 1;
 }
 
+internal static class MacvlanInfo
+{
+    /// <summary>IFLA_MACVLAN_MODE (u32).</summary>
+    internal const ushort Mode = 1;
+
+    /// <summary>MACVLAN_MODE_PASSTHRU: the one macvlan on a lower device gets every frame the lower receives.</summary>
+    internal const uint ModePassthru = 8;
+}
+
 internal static class IflaVf
 {
     /// <summary>IFLA_VF_INFO: one nested entry per VF inside IFLA_VFINFO_LIST.</summary>

@@ -48,13 +48,33 @@ internal static class StackAssert
         }
     }
 
+    /// <summary>
+    /// The pod's frames reach OVS with complete checksums: eth0's TX checksum offload is off, or eth0 is a passthru
+    /// macvlan on a pre-plugged port's holding end (its offloads are fixed on and take effect on the lower device),
+    /// and that holding end's is off.
+    /// </summary>
+    public static async Task TxChecksumOffAsync(StackPod pod, string hostInterface)
+    {
+        var details = (await pod.ExecAsync("ip", "-d", "link", "show", "eth0")).Stdout;
+        if (!details.Contains("macvlan mode passthru", StringComparison.Ordinal))
+        {
+            Assert.Contains("tx-checksumming: off", (await pod.ExecAsync("ethtool", "-k", "eth0")).Stdout, StringComparison.Ordinal);
+            return;
+        }
+
+        var holding = VmNet.Daemon.Pods.PrePlugNames.HoldingOf(hostInterface);
+        var features = await Sandbox.Rig.NetworkNamespace.ExecCheckedAsync(pod.Node.Netns + "-hold", "ethtool", ["-k", holding]);
+        Assert.Contains("tx-checksumming: off", features.Stdout, StringComparison.Ordinal);
+    }
+
     /// <summary>Once the pod object is gone: no OVS interface bound to its logical port at all, and no veth of one.</summary>
     public static async Task NoPortAfterPodDeletedAsync(VmNetStack stack, StackPod pod, IEnumerable<string> seen)
     {
         await EventuallyAsync(stack, $"no OVS interface bound to {pod.PortName}", async () => (await pod.PortInterfacesAsync()).Count == 0);
+        // The daemon removes the OVS port first and its veth right after.
         foreach (var name in seen)
         {
-            Assert.False((await pod.Node.ExecAsync("ip", ["link", "show", name])).Succeeded, "veth left behind: " + name);
+            await EventuallyAsync(stack, "veth " + name + " removed", async () => !(await pod.Node.ExecAsync("ip", ["link", "show", name])).Succeeded);
         }
     }
 

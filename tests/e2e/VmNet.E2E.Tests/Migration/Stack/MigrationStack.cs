@@ -61,13 +61,14 @@ public sealed class MigrationStack : IAsyncDisposable
 
     /// <param name="cniBinary">artifacts/cni/vmnet (<c>make cni</c>).</param>
     /// <param name="activationGrace">How long the controller leaves RARP activation before completing a switchover itself.</param>
-    public static async Task<MigrationStack> StartAsync(Sandbox.Rig.Rig rig, string cniBinary, TimeSpan activationGrace, Serilog.ILogger log, CancellationToken cancellationToken)
+    /// <param name="cidr">The default subnet's CIDR(s), e.g. <c>10.16.0.0/16,fd00:10:16::/64</c> for dual stack; <see cref="Cidr"/> when null.</param>
+    public static async Task<MigrationStack> StartAsync(Sandbox.Rig.Rig rig, string cniBinary, TimeSpan activationGrace, Serilog.ILogger log, CancellationToken cancellationToken, string? cidr = null)
     {
         ArgumentNullException.ThrowIfNull(rig);
         var stack = new MigrationStack(rig, cniBinary, log);
         try
         {
-            await stack.StartAsync(activationGrace, cancellationToken).ConfigureAwait(false);
+            await stack.StartAsync(activationGrace, cidr ?? Cidr, cancellationToken).ConfigureAwait(false);
             return stack;
         }
         catch
@@ -77,7 +78,7 @@ public sealed class MigrationStack : IAsyncDisposable
         }
     }
 
-    private async Task StartAsync(TimeSpan activationGrace, CancellationToken cancellationToken)
+    private async Task StartAsync(TimeSpan activationGrace, string cidr, CancellationToken cancellationToken)
     {
         _server = new KubeApiServer(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(2) });
         await _server.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -92,7 +93,7 @@ public sealed class MigrationStack : IAsyncDisposable
             await Kube.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = node.Name } }, cancellationToken).ConfigureAwait(false);
         }
 
-        var options = InProcessController.Options(Cidr, _rig.Central.NorthboundConnection, workerCount: 4);
+        var options = InProcessController.Options(cidr, _rig.Central.NorthboundConnection, workerCount: 4);
         var host = new ControllerHost(options, Kube, _loggers, modules: [new TopologyModule(), new AddressingModule(), new MigrationModule(activationGrace, ActivationStrategyPolicy.Default)]);
         _controller = Task.Run(() => host.RunAsync(_stop.Token), CancellationToken.None);
         Controller = await InProcessController.WaitStartedAsync(host, _controller, cancellationToken).ConfigureAwait(false);
