@@ -24,8 +24,10 @@ public enum MigrationEnd
 /// is an API object the controller allocates (same IP and MAC for the migration target, which carries
 /// <c>kubevirt.io/migrationJobName</c>), its network namespace is set up by the CNI binary through the node's
 /// daemon and then turned into KubeVirt's bridge binding; each migration is a VirtualMachineInstanceMigration
-/// whose phases, and the VMI's <c>migrationState</c>, follow QEMU. Removing a launcher runs CNI DEL and deletes
-/// the pod. Nothing here writes the Northbound or OVS: the port switchover is the controller's.
+/// whose phases, and the VMI's <c>migrationState</c>, follow QEMU: once the guest resumes on the target, KubeVirt's
+/// completion chain (<see cref="KubeVirtCompletionChain"/>: target ready, VMI completed, VMIM Succeeded, each hop an
+/// API write seen through a watch) runs as in a cluster. Removing a launcher runs CNI DEL and deletes the pod.
+/// Nothing here writes the Northbound or OVS: the port switchover is the controller's.
 /// </summary>
 public sealed class KubeVirtStandIn(
     IKubeClient kube, CniPlugin cni, Func<OvsNode, string> daemonSocket, string vm, IReadOnlyDictionary<string, string> launcherAnnotations, TimeSpan timeout, int mtu)
@@ -36,6 +38,8 @@ public sealed class KubeVirtStandIn(
     public const string MigrationJobNameAnnotation = "kubevirt.io/migrationJobName";
 
     private V1VirtualMachineInstanceMigration? _migration;
+    private KubeVirtCompletionChain? _chain;
+    private bool _holdSucceeded;
     private int _migrations;
 
     public string Name => "vmnet";
@@ -52,13 +56,17 @@ public sealed class KubeVirtStandIn(
     public MigrationEnd NextEnd { get; set; } = MigrationEnd.Failed;
 
     /// <summary>
-    /// When false, the next completed migration reports the target running on the VMI but never sets the VMIM to
-    /// Succeeded until the controller has switched the port over by itself (its activation fallback); reset after use.
+    /// When false, the next migration reports the target running on the VMI (completed) but never sets the VMIM to
+    /// Succeeded until the controller has switched the port over by itself (its activation fallback). Read, and reset
+    /// to true, when that migration starts (<see cref="BeforeMigrationAsync"/>).
     /// </summary>
     public bool ReportSucceeded { get; set; } = true;
 
     /// <summary>For the last migration completed without Succeeded: from the VMI reporting completion to the port on the target only.</summary>
     public TimeSpan? LastFallbackSwitchover { get; private set; }
+
+    /// <summary>The hops of KubeVirt's completion chain in the last completed migration.</summary>
+    public CompletionHops? LastCompletion { get; private set; }
 
     /// <summary>What was done when (UTC), for reading a failure against the migration's steps.</summary>
     public List<(DateTimeOffset At, string Step)> Timeline { get; } = [];
@@ -223,31 +231,49 @@ public sealed class KubeVirtStandIn(
         }
     }
 
-    /// <summary>virt-handler: the migration runs (source and target known to the VMI).</summary>
+    /// <summary>
+    /// virt-handler: the migration runs (source and target known to the VMI); KubeVirt's components start watching
+    /// for its end (<see cref="KubeVirtCompletionChain"/>, fired by <see cref="PortSwitchoverContext.Signals"/>).
+    /// </summary>
     public async Task BeforeMigrationAsync(PortSwitchoverContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         await SetVmiAsync(context.SourceChassis, State(context, completed: false, failed: false), cancellationToken).ConfigureAwait(false);
         await SetPhaseAsync("Running", cancellationToken).ConfigureAwait(false);
         await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, $"{context.SourceChassis},{context.TargetChassis}", "rarp", timeout, "the VmNet controller", cancellationToken).ConfigureAwait(false);
+        _holdSucceeded = !ReportSucceeded;
+        ReportSucceeded = true;
+        var migration = new KubeVirtMigration(Namespace, vm, _migration!.Metadata!.Name!, _migration.Metadata.Uid!, context.SourceChassis, context.TargetChassis);
+        _chain = await KubeVirtCompletionChain.StartAsync(kube, migration, context.Signals, reportSucceeded: !_holdSucceeded, timeout, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>virt-handler on the target: the domain runs there; then the VMIM succeeds.</summary>
+    /// <summary>
+    /// QEMU completed: KubeVirt's chain (target ready, VMI completed with the target's nodeName, VMIM Succeeded) has
+    /// run or runs now from the target's RESUME; then the controller must have left the port on the target only.
+    /// </summary>
     public async Task AfterCompletedAsync(PortSwitchoverContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var state = State(context, completed: true, failed: false);
-        state["endTimestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        await SetVmiAsync(context.TargetChassis, state, cancellationToken).ConfigureAwait(false);
-        if (!ReportSucceeded)
+        var chain = _chain ?? throw new InvalidOperationException($"no migration of {vm} in progress: BeforeMigrationAsync first");
+        _chain = null;
+        // Without a QEMU (controller-level tests) this call is the news that the guest runs on the target.
+        context.Signals.ReportTargetResumed(DateTimeOffset.UtcNow);
+        context.Signals.ReportSourceCompleted(DateTimeOffset.UtcNow);
+        await using (chain.ConfigureAwait(false))
         {
-            ReportSucceeded = true;
-            var reported = DateTimeOffset.UtcNow;
-            await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, context.TargetChassis, null, timeout, "the VmNet controller (activation fallback)", cancellationToken).ConfigureAwait(false);
-            LastFallbackSwitchover = DateTimeOffset.UtcNow - reported;
+            var hops = await chain.WaitAsync(cancellationToken).ConfigureAwait(false);
+            LastCompletion = hops;
+            Mark(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{_migration!.Metadata!.Name}: RESUME {hops.Resumed:HH:mm:ss.fff}, target ready +{(hops.TargetReady - hops.Resumed).TotalMilliseconds:0.0} ms, VMI completed +{(hops.VmiCompleted - hops.Resumed).TotalMilliseconds:0.0} ms, VMIM Succeeded {(hops.VmimSucceeded is { } s ? $"+{(s - hops.Resumed).TotalMilliseconds:0.0} ms" : "held back")}"));
+            if (_holdSucceeded)
+            {
+                await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, context.TargetChassis, null, timeout, "the VmNet controller (activation fallback)", cancellationToken).ConfigureAwait(false);
+                LastFallbackSwitchover = DateTimeOffset.UtcNow - hops.VmiCompleted;
+                await SetPhaseAsync("Succeeded", cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        await SetPhaseAsync("Succeeded", cancellationToken).ConfigureAwait(false);
         await LogicalPortOptions.WaitAsync(context.Central, LogicalPort, context.TargetChassis, null, timeout, "the VmNet controller", cancellationToken).ConfigureAwait(false);
     }
 
@@ -255,6 +281,12 @@ public sealed class KubeVirtStandIn(
     public async Task AfterFailedAsync(PortSwitchoverContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (_chain is { } chain)
+        {
+            _chain = null;
+            await chain.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (NextEnd == MigrationEnd.AbortedByDeletingVmim)
         {
             await SetVmiAsync(context.SourceChassis, State(context, completed: false, failed: false, abortStatus: "Succeeded"), cancellationToken).ConfigureAwait(false);
@@ -294,6 +326,11 @@ public sealed class KubeVirtStandIn(
         ["completed"] = completed,
         ["failed"] = failed,
         ["abortStatus"] = abortStatus,
+
+        // A new migration starts with a fresh migrationState (the merge patch would keep the last one's fields).
+        ["targetNodeDomainDetected"] = false,
+        ["targetNodeDomainReadyTimestamp"] = null,
+        ["endTimestamp"] = null,
     };
 
     private Task SetPhaseAsync(string phase, CancellationToken cancellationToken)

@@ -87,10 +87,13 @@ public sealed class MigratableVm : IAsyncDisposable
         var gen = ++generation;
         var role = "vm-" + gen.ToString(CultureInfo.InvariantCulture);
         var targetAttachment = await binding.AttachAsync(target, Name, gen, null, rig.Manifest, cancellationToken).ConfigureAwait(false);
-        var context = new PortSwitchoverContext(rig.Central, LogicalPort, source.Attachment, targetAttachment);
+        var signals = new MigrationSignals();
+        var context = new PortSwitchoverContext(rig.Central, LogicalPort, source.Attachment, targetAttachment) { Signals = signals };
         QemuVm? incoming = null;
         var switchoverStarted = false;
         var switchoverFinished = false;
+        using var signalStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var forwarding = Task.CompletedTask;
         try
         {
             await using var capture = await TapCapture.StartAsync(targetAttachment.QemuNetns, targetAttachment.Tap, cancellationToken).ConfigureAwait(false);
@@ -99,6 +102,7 @@ public sealed class MigratableVm : IAsyncDisposable
             var channel = Path.Combine(directory, role + ".migration.sock");
             File.Delete(channel);
             incoming = await QemuVm.StartAsync(Options, targetAttachment, binding.NetdevOptions, directory, role, "unix:" + channel, rig.Manifest, cancellationToken).ConfigureAwait(false);
+            forwarding = ForwardSignalsAsync(source, incoming, signals, DateTimeOffset.UtcNow, options.Timeout + TimeSpan.FromSeconds(30), signalStop.Token);
             var result = await LiveMigration.MigrateAsync(source, incoming, "unix:" + channel, options, cancellationToken).ConfigureAwait(false);
             if (result.Completed)
             {
@@ -106,11 +110,15 @@ public sealed class MigratableVm : IAsyncDisposable
                 Current = incoming;
                 incoming = null;
                 switchoverFinished = true;
+                // Normally fired from QMP events already; QEMU's own account stands in if an event was missed.
+                signals.ReportTargetResumed(result.TargetResumedAt ?? result.FinishedSeenAt);
+                signals.ReportSourceCompleted(result.FinishedSeenAt);
                 await switchover.AfterCompletedAsync(context, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 switchoverFinished = true;
+                signals.Abandon();
                 await switchover.AfterFailedAsync(context, cancellationToken).ConfigureAwait(false);
             }
 
@@ -159,6 +167,7 @@ public sealed class MigratableVm : IAsyncDisposable
         catch (Exception ex) when (switchoverStarted && !switchoverFinished)
         {
             // The guest still runs on the source: put the port back the way a failed migration leaves it.
+            signals.Abandon();
             try
             {
                 await switchover.AfterFailedAsync(context, CancellationToken.None).ConfigureAwait(false);
@@ -172,6 +181,9 @@ public sealed class MigratableVm : IAsyncDisposable
         }
         finally
         {
+            // Before any QEMU goes: the forwarder waits on their QMP connections.
+            await signalStop.CancelAsync().ConfigureAwait(false);
+            await forwarding.ConfigureAwait(false);
             if (incoming is not null)
             {
                 await incoming.DisposeAsync().ConfigureAwait(false);
@@ -183,6 +195,30 @@ public sealed class MigratableVm : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Fires <paramref name="signals"/> from QEMU's own events as they arrive, so a switchover can react at RESUME
+    /// (as KubeVirt's virt-handlers react to libvirt's domain events) while the harness still polls query-migrate.
+    /// </summary>
+    private static Task ForwardSignalsAsync(QemuVm source, QemuVm target, MigrationSignals signals, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.WhenAll(
+            ForwardAsync(target.Qmp.WaitForEventAsync("RESUME", since, timeout, cancellationToken), signals.ReportTargetResumed),
+            ForwardAsync(source.Qmp.WaitForEventAsync("MIGRATION", IsCompleted, since, timeout, cancellationToken), signals.ReportSourceCompleted));
+
+    private static async Task ForwardAsync(Task<QmpEvent> wait, Action<DateTimeOffset> report)
+    {
+        try
+        {
+            report((await wait.ConfigureAwait(false)).Timestamp);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or QemuException)
+        {
+            // The migration ended otherwise (or the harness reports from query-migrate instead).
+        }
+    }
+
+    private static bool IsCompleted(QmpEvent e) =>
+        e.Data.ValueKind == System.Text.Json.JsonValueKind.Object && e.Data.TryGetProperty("status", out var status) && status.GetString() == "completed";
 
     public async ValueTask DisposeAsync()
     {

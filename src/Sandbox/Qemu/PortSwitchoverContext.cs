@@ -8,4 +8,7 @@ public sealed record PortSwitchoverContext(OvnCentral Central, string LogicalPor
     public string SourceChassis => Source.Node.Name;
 
     public string TargetChassis => Target.Node.Name;
+
+    /// <summary>RESUME on the target and completion on the source as they happen (fired by <see cref="MigratableVm"/>).</summary>
+    public MigrationSignals Signals { get; init; } = new();
 }

@@ -18,7 +18,7 @@ public sealed class QmpClient : IAsyncDisposable
     private readonly SemaphoreSlim commandLock = new(1, 1);
     private readonly Lock sync = new();
     private readonly List<QmpEvent> events = [];
-    private readonly List<(string Name, DateTimeOffset NotBefore, TaskCompletionSource<QmpEvent> Waiter)> eventWaiters = [];
+    private readonly List<(string Name, Func<QmpEvent, bool> Match, DateTimeOffset NotBefore, TaskCompletionSource<QmpEvent> Waiter)> eventWaiters = [];
     private readonly CancellationTokenSource readerStop = new();
     private TaskCompletionSource<JsonElement>? pending;
     private Task readLoop = Task.CompletedTask;
@@ -126,19 +126,24 @@ public sealed class QmpClient : IAsyncDisposable
     }
 
     /// <summary>The first event named <paramref name="name"/> at or after <paramref name="notBefore"/>, waiting for it if needed.</summary>
-    public async Task<QmpEvent> WaitForEventAsync(string name, DateTimeOffset notBefore, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public Task<QmpEvent> WaitForEventAsync(string name, DateTimeOffset notBefore, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitForEventAsync(name, static _ => true, notBefore, timeout, cancellationToken);
+
+    /// <summary>The first event named <paramref name="name"/> matching <paramref name="match"/> (e.g. one MIGRATION status) at or after <paramref name="notBefore"/>.</summary>
+    public async Task<QmpEvent> WaitForEventAsync(string name, Func<QmpEvent, bool> match, DateTimeOffset notBefore, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(match);
         TaskCompletionSource<QmpEvent> waiter;
         lock (sync)
         {
-            var seen = events.FirstOrDefault(e => e.Name == name && e.Timestamp >= notBefore);
+            var seen = events.FirstOrDefault(e => e.Name == name && e.Timestamp >= notBefore && match(e));
             if (seen is not null)
             {
                 return seen;
             }
 
             waiter = new TaskCompletionSource<QmpEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-            eventWaiters.Add((name, notBefore, waiter));
+            eventWaiters.Add((name, match, notBefore, waiter));
         }
 
         try
@@ -259,7 +264,7 @@ public sealed class QmpClient : IAsyncDisposable
         lock (sync)
         {
             events.Add(evt);
-            woken = eventWaiters.Where(w => w.Name == name && evt.Timestamp >= w.NotBefore).Select(w => w.Waiter).ToList();
+            woken = eventWaiters.Where(w => w.Name == name && evt.Timestamp >= w.NotBefore && w.Match(evt)).Select(w => w.Waiter).ToList();
         }
 
         foreach (var w in woken)

@@ -68,9 +68,21 @@ public sealed class TcpEchoProbe : IAsyncDisposable
 
         lock (sync)
         {
-            var intact = echoed.Length == sent.Length && echoed.ToArray().AsSpan().SequenceEqual(sent.ToArray());
-            return new TcpProbeResult(sent.Length, echoed.Length, intact, error is null && !receiver.IsCompleted, maxStall, error, failedAt);
+            var sentBytesNow = sent.ToArray();
+            var echoedBytes = echoed.ToArray();
+            var intact = echoedBytes.Length == sentBytesNow.Length && echoedBytes.AsSpan().SequenceEqual(sentBytesNow);
+            return new TcpProbeResult(sentBytesNow.Length, echoedBytes.Length, intact, error is null && !receiver.IsCompleted, maxStall, error, failedAt, intact ? null : Describe(sentBytesNow, echoedBytes));
         }
+    }
+
+    /// <summary>The first differing byte and the records around it, sent vs echoed (records are 16 ASCII bytes).</summary>
+    private static string Describe(byte[] sentBytes, byte[] echoedBytes)
+    {
+        var common = Math.Min(sentBytes.Length, echoedBytes.Length);
+        var at = sentBytes.AsSpan(0, common).CommonPrefixLength(echoedBytes.AsSpan(0, common));
+        var from = Math.Max(0, at - (at % 16) - 16);
+        string Window(byte[] bytes) => Encoding.ASCII.GetString(bytes, Math.Min(from, bytes.Length), Math.Max(0, Math.Min(bytes.Length, from + 48) - from)).Replace("\n", "|", StringComparison.Ordinal);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"first difference at byte {at}: sent '{Window(sentBytes)}' echoed '{Window(echoedBytes)}'");
     }
 
     public async ValueTask DisposeAsync()

@@ -17,8 +17,14 @@ namespace VmNet.Bench.Migration;
 /// first so both see the same load. Per migration: QEMU's downtime, RESUME to the first frame OVN delivers to the
 /// target tap (captured on the tap; overall and per sending node), ping gaps and losses from a pod on each node
 /// (every 20 ms), and the stall of a TCP echo connection opened before the migration. A UDP stream from each pod
-/// (every 4 ms) keeps frames toward the VM in flight so the first delivery is resolved to a few ms.
-/// Env: VMNET_BENCH_MIGRATIONS (per mode, default 10).
+/// (every 1 ms) keeps frames toward the VM in flight so the first delivery is resolved to about a millisecond.
+/// Both modes' KubeVirt plays the same completion chain from the target's RESUME (<see cref="KubeVirtCompletionChain"/>:
+/// target ready, VMI completed, VMIM Succeeded); for the naive mode each hop, the reactor's and the first packet
+/// after it are reported (migration_naive_hop_*).
+/// Env: VMNET_BENCH_MIGRATIONS (per mode, default 10), VMNET_BENCH_STREAM_MS (UDP stream interval, default 1),
+/// VMNET_BENCH_VMNET_HOLD_SUCCEEDED=1 (diagnostic: a third mode "vmnetheld" in every round, ours with KubeVirt never
+/// reporting Succeeded, as when it reports it later than OVN activates the target; the controller's activation
+/// fallback completes each of those switchovers. Same VM, same run: an A/B of the completion racing the activation).
 /// </summary>
 public sealed class MigrationBenchmark : IBenchmark
 {
@@ -28,10 +34,10 @@ public sealed class MigrationBenchmark : IBenchmark
     private const string NaiveVm = "nvm";
     private const string NaiveMac = "0a:00:00:10:00:d3";
     private const string NaiveIp = "10.16.0.211";
+    private const string HeldMode = "vmnetheld";
     private static readonly TimeSpan PingInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan Lead = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan Tail = TimeSpan.FromMilliseconds(1200);
-    private static readonly TimeSpan StreamInterval = TimeSpan.FromMilliseconds(4);
     private static readonly TimeSpan StackTimeout = TimeSpan.FromSeconds(60);
 
     public string Name => "migration";
@@ -39,6 +45,9 @@ public sealed class MigrationBenchmark : IBenchmark
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_MIGRATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 10;
+        var holdSucceeded = Environment.GetEnvironmentVariable("VMNET_BENCH_VMNET_HOLD_SUCCEEDED") == "1";
+        var stream = TimeSpan.FromMilliseconds(
+            double.TryParse(Environment.GetEnvironmentVariable("VMNET_BENCH_STREAM_MS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms > 0 ? ms : 1);
         RigPrerequisites.EnsureInstalled();
         await RigJanitor.CleanDeadRunsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var guest = await GuestImage.GetOrBuildAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -70,8 +79,14 @@ public sealed class MigrationBenchmark : IBenchmark
             await WaitReachableAsync(pod2, ip, cancellationToken).ConfigureAwait(false);
         }
 
-        Console.WriteLine($"migration bench: {rig}, bridge binding, {count} migrations per mode, guest {guest.CacheKey}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"migration bench: {rig}, bridge binding, {count} migrations per mode, UDP stream every {stream.TotalMilliseconds} ms from each pod{(holdSucceeded ? ", plus ours without VMIM Succeeded (vmnetheld, diagnostic)" : string.Empty)}, guest {guest.CacheKey}"));
+        BenchReport.Figure("migration_probe_stream_interval", stream.TotalMilliseconds, "ms");
         var modes = new (string Name, MigratableVm Vm, string Ip, IPortSwitchover Switchover)[] { ("vmnet", ours, OursIp, kubeVirt), ("naive", naive, NaiveIp, naiveSwitchover) };
+        if (holdSucceeded)
+        {
+            modes = [modes[0], (HeldMode, ours, OursIp, kubeVirt), modes[1]];
+        }
+
         var samples = modes.ToDictionary(m => m.Name, _ => new List<MigrationSample>(), StringComparer.Ordinal);
         for (var round = 0; round < count; round++)
         {
@@ -79,7 +94,11 @@ public sealed class MigrationBenchmark : IBenchmark
             foreach (var mode in round % 2 == 0 ? modes : modes.Reverse())
             {
                 var target = mode.Vm.Node.Name == rig.Nodes[0].Name ? rig.Nodes[1] : rig.Nodes[0];
-                var sample = await MeasureAsync(mode.Vm, mode.Ip, target, mode.Switchover, pod1, pod2, cancellationToken).ConfigureAwait(false);
+                kubeVirt.ReportSucceeded = mode.Name != HeldMode;
+                var measured = await MeasureAsync(mode.Vm, mode.Ip, target, mode.Switchover, pod1, pod2, stream, cancellationToken).ConfigureAwait(false);
+                var sample = mode.Switchover == naiveSwitchover
+                    ? measured with { Chain = naiveSwitchover.Chains[^1].Hops, Reactor = (naiveSwitchover.Chains[^1].SucceededSeen, naiveSwitchover.Chains[^1].Bound) }
+                    : measured with { Chain = kubeVirt.LastCompletion };
                 samples[mode.Name].Add(sample);
                 if (Environment.GetEnvironmentVariable("VMNET_BENCH_MIGRATION_DEBUG") == "1")
                 {
@@ -91,6 +110,7 @@ public sealed class MigrationBenchmark : IBenchmark
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"  {round + 1,2} {mode.Name,-5} {r.SourceNode}->{r.TargetNode} downtime {r.Qemu.Downtime?.TotalMilliseconds} ms, RESUME->first packet {r.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms (from node1 {FromNode(r, pod1.Mac):0.0}, node2 {FromNode(r, pod2.Mac):0.0}), ping gap {sample.PingNode1.MaxGap.TotalMilliseconds:0}/{sample.PingNode2.MaxGap.TotalMilliseconds:0} ms, lost {sample.PingNode1.Lost}/{sample.PingNode2.Lost}, tcp stall {sample.Tcp.MaxStall.TotalMilliseconds:0} ms, delivered before RESUME {r.DeliveredBeforeResume}{(sample.Tcp.Alive && sample.Tcp.Intact ? string.Empty : " TCP BROKEN: " + sample.Tcp)}"));
+                Console.WriteLine("     " + ChainLine(sample));
             }
         }
 
@@ -106,6 +126,8 @@ public sealed class MigrationBenchmark : IBenchmark
             BenchReport.Figure("migration_naive_api_reaction_max", reactions.Max(), "ms");
         }
 
+        MigrationHops.Report(samples);
+
         Ratio(samples, "resume_to_first_packet", s => s.Report.ResumeToFirstDelivered?.TotalMilliseconds);
         Ratio(samples, "resume_to_first_packet_from_node1", s => FromNode(s.Report, pod1.Mac));
         Ratio(samples, "resume_to_first_packet_from_node2", s => FromNode(s.Report, pod2.Mac));
@@ -114,11 +136,12 @@ public sealed class MigrationBenchmark : IBenchmark
         Ratio(samples, "tcp_stall", s => s.Tcp.MaxStall.TotalMilliseconds);
     }
 
-    private static async Task<MigrationSample> MeasureAsync(MigratableVm vm, string vmIp, OvsNode target, IPortSwitchover mode, StackPod pod1, StackPod pod2, CancellationToken cancellationToken)
+    private static async Task<MigrationSample> MeasureAsync(
+        MigratableVm vm, string vmIp, OvsNode target, IPortSwitchover mode, StackPod pod1, StackPod pod2, TimeSpan streamInterval, CancellationToken cancellationToken)
     {
         await using var tcp = await TcpEchoProbe.StartAsync(pod1.Netns, vmIp, GuestImage.EchoPort, cancellationToken).ConfigureAwait(false);
-        await using var stream1 = await UdpStreamProbe.StartAsync(pod1.Netns, vmIp, StreamInterval).ConfigureAwait(false);
-        await using var stream2 = await UdpStreamProbe.StartAsync(pod2.Netns, vmIp, StreamInterval).ConfigureAwait(false);
+        await using var stream1 = await UdpStreamProbe.StartAsync(pod1.Netns, vmIp, streamInterval).ConfigureAwait(false);
+        await using var stream2 = await UdpStreamProbe.StartAsync(pod2.Netns, vmIp, streamInterval).ConfigureAwait(false);
         await using var ping1 = PingProbe.Start(pod1.Netns, vmIp, PingInterval);
         await using var ping2 = PingProbe.Start(pod2.Netns, vmIp, PingInterval);
         await Task.Delay(Lead, cancellationToken).ConfigureAwait(false);
@@ -132,7 +155,7 @@ public sealed class MigrationBenchmark : IBenchmark
         var p1 = await ping1.StopAsync(cancellationToken).ConfigureAwait(false);
         var p2 = await ping2.StopAsync(cancellationToken).ConfigureAwait(false);
         var t = await tcp.StopAsync(cancellationToken).ConfigureAwait(false);
-        return new MigrationSample(report, p1, p2, t);
+        return new MigrationSample(report, p1, p2, t, null, null);
     }
 
     private static void Report(string mode, List<MigrationSample> list, string pod1Mac, string pod2Mac)
@@ -179,6 +202,20 @@ public sealed class MigrationBenchmark : IBenchmark
             var denominator = Math.Max(Percentiles.Of(mc, p), 0.1);
             BenchReport.Figure(string.Create(CultureInfo.InvariantCulture, $"migration_{figure}_naive_over_vmnet_p{p}"), Percentiles.Of(naive, p) / denominator, "x");
         }
+    }
+
+    private static string ChainLine(MigrationSample s)
+    {
+        if (s.Chain is not { } c || s.Report.Qemu.TargetResumedAt is not { } resumed)
+        {
+            return "KubeVirt chain: none";
+        }
+
+        var ci = CultureInfo.InvariantCulture;
+        var chain = string.Create(ci, $"KubeVirt chain from RESUME: target ready +{(c.TargetReady - resumed).TotalMilliseconds:0.0}, VMI completed +{(c.VmiCompleted - resumed).TotalMilliseconds:0.0}, VMIM Succeeded +{(c.VmimSucceeded - resumed)?.TotalMilliseconds:0.0} ms");
+        var reactor = s.Reactor is { } r ? string.Create(ci, $", reactor saw it +{(r.SucceededSeen - resumed).TotalMilliseconds:0.0}, bound +{(r.Bound - resumed).TotalMilliseconds:0.0} ms") : string.Empty;
+        var rarps = string.Join("/", s.Report.RarpAfterResume.Select(t => t.TotalMilliseconds.ToString("0.0", ci)));
+        return chain + reactor + string.Create(ci, $", first packet +{s.Report.ResumeToFirstDelivered?.TotalMilliseconds:0.0} ms; RARPs at {rarps} ms");
     }
 
     private static double? FromNode(MigrationReport report, string podMac) =>
