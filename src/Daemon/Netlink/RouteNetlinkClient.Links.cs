@@ -44,43 +44,36 @@ public sealed partial class RouteNetlinkClient
     /// Creates a veth pair in one request; the peer end is created directly in <see cref="VethPairSpec.PeerNamespace"/>
     /// (IFLA_NET_NS_FD on the peer), so it never appears in this namespace under a temporary name.
     /// </summary>
-    public async Task CreateVethAsync(VethPairSpec spec, CancellationToken cancellationToken)
+    public Task CreateVethAsync(VethPairSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var peerFd = spec.PeerNamespace?.Handle;
-        var added = false;
-        try
-        {
-            peerFd?.DangerousAddRef(ref added);
-            var operation = $"RTM_NEWLINK veth {spec.Name} peer {spec.PeerName}" + (spec.PeerNamespace is { } ns ? " netns " + ns.Path : string.Empty);
-            await AcknowledgedAsync(LinkMessages.CreateVeth(spec, peerFd?.Number), operation, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (added)
-            {
-                peerFd!.DangerousRelease();
-            }
-        }
+        var operation = $"RTM_NEWLINK veth {spec.Name} peer {spec.PeerName}" + (spec.PeerNamespace is { } ns ? " netns " + ns.Path : string.Empty);
+        return WithNamespaceFdAsync(spec.PeerNamespace, fd => AcknowledgedAsync(LinkMessages.CreateVeth(spec, fd), operation, cancellationToken));
     }
 
     /// <summary>Creates a passthru macvlan (see <see cref="MacvlanPassthruSpec"/>) in one request.</summary>
-    public async Task CreateMacvlanPassthruAsync(MacvlanPassthruSpec spec, CancellationToken cancellationToken)
+    public Task CreateMacvlanPassthruAsync(MacvlanPassthruSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var namespaceFd = spec.Namespace?.Handle;
+        var operation = $"RTM_NEWLINK macvlan passthru {spec.Name} link {spec.LowerIndex}" + (spec.Namespace is { } ns ? " netns " + ns.Path : string.Empty);
+        return WithNamespaceFdAsync(spec.Namespace, fd => AcknowledgedAsync(LinkMessages.CreateMacvlanPassthru(spec, fd), operation, cancellationToken));
+    }
+
+    /// <summary>Runs <paramref name="request"/> with the namespace's fd number (or null), keeping the fd open until the kernel has answered.</summary>
+    private static async Task WithNamespaceFdAsync(NetworkNamespace? ns, Func<int?, Task> request)
+    {
+        var handle = ns?.Handle;
         var added = false;
         try
         {
-            namespaceFd?.DangerousAddRef(ref added);
-            var operation = $"RTM_NEWLINK macvlan passthru {spec.Name} link {spec.LowerIndex}" + (spec.Namespace is { } ns ? " netns " + ns.Path : string.Empty);
-            await AcknowledgedAsync(LinkMessages.CreateMacvlanPassthru(spec, namespaceFd?.Number), operation, cancellationToken).ConfigureAwait(false);
+            handle?.DangerousAddRef(ref added);
+            await request(handle?.Number).ConfigureAwait(false);
         }
         finally
         {
             if (added)
             {
-                namespaceFd!.DangerousRelease();
+                handle!.DangerousRelease();
             }
         }
     }
@@ -135,21 +128,9 @@ public sealed partial class RouteNetlinkClient
     {
         ArgumentNullException.ThrowIfNull(target);
         var index = await ResolveIndexAsync(name, cancellationToken).ConfigureAwait(false);
-        var added = false;
-        try
-        {
-            target.Handle.DangerousAddRef(ref added);
-            var changes = new LinkChanges { NewName = newName };
-            var operation = $"RTM_SETLINK {name} netns {target.Path}" + (newName is null ? string.Empty : " name " + newName);
-            await AcknowledgedAsync(LinkMessages.Set(index, changes, target.Handle.Number), operation, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (added)
-            {
-                target.Handle.DangerousRelease();
-            }
-        }
+        var changes = new LinkChanges { NewName = newName };
+        var operation = $"RTM_SETLINK {name} netns {target.Path}" + (newName is null ? string.Empty : " name " + newName);
+        await WithNamespaceFdAsync(target, fd => AcknowledgedAsync(LinkMessages.Set(index, changes, fd), operation, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Sets the MAC of virtual function <paramref name="vf"/> of SR-IOV physical function <paramref name="pfName"/>.</summary>

@@ -15,16 +15,22 @@ namespace VmNet.Daemon.Tests.PrePlug;
 /// </summary>
 public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugRigFixture>
 {
+    /// <summary>A pod the controller allocated, once its pre-plugged port is bound (ovn-installed) ahead of any ADD.</summary>
+    private async Task<(TestPodSpec Pod, string HostName, string Holding)> WaitingPodAsync(string label)
+    {
+        var pod = await rig.NewPodAsync(label);
+        await rig.PlayControllerAsync(pod);
+        var hostName = PrePlugNames.HostSide(pod.PortName);
+        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
+        return (pod, hostName, PrePlugNames.Holding(pod.PortName));
+    }
+
     private static string NewContainerId() => (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
 
     [Fact]
     public async Task AddTakesOverThePortPluggedForThePod()
     {
-        var pod = await rig.NewPodAsync("adopt");
-        await rig.PlayControllerAsync(pod);
-        var hostName = PrePlugNames.HostSide(pod.PortName);
-        var holding = PrePlugNames.Holding(pod.PortName);
-        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
+        var (pod, hostName, holding) = await WaitingPodAsync("adopt");
         Assert.Equal(pod.Mac, await rig.HoldingLinkMacAsync(holding));
         Assert.Equal(pod.Mac, await rig.InterfaceIdAsync(hostName, OvsExternalIds.PrePlugged));
 
@@ -119,11 +125,7 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
     [Fact]
     public async Task AddOfANewSandboxPlugsAnewWhenAnEarlierSandboxAttachedToTheWaitingPort()
     {
-        var pod = await rig.NewPodAsync("taken");
-        await rig.PlayControllerAsync(pod);
-        var hostName = PrePlugNames.HostSide(pod.PortName);
-        var holding = PrePlugNames.Holding(pod.PortName);
-        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
+        var (pod, hostName, holding) = await WaitingPodAsync("taken");
 
         // An ADD for an earlier sandbox attached its eth0 to the waiting port and died before adopting it.
         var earlier = await rig.NewPodAsync("taken-old");
@@ -151,11 +153,7 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
     [Fact]
     public async Task AddPlugsAnewWhenTheWaitingPortsHoldingEndIsGone()
     {
-        var pod = await rig.NewPodAsync("gone");
-        await rig.PlayControllerAsync(pod);
-        var hostName = PrePlugNames.HostSide(pod.PortName);
-        var holding = PrePlugNames.Holding(pod.PortName);
-        await PrePlugRigFixture.WaitUntilAsync(async () => await rig.InterfaceIdAsync(hostName, OvsExternalIds.OvnInstalled) == "true", $"{hostName} is ovn-installed before any ADD");
+        var (pod, hostName, holding) = await WaitingPodAsync("gone");
 
         // Someone deleted the veth; the OVS port still says it waits.
         await RigNetns.ExecCheckedAsync(rig.HoldingNetns, "ip", ["link", "del", holding]);

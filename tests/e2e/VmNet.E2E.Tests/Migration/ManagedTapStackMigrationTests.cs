@@ -111,8 +111,8 @@ public sealed class ManagedTapStackMigrationTests(ManagedTapStackFixture fixture
         await Assert.ThrowsAsync<KubeNotFoundException>(() => fixture.Stack.Kube.GetAsync<V1Pod>(MigrationStack.Ns, sourcePod));
 
         await MigrationAssert.BoundToAsync(fixture.Central, kubeVirt.LogicalPort, target.Name);
-        await AssertSettledOnAsync(target.Name);
-        await AssertIpCrNodeAsync(target.Name);
+        await fixture.AssertOptionsSettledOnAsync(target.Name);
+        await fixture.AssertIpCrNodeAsync(target.Name);
         await StackAssert.EventuallyPingsAsync(fixture.Pod1, Ip, TimeSpan.FromSeconds(10));
         await StackAssert.EventuallyPingsAsync(fixture.Pod2, Ip, TimeSpan.FromSeconds(10));
         await StackAssert.EventuallyPingsAsync(fixture.Pod1, Ip6, TimeSpan.FromSeconds(10));
@@ -131,25 +131,6 @@ public sealed class ManagedTapStackMigrationTests(ManagedTapStackFixture fixture
         Assert.True(launcher.Length > 0 && launcher != tap, $"the launcher {fixture.KubeVirt.Launchers[^1]} has no port of its own from the daemon on {node.Name}: '{launcher}'");
         var launcherIfaceId = (await node.VsctlAsync(["get", "Interface", launcher, "external_ids:iface-id"])).Stdout.Trim().Trim('"');
         Assert.Equal(ManagedTapLauncherBinding.UnboundIfaceId(fixture.KubeVirt.LogicalPort), launcherIfaceId);
-    }
-
-    /// <summary>The LSP has requested-chassis naming only <paramref name="node"/> and no activation-strategy.</summary>
-    private async Task AssertSettledOnAsync(string node)
-    {
-        var options = await LogicalPortOptions.ReadAsync(fixture.Central, fixture.KubeVirt.LogicalPort, CancellationToken.None);
-        Assert.Equal(node, options.GetValueOrDefault("requested-chassis"));
-        Assert.False(options.ContainsKey("activation-strategy"), "activation-strategy must be removed once the migration ended");
-    }
-
-    private async Task AssertIpCrNodeAsync(string node)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        V1IP ip;
-        while ((ip = await fixture.Stack.Kube.GetAsync<V1IP>(null, fixture.KubeVirt.LogicalPort)).Spec?.NodeName != node)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"IP CR {fixture.KubeVirt.LogicalPort} nodeName is {ip.Spec?.NodeName}, expected {node}");
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>The address of an <c>ip -o addr</c> line's <c>inet6 &lt;address&gt;/&lt;prefix&gt;</c>, or null.</summary>

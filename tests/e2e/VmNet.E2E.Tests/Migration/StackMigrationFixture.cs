@@ -1,9 +1,3 @@
-using VmNet.Controller.Migrations;
-using VmNet.E2E.Daemon;
-using VmNet.Migration.Stack;
-using VmNet.Sandbox.Qemu;
-using VmNet.TestSupport;
-
 namespace VmNet.E2E.Migration;
 
 /// <summary>
@@ -11,55 +5,17 @@ namespace VmNet.E2E.Migration;
 /// the CNI binary) with a pod on each node and one real QEMU guest, whose launcher pods KubeVirt's stand-in creates
 /// through the API and the CNI binary. The VM is booted once on node1 and shared by the class's tests.
 /// </summary>
-public sealed class StackMigrationFixture : TwoNodeRigFixture, IAsyncLifetime
+public sealed class StackMigrationFixture : MigrationStackVmFixture
 {
     public const string VmName = "mvm";
     public const string VmIp = "10.16.0.200";
     public const string VmMac = "0a:00:00:10:00:c8";
 
-    private MigrationStack? _stack;
-    private MigratableVm? _vm;
+    protected override string GuestName => VmName;
 
-    public MigrationStack Stack => _stack ?? throw new InvalidOperationException("fixture not initialised");
+    protected override string GuestAddresses => VmIp;
 
-    public MigratableVm Vm => _vm ?? throw new InvalidOperationException("fixture not initialised");
+    protected override string GuestIpv4 => VmIp;
 
-    public KubeVirtStandIn KubeVirt { get; private set; } = null!;
-
-    public StackPod Pod1 { get; private set; } = null!;
-
-    public StackPod Pod2 { get; private set; } = null!;
-
-    public FileLogSink LogSink { get; private set; } = null!;
-
-    public new async Task DisposeAsync()
-    {
-        if (_vm is not null)
-        {
-            await _vm.DisposeAsync();
-        }
-
-        if (_stack is not null)
-        {
-            await _stack.DisposeAsync();
-        }
-
-        await base.DisposeAsync();
-    }
-
-    protected override async Task OnStartedAsync(Sandbox.Rig.Rig startedRig)
-    {
-        await base.OnStartedAsync(startedRig);
-        var guest = await GuestImage.GetOrBuildAsync();
-        LogSink = new FileLogSink(Path.Combine(startedRig.Directory, "vmnet-stack.log"));
-        var log = new Serilog.LoggerConfiguration().MinimumLevel.Debug().MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning).WriteTo.Sink(LogSink).CreateLogger();
-        _stack = await MigrationStack.StartAsync(startedRig, CniBinary.Path, MigrationModule.DefaultActivationGrace, log, CancellationToken.None);
-        Pod1 = await _stack.AddPodAsync(Node1, "pod1", CancellationToken.None);
-        Pod2 = await _stack.AddPodAsync(Node2, "pod2", CancellationToken.None);
-        KubeVirt = _stack.VirtualMachine(VmName, VmIp, VmMac, TimeSpan.FromSeconds(60));
-        await KubeVirt.CreateVmAsync(CancellationToken.None);
-        var options = new QemuVmOptions { Guest = guest, Mac = VmMac, IpCidr = VmIp + "/16", Gateway = MigrationStack.Gateway, Mtu = startedRig.Options.PodMtu };
-        _vm = await MigratableVm.BootAsync(startedRig, Node1, startedRig.RunId.Value + "v", KubeVirt.LogicalPort, options, KubeVirt, TimeSpan.FromSeconds(90));
-        await StackAssert.EventuallyPingsAsync(Pod1, VmIp, TimeSpan.FromSeconds(30));
-    }
+    protected override string GuestMac => VmMac;
 }

@@ -121,7 +121,7 @@ public sealed partial class StackMigrationTests(StackMigrationFixture fixture, I
         await Assert.ThrowsAsync<KubeNotFoundException>(() => fixture.Stack.Kube.GetAsync<V1Pod>(MigrationStack.Ns, sourcePod));
         await MigrationAssert.BoundToAsync(fixture.Central, kubeVirt.LogicalPort, target.Name);
         await AssertSettledOnAsync(target.Name);
-        await AssertIpCrNodeAsync(target.Name);
+        await fixture.AssertIpCrNodeAsync(target.Name);
         await StackAssert.EventuallyPingsAsync(fixture.Pod1, Ip, TimeSpan.FromSeconds(10));
         await StackAssert.EventuallyPingsAsync(fixture.Pod2, Ip, TimeSpan.FromSeconds(10));
         return report;
@@ -134,20 +134,7 @@ public sealed partial class StackMigrationTests(StackMigrationFixture fixture, I
         var names = (await fixture.Central.NbctlAsync(["--bare", "--columns=name", "find", "Logical_Switch_Port", "name=" + port])).Stdout.Trim();
         Assert.Equal(port, names);
         await Task.Delay(300);
-        var options = await LogicalPortOptions.ReadAsync(fixture.Central, port, CancellationToken.None);
-        Assert.Equal(node, options.GetValueOrDefault("requested-chassis"));
-        Assert.False(options.ContainsKey("activation-strategy"), "activation-strategy must be removed once the migration ended");
-    }
-
-    private async Task AssertIpCrNodeAsync(string node)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        V1IP ip;
-        while ((ip = await fixture.Stack.Kube.GetAsync<V1IP>(null, fixture.KubeVirt.LogicalPort)).Spec?.NodeName != node)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"IP CR {fixture.KubeVirt.LogicalPort} nodeName is {ip.Spec?.NodeName}, expected {node}");
-            await Task.Delay(100);
-        }
+        await fixture.AssertOptionsSettledOnAsync(node);
     }
 
     private static async Task<int> PortsWithIfaceIdAsync(Sandbox.Rig.OvsNode node, string logicalPort) =>
