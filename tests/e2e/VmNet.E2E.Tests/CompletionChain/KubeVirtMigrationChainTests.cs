@@ -66,7 +66,7 @@ public sealed class KubeVirtMigrationChainTests : IAsyncLifetime
     public async Task EachHopWaitsForItsCauseAndIsItsOwnApiWriteInOrder()
     {
         using var stop = new CancellationTokenSource(Timeout);
-        var observed = new List<string>();
+        var observed = new List<(long Revision, string Step)>();
         var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var recorder = RecordAsync(observed, watching, stop.Token);
         await watching.Task.WaitAsync(Timeout);
@@ -93,7 +93,7 @@ public sealed class KubeVirtMigrationChainTests : IAsyncLifetime
         Assert.NotNull(vmi.Status.MigrationState.EndTimestamp);
         Assert.Equal("Succeeded", (await _kube.GetAsync<V1VirtualMachineInstanceMigration>(Ns, Vmim)).Status!.Phase);
 
-        // A watcher saw three distinct writes, in the chain's order.
+        // Watchers saw three distinct writes, in the chain's order (by resourceVersion).
         await WaitUntilAsync(() => Task.FromResult(Snapshot(observed).Contains("VMIM Succeeded")));
         var seen = Snapshot(observed);
         var ready = seen.IndexOf("VMI target ready");
@@ -134,7 +134,7 @@ public sealed class KubeVirtMigrationChainTests : IAsyncLifetime
     private KubeVirtMigration Migration() => new(Ns, Vmi, Vmim, _uid, "node1", "node2");
 
     /// <summary>Names each change a watch delivers on the VMI and VMIM that is a step of the chain.</summary>
-    private async Task RecordAsync(List<string> observed, TaskCompletionSource watching, CancellationToken cancellationToken)
+    private async Task RecordAsync(List<(long Revision, string Step)> observed, TaskCompletionSource watching, CancellationToken cancellationToken)
     {
         var vmis = Task.Run(async () =>
         {
@@ -146,11 +146,11 @@ public sealed class KubeVirtMigrationChainTests : IAsyncLifetime
                     var state = change.Object.Status?.MigrationState;
                     if (state?.Completed == true)
                     {
-                        Add(observed, "VMI completed on " + change.Object.Status!.NodeName);
+                        Add(observed, "VMI completed on " + change.Object.Status!.NodeName, change.Object.Metadata);
                     }
                     else if (state is not null && Field(state, "targetNodeDomainReadyTimestamp") is { ValueKind: JsonValueKind.String })
                     {
-                        Add(observed, "VMI target ready");
+                        Add(observed, "VMI target ready", change.Object.Metadata);
                     }
                 }
             }
@@ -167,7 +167,7 @@ public sealed class KubeVirtMigrationChainTests : IAsyncLifetime
                 {
                     if (change.Object.Status?.Phase == "Succeeded")
                     {
-                        Add(observed, "VMIM Succeeded");
+                        Add(observed, "VMIM Succeeded", change.Object.Metadata);
                     }
                 }
             }
@@ -179,22 +179,25 @@ public sealed class KubeVirtMigrationChainTests : IAsyncLifetime
         await Task.WhenAll(vmis, vmims);
     }
 
-    private static void Add(List<string> observed, string step)
+    // Two watches deliver independently, so arrival order says nothing about write order: each step is recorded with
+    // the resourceVersion of the write that showed it (one store-wide revision, as etcd's) and listed in that order.
+    private static void Add(List<(long Revision, string Step)> observed, string step, V1ObjectMeta? metadata)
     {
+        var revision = long.Parse(metadata?.ResourceVersion ?? throw new InvalidOperationException(step + ": no resourceVersion"), System.Globalization.CultureInfo.InvariantCulture);
         lock (observed)
         {
-            if (!observed.Contains(step))
+            if (!observed.Exists(o => o.Step == step))
             {
-                observed.Add(step);
+                observed.Add((revision, step));
             }
         }
     }
 
-    private static List<string> Snapshot(List<string> observed)
+    private static List<string> Snapshot(List<(long Revision, string Step)> observed)
     {
         lock (observed)
         {
-            return [.. observed];
+            return [.. observed.OrderBy(o => o.Revision).Select(o => o.Step)];
         }
     }
 
