@@ -36,6 +36,7 @@ public sealed class GuardedRetryTests
         var first = await accept;
         var getSchema = await first.ReadMessageAsync();
         await first.SendAsync($"{{\"id\":{Id(getSchema)},\"result\":{Schema},\"error\":null}}");
+        await first.RejectServerSchemaAsync();
         await AnswerMonitorAsync(first);
         await using var client = await connecting;
 

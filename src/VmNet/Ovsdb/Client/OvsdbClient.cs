@@ -52,6 +52,18 @@ public sealed partial class OvsdbClient : IAsyncDisposable
 
     public bool IsConnected => _ready.Task.IsCompletedSuccessfully && !_ready.Task.Result.IsClosed;
 
+    /// <summary>The server the client is connected to now (e.g. <c>unix:/run/ovn/ovnnb_db.sock</c>), or null during an outage.</summary>
+    public string? CurrentServer
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _session is { IsClosed: false } session ? session.Description : null;
+            }
+        }
+    }
+
     /// <summary>How many times the connection was re-established after a loss.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
@@ -101,6 +113,10 @@ public sealed partial class OvsdbClient : IAsyncDisposable
             if (client is not null)
             {
                 await client.Cache.DisposeAsync().ConfigureAwait(false);
+                if (client._serverCache is not null)
+                {
+                    await client._serverCache.DisposeAsync().ConfigureAwait(false);
+                }
             }
 
             throw;
@@ -199,6 +215,11 @@ public sealed partial class OvsdbClient : IAsyncDisposable
         }
 
         await Cache.DisposeAsync().ConfigureAwait(false);
+        if (_serverCache is not null)
+        {
+            await _serverCache.DisposeAsync().ConfigureAwait(false);
+        }
+
         _lifetime.Dispose();
     }
 
@@ -302,7 +323,18 @@ public sealed partial class OvsdbClient : IAsyncDisposable
     /// </summary>
     private async Task StartMonitorAsync(OvsdbSession session, bool initial, CancellationToken cancellationToken)
     {
-        session.UpdateHandler = n => Cache.Apply(n.Updates, n.LastTransactionId);
+        session.UpdateHandler = n =>
+        {
+            if (n.MonitorId == ServerMonitorId)
+            {
+                OnServerUpdate(session, n);
+            }
+            else
+            {
+                Cache.Apply(n.Updates, n.LastTransactionId);
+            }
+        };
+        await EnsureServerUsableAsync(session, cancellationToken).ConfigureAwait(false);
         var requests = Cache.Tables.Select(t => new MonitorRequest(t)).ToArray();
         if (_monitorCondSinceSupported)
         {
@@ -335,7 +367,7 @@ public sealed partial class OvsdbClient : IAsyncDisposable
                     cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (OvsdbRpcException ex)
+            catch (OvsdbRpcException ex) when (ex.Error == "unknown method")
             {
                 _logger.LogInformation("OVSDB {Database}: monitor_cond_since unsupported ({Error}); using monitor_cond", Database, ex.Error);
                 _monitorCondSinceSupported = false;

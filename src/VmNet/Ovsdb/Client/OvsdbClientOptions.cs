@@ -32,6 +32,18 @@ public sealed class OvsdbClientOptions
     /// <summary>Use monitor_cond_since (resume from the last transaction id) when the server has it.</summary>
     public bool PreferMonitorCondSince { get; init; } = true;
 
+    /// <summary>
+    /// For a clustered database, use only the cluster leader (as ovsdb-idl's leader_only, its default): a follower
+    /// is left for the next endpoint, and a session whose server loses leadership is dropped and re-established.
+    /// </summary>
+    public bool LeaderOnly { get; init; } = true;
+
+    /// <summary>
+    /// With a single endpoint, how long a server that is not yet usable (a clustered one still rejoining or
+    /// replaying its log) may take before the attempt fails and the backoff starts.
+    /// </summary>
+    public TimeSpan ServerReadyTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     public ILogger? Logger { get; init; }
 
     /// <summary>Parses a comma-separated OVS remote list such as <c>tcp:a:6641,tcp:b:6641</c>.</summary>

@@ -392,6 +392,9 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops the connection now: pending requests fail with <paramref name="reason"/> and <see cref="Closed"/> completes.</summary>
+    public void Abort(Exception reason) => Close(reason);
+
     private void Close(Exception reason)
     {
         if (!_closed.TrySetResult(reason))

@@ -197,6 +197,9 @@ public sealed class OvsdbSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops the connection from any thread, including the read loop (unlike <see cref="DisposeAsync"/>).</summary>
+    public void Abort(Exception reason) => _connection.Abort(reason);
+
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
     private void RegisterMonitor(string monitorId, DatabaseSchema schema)

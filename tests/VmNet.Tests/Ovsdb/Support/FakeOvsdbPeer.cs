@@ -63,6 +63,18 @@ internal sealed class FakeConnection : IDisposable
         }
     }
 
+    /// <summary>Answers the client's get_schema of _Server as a server older than OVS 2.9 does: there is no such database.</summary>
+    public async Task RejectServerSchemaAsync()
+    {
+        var request = await ReadMessageAsync();
+        if (request.GetProperty("method").GetString() != "get_schema" || request.GetProperty("params")[0].GetString() != "_Server")
+        {
+            throw new InvalidOperationException("expected get_schema of _Server but got " + request.GetRawText());
+        }
+
+        await SendAsync($"{{\"id\":{request.GetProperty("id").GetInt64()},\"result\":null,\"error\":{{\"error\":\"unknown database\"}}}}");
+    }
+
     public async Task SendAsync(string text) => await _socket.SendAsync(Encoding.UTF8.GetBytes(text), Timeouts.Token());
 
     public void Dispose() => _socket.Dispose();

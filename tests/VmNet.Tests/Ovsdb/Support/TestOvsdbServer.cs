@@ -38,6 +38,33 @@ internal sealed class TestOvsdbServer : IAsyncDisposable
             },
             "OVN_Northbound");
 
+    /// <summary>A second member of <paramref name="existing"/>'s clustered NB database, started and waited for until it has joined.</summary>
+    public static async Task<TestOvsdbServer> JoinClusterAsync(TestOvsdbServer existing)
+    {
+        var member = await StartAsync(
+            async dir =>
+            {
+                var options = OvsdbServerOptions.ForNorthbound(dir, listenTcp: true);
+                await CommandRunner.RunCheckedAsync("ovsdb-tool", [
+                    "join-cluster", Path.Combine(dir, options.Name + ".db"), "OVN_Northbound",
+                    "unix:" + Path.Combine(dir, "raft.sock"), "unix:" + Path.Combine(existing.Directory, "raft.sock")]);
+                return options;
+            },
+            "OVN_Northbound");
+        var deadline = DateTime.UtcNow + Timeouts.Default;
+        while (!(await member.Process.AppctlAsync(["cluster/status", "OVN_Northbound"])).Stdout.Contains("Status: cluster member", StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("timed out waiting for the new member to join the cluster");
+            }
+
+            await Task.Delay(20);
+        }
+
+        return member;
+    }
+
     public static Task<TestOvsdbServer> StartOpenVSwitchAsync() =>
         StartAsync(dir => Task.FromResult(OvsdbServerOptions.ForOpenVSwitch(dir, listenTcp: true)), "Open_vSwitch");
 
