@@ -180,6 +180,12 @@ public sealed partial class CniHandler
         timeout.CancelAfter(options.AnnotationTimeout);
         string? missing = null;
         PodNetwork? network = null;
+        if (nodePods.Find(request.PodNamespace, request.PodName, request.PodUid) is { } seen
+            && Parse(seen, request.Provider, request.IfName, out _) is { } known)
+        {
+            return (seen, known);
+        }
+
         try
         {
             var pod = await podWatcher.WaitAsync(

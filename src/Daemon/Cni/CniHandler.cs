@@ -19,6 +19,7 @@ public sealed partial class CniHandler(
     NodeStatus status,
     VmNet.Daemon.Sriov.SriovPodAttachments sriov,
     PrePlugs prePlugs,
+    NodePods nodePods,
     ILogger<CniHandler> logger)
 {
     private readonly ContainerLocks locks = new();

@@ -40,7 +40,8 @@ public sealed unsafe class EthtoolSocket : IDisposable
     public static Task<EthtoolSocket> OpenInAsync(NetworkNamespace networkNamespace, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(networkNamespace);
-        return networkNamespace.RunAsync(Open, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(networkNamespace.Run(Open));
     }
 
     /// <summary>Whether TX checksum offload is on (`ethtool -k`: tx-checksumming).</summary>

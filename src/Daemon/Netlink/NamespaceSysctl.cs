@@ -4,7 +4,7 @@ namespace VmNet.Daemon.Netlink;
 
 /// <summary>
 /// Reads and writes sysctls of a network namespace. /proc/sys/net/... resolves to the namespace of the
-/// thread that opens the file, so each access runs on the namespace's dedicated thread.
+/// thread that opens the file, so each access borrows the calling thread into the namespace (<see cref="NetworkNamespace.Run{T}"/>).
 /// </summary>
 public static class NamespaceSysctl
 {
@@ -17,14 +17,21 @@ public static class NamespaceSysctl
     {
         ArgumentNullException.ThrowIfNull(networkNamespace);
         var path = PathOf(key);
-        return networkNamespace.RunAsync(() => Write(path, key, value, networkNamespace.Path), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        networkNamespace.Run(() =>
+        {
+            Write(path, key, value, networkNamespace.Path);
+            return true;
+        });
+        return Task.CompletedTask;
     }
 
     public static Task<string> ReadAsync(NetworkNamespace networkNamespace, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(networkNamespace);
         var path = PathOf(key);
-        return networkNamespace.RunAsync(() => Read(path, key, networkNamespace.Path), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(networkNamespace.Run(() => Read(path, key, networkNamespace.Path)));
     }
 
     /// <summary>net.ipv6.conf.IFNAME.SETTING in slashed form, safe for names with dots (VLAN devices).</summary>

@@ -28,7 +28,8 @@ public sealed partial class RouteNetlinkClient : IDisposable
     public static Task<RouteNetlinkClient> OpenInAsync(NetworkNamespace networkNamespace, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(networkNamespace);
-        return networkNamespace.RunAsync(() => new RouteNetlinkClient(NetlinkSocket.Open(), networkNamespace.Path), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(networkNamespace.Run(() => new RouteNetlinkClient(NetlinkSocket.Open(), networkNamespace.Path)));
     }
 
     public void Dispose() => _socket.Dispose();

@@ -12,7 +12,7 @@ namespace VmNet.Daemon.Pods;
 /// (re)list sweeps what no pod needs any more, and a timer removes ports that waited longer than
 /// <see cref="DaemonOptions.PrePlugMaxAge"/>. Off with <see cref="DaemonOptions.PrePlug"/> = false.
 /// </summary>
-public sealed class PodPrePlugger(IKubeClient kube, PrePlugs prePlugs, OvsPorts ports, DaemonOptions options, ILogger<PodPrePlugger> logger) : BackgroundService
+public sealed class PodPrePlugger(IKubeClient kube, PrePlugs prePlugs, NodePods nodePods, OvsPorts ports, DaemonOptions options, ILogger<PodPrePlugger> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -57,6 +57,7 @@ public sealed class PodPrePlugger(IKubeClient kube, PrePlugs prePlugs, OvsPorts 
                 if (resourceVersion is null)
                 {
                     var list = await kube.ListAsync<V1Pod>(null, new ListOptions { FieldSelector = selector }, stoppingToken).ConfigureAwait(false);
+                    nodePods.ReplaceAll(list.Items);
                     await LoggedAsync("sweep", () => prePlugs.SweepAsync(list.Items, stoppingToken)).ConfigureAwait(false);
                     foreach (var pod in list.Items)
                     {
@@ -70,6 +71,15 @@ public sealed class PodPrePlugger(IKubeClient kube, PrePlugs prePlugs, OvsPorts 
                 {
                     resourceVersion = change.Object.Metadata?.ResourceVersion ?? resourceVersion;
                     var pod = change.Object;
+                    if (change.Type == WatchEventType.Deleted)
+                    {
+                        nodePods.Forget(pod.Metadata?.Namespace, pod.Metadata?.Name);
+                    }
+                    else
+                    {
+                        nodePods.Seen(pod);
+                    }
+
                     await LoggedAsync(Describe(pod), () => change.Type == WatchEventType.Deleted
                         ? prePlugs.ForgetAsync(pod.Metadata?.Namespace, pod.Metadata?.Name, stoppingToken)
                         : prePlugs.ReconcileAsync(pod, stoppingToken)).ConfigureAwait(false);

@@ -99,7 +99,7 @@ public sealed class CniAddBenchmark : IBenchmark
         var outsideDaemon = new List<double>(Pods);
         for (var i = 0; i < pods.Count; i++)
         {
-            var (name, containerId) = pods[i];
+            var (name, containerId, uid) = pods[i];
             var podNs = rig.RunId.Value + pass.Label[0] + "o" + i.ToString(CultureInfo.InvariantCulture);
             var refNs = rig.RunId.Value + pass.Label[0] + "r" + i.ToString(CultureInfo.InvariantCulture);
             foreach (var ns in new[] { podNs, refNs })
@@ -108,8 +108,8 @@ public sealed class CniAddBenchmark : IBenchmark
                 await NetworkNamespace.AddAsync(ns, cancellationToken);
             }
 
-            var a = await ExecAddAsync(helper, pass.Plugin, containerId, podNs, name, oursConf, cancellationToken);
-            var b = await ExecAddAsync(helper, BridgePlugin, "ref" + containerId, refNs, name, bridgeConf, cancellationToken);
+            var a = await ExecAddAsync(helper, pass.Plugin, containerId, podNs, name, uid, oursConf, cancellationToken);
+            var b = await ExecAddAsync(helper, BridgePlugin, "ref" + containerId, refNs, name, uid, bridgeConf, cancellationToken);
             if (i >= WarmUp)
             {
                 ours.Add(a);
@@ -156,7 +156,7 @@ public sealed class CniAddBenchmark : IBenchmark
     /// The controller's part, done before timing, in its order: logical ports (one nbctl call), then the pods with
     /// their allocation annotations. Pod <c>i</c> gets address index <c>i + offset</c>.
     /// </summary>
-    private static async Task<List<(string Name, string ContainerId)>> PreparePodsAsync(Rig rig, KubeClient kube, string label, int offset, CancellationToken cancellationToken)
+    private static async Task<List<(string Name, string ContainerId, string Uid)>> PreparePodsAsync(Rig rig, KubeClient kube, string label, int offset, CancellationToken cancellationToken)
     {
         const string lsCidr = "10.16.0.0/16";
         var nbctl = new List<string> { "--may-exist", "ls-add", "ovn-default" };
@@ -172,10 +172,10 @@ public sealed class CniAddBenchmark : IBenchmark
         }
 
         await rig.Central.NbctlAsync(nbctl, cancellationToken);
-        var pods = new List<(string, string)>();
+        var pods = new List<(string, string, string)>();
         foreach (var (name, ip, mac) in allocations)
         {
-            await kube.CreateAsync(
+            var created = await kube.CreateAsync(
                 new V1Pod
                 {
                     ApiVersion = "v1",
@@ -198,7 +198,7 @@ public sealed class CniAddBenchmark : IBenchmark
                     Spec = new V1PodSpec { NodeName = rig.Nodes[0].Name, Containers = [new V1Container { Name = "c", Image = "busybox" }] },
                 },
                 cancellationToken);
-            pods.Add((name, (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64]));
+            pods.Add((name, (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64], created.Metadata?.Uid ?? ""));
         }
 
         await rig.SyncHypervisorsAsync(cancellationToken);
@@ -235,7 +235,7 @@ public sealed class CniAddBenchmark : IBenchmark
         return psi;
     }
 
-    private static async Task<double> ExecAddAsync(string helperNetns, string plugin, string containerId, string podNetns, string podName, string netconf, CancellationToken cancellationToken)
+    private static async Task<double> ExecAddAsync(string helperNetns, string plugin, string containerId, string podNetns, string podName, string podUid, string netconf, CancellationToken cancellationToken)
     {
         var psi = PluginStart(helperNetns, plugin);
         psi.Environment["CNI_COMMAND"] = "ADD";
@@ -243,7 +243,7 @@ public sealed class CniAddBenchmark : IBenchmark
         psi.Environment["CNI_NETNS"] = "/var/run/netns/" + podNetns;
         psi.Environment["CNI_IFNAME"] = "eth0";
         psi.Environment["CNI_PATH"] = "/usr/lib/cni";
-        psi.Environment["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId}";
+        psi.Environment["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId};K8S_POD_UID={podUid}";
         return await RunAsync(psi, netconf, "\"ips\"", $"{plugin} ADD for {podName}", cancellationToken);
     }
 

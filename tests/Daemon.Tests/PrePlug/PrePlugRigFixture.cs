@@ -116,7 +116,7 @@ public sealed class PrePlugRigFixture : IAsyncLifetime
     }
 
     /// <summary>POSTs a daemon request (CNI binary's JSON) to the daemon's socket; status and body.</summary>
-    public async Task<(int Status, string Body)> CallAsync(string command, TestPodSpec pod, string containerId)
+    public async Task<(int Status, string Body)> CallAsync(string command, TestPodSpec pod, string containerId, string podUid = "")
     {
         using var http = new HttpClient(new SocketsHttpHandler
         {
@@ -127,7 +127,7 @@ public sealed class PrePlugRigFixture : IAsyncLifetime
                 return new NetworkStream(s, ownsSocket: true);
             },
         }) { Timeout = TimeSpan.FromSeconds(90) };
-        var body = $$"""{"cni_version":"1.0.0","container_id":"{{containerId}}","net_ns":"/var/run/netns/{{pod.Netns}}","if_name":"eth0","pod_name":"{{pod.Name}}","pod_namespace":"default","provider":"ovn"}""";
+        var body = $$"""{"cni_version":"1.0.0","container_id":"{{containerId}}","net_ns":"/var/run/netns/{{pod.Netns}}","if_name":"eth0","pod_name":"{{pod.Name}}","pod_namespace":"default","pod_uid":"{{podUid}}","provider":"ovn"}""";
         using var response = await http.PostAsync($"http://vmnet-daemon/api/v1/{command}", new StringContent(body, Encoding.UTF8, "application/json"));
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }

@@ -28,6 +28,30 @@ public sealed class PrePlugTests(PrePlugRigFixture rig) : IClassFixture<PrePlugR
     private static string NewContainerId() => (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..64];
 
     [Fact]
+    public async Task AnAddNamingThePodsUidTakesTheAllocationFromTheWatchedPod()
+    {
+        var (pod, _, _) = await WaitingPodAsync("seen");
+        var uid = (await rig.Kube.GetAsync<V1Pod>("default", pod.Name)).Metadata!.Uid!;
+
+        // kubelet's K8S_POD_UID matches the pod the pre-plugger's watch delivered: no read of the pod.
+        var before = rig.Api.Controls.RequestCount("get", "pods");
+        var (status, body) = await rig.CallAsync("add", pod, NewContainerId(), uid);
+        Assert.True(status == 200, $"ADD answered {status}: {body}");
+        Assert.Contains(pod.Ip + "/16", body, StringComparison.Ordinal);
+        Assert.Equal(before, rig.Api.Controls.RequestCount("get", "pods"));
+
+        // Another UID (a pod re-created under the same name) or none: the pod is read from the API server.
+        foreach (var claimed in new[] { Guid.NewGuid().ToString(), "" })
+        {
+            var (other, _, _) = await WaitingPodAsync("unseen");
+            before = rig.Api.Controls.RequestCount("get", "pods");
+            (status, body) = await rig.CallAsync("add", other, NewContainerId(), claimed);
+            Assert.True(status == 200, $"ADD answered {status}: {body}");
+            Assert.True(rig.Api.Controls.RequestCount("get", "pods") > before, $"ADD with K8S_POD_UID '{claimed}' did not read the pod");
+        }
+    }
+
+    [Fact]
     public async Task AddTakesOverThePortPluggedForThePod()
     {
         var (pod, hostName, holding) = await WaitingPodAsync("adopt");
