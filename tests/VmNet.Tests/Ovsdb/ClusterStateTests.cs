@@ -50,23 +50,9 @@ public sealed class ClusterStateTests
     public async Task AReconnectWaitsUntilTheServerHasAppliedWhatWasSeenBefore()
     {
         await using var peer = new FakeOvsdbPeer();
-        var accept = peer.AcceptAsync();
-        var connecting = OvsdbClient.ConnectAsync(
-            new OvsdbClientOptions
-            {
-                Endpoints = [peer.Endpoint],
-                Database = "OVN_Northbound",
-                Tables = ["Logical_Switch"],
-                ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
-            },
-            Timeouts.Token());
-        var first = await accept;
-        await AnswerAsync(first, "get_schema", await File.ReadAllTextAsync("/usr/share/ovn/ovn-nb.ovsschema"));
-        await AnswerAsync(first, "get_schema", ServerSchema);
-        await AnswerServerMonitorAsync(first, index: 7);
         var lastTxn = Guid.NewGuid();
-        await AnswerAsync(first, "monitor_cond_since", $"[false,\"{lastTxn}\",{{}}]");
-        await using var client = await connecting;
+        var (client, first) = await ConnectToFakeAsync(peer, index: 7, lastTxn);
+        await using var clientLifetime = client;
         Assert.Equal(7, client.HighestAppliedIndex);
 
         // A later commit raises what the client has seen; then the server "restarts".
@@ -91,6 +77,20 @@ public sealed class ClusterStateTests
     public async Task ALeaderThatStepsDownIsLeftForANewConnection()
     {
         await using var peer = new FakeOvsdbPeer();
+        var (client, first) = await ConnectToFakeAsync(peer, index: 3, Guid.NewGuid());
+        await using var clientLifetime = client;
+        using var firstConnection = first;
+
+        var reconnect = peer.AcceptAsync();
+        await first.SendAsync(ServerUpdate("\"leader\":false"));
+        using var second = await reconnect.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(client.IsConnected);
+        Assert.Null(client.CurrentServer);
+    }
+
+    /// <summary>Connects a client to the scripted server, which announces a clustered leader at <paramref name="index"/>.</summary>
+    private static async Task<(OvsdbClient Client, FakeConnection Connection)> ConnectToFakeAsync(FakeOvsdbPeer peer, long index, Guid lastTxn)
+    {
         var accept = peer.AcceptAsync();
         var connecting = OvsdbClient.ConnectAsync(
             new OvsdbClientOptions
@@ -98,21 +98,16 @@ public sealed class ClusterStateTests
                 Endpoints = [peer.Endpoint],
                 Database = "OVN_Northbound",
                 Tables = ["Logical_Switch"],
+                ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
                 ProbeInterval = TimeSpan.FromMinutes(1), // the fake never answers echo: no reconnect for that reason
             },
             Timeouts.Token());
-        using var first = await accept;
-        await AnswerAsync(first, "get_schema", await File.ReadAllTextAsync("/usr/share/ovn/ovn-nb.ovsschema"));
-        await AnswerAsync(first, "get_schema", ServerSchema);
-        await AnswerServerMonitorAsync(first, index: 3);
-        await AnswerAsync(first, "monitor_cond_since", $"[false,\"{Guid.NewGuid()}\",{{}}]");
-        await using var client = await connecting;
-
-        var reconnect = peer.AcceptAsync();
-        await first.SendAsync(ServerUpdate("\"leader\":false"));
-        using var second = await reconnect.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.False(client.IsConnected);
-        Assert.Null(client.CurrentServer);
+        var connection = await accept;
+        await AnswerAsync(connection, "get_schema", await File.ReadAllTextAsync("/usr/share/ovn/ovn-nb.ovsschema"));
+        await AnswerAsync(connection, "get_schema", ServerSchema);
+        await AnswerServerMonitorAsync(connection, index);
+        await AnswerAsync(connection, "monitor_cond_since", $"[false,\"{lastTxn}\",{{}}]");
+        return (await connecting, connection);
     }
 
     private static async Task AnswerAsync(FakeConnection connection, string method, string result)
