@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -42,10 +41,6 @@ internal sealed class DaemonCall
                 $"vmnet daemon at {socket} did not answer POST {Path} within {invocation.Timeout.TotalSeconds:0.###} s",
                 ex);
         }
-        catch (SocketException ex)
-        {
-            throw Unavailable(CniErrorCodes.TryAgainLater, $"connection to vmnet daemon at {socket} failed during POST {Path}: {Errno.Describe(ex)}", ex);
-        }
         catch (IOException ex)
         {
             throw Unavailable(CniErrorCodes.TryAgainLater, $"connection to vmnet daemon at {socket} failed during POST {Path}: {ex.Message}", ex);
@@ -64,7 +59,7 @@ internal sealed class DaemonCall
         {
             return await UnixHttpClient.PostAsync(socket, Path, body, invocation.Timeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (DaemonUnreachableException primary) when (invocation.FallbackSocketPath is { } fallback && primary.Socket.SocketErrorCode == SocketError.AddressNotAvailable)
+        catch (DaemonUnreachableException primary) when (invocation.FallbackSocketPath is { } fallback && primary.ErrorNumber == Errno.ENOENT)
         {
             socket = fallback;
             try
@@ -74,13 +69,13 @@ internal sealed class DaemonCall
             catch (DaemonUnreachableException secondary)
             {
                 throw new DaemonUnreachableException(
-                    $"vmnet daemon not reachable at {invocation.SocketPath}: {Errno.Describe(primary.Socket)}, nor at {fallback}: {Errno.Describe(secondary.Socket)}",
-                    secondary.Socket);
+                    $"vmnet daemon not reachable at {invocation.SocketPath}: {Errno.Describe(primary.ErrorNumber)}, nor at {fallback}: {Errno.Describe(secondary.ErrorNumber)}",
+                    secondary.ErrorNumber);
             }
         }
         catch (DaemonUnreachableException ex)
         {
-            throw new DaemonUnreachableException($"vmnet daemon not reachable at {socket}: {Errno.Describe(ex.Socket)}", ex.Socket);
+            throw new DaemonUnreachableException($"vmnet daemon not reachable at {socket}: {Errno.Describe(ex.ErrorNumber)}", ex.ErrorNumber);
         }
     }
 

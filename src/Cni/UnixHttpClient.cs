@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 
 namespace VmNet.Cni;
@@ -16,94 +15,71 @@ internal static class UnixHttpClient
     /// <summary>Throws <see cref="DaemonUnreachableException"/> when connect fails and
     /// <see cref="TimeoutException"/> when the whole exchange outlives <paramref name="timeout"/>.</summary>
     /// <remarks>
-    /// Blocking calls on the calling thread on purpose (the task is complete when returned): async socket
-    /// operations would start .NET's epoll thread and thread-pool workers in a process that only waits for one
-    /// answer, and each of those threads has to be scheduled on a busy node before the answer is read.
-    /// Cancellation closes the socket, which ends a blocked call.
+    /// Blocking calls on the calling thread on purpose (the task is complete when returned): the process only waits
+    /// for one answer, and every further thread (.NET's epoll thread, thread-pool workers) would have to be scheduled
+    /// on a busy node before the answer is read. Cancellation shuts the socket down, which ends a blocked call.
     /// </remarks>
     public static Task<UnixHttpResponse> PostAsync(
         string socketPath, string path, byte[] body, TimeSpan timeout, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var deadline = DateTime.UtcNow + timeout;
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        using var cancel = cancellationToken.Register(socket.Dispose);
-        try
+        using var socket = UnixStream.Connect(socketPath);
+        using (cancellationToken.Register(socket.Abort))
         {
             try
             {
-                socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+                // Head and body in one write: a server woken by the head alone would wait again for the body.
+                var head = Encoding.ASCII.GetBytes(
+                    $"POST {path} HTTP/1.1\r\nHost: vmnet-daemon\r\nUser-Agent: vmnet-cni\r\nContent-Type: application/json\r\n" +
+                    $"Accept: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+                var request = new byte[head.Length + body.Length];
+                head.CopyTo(request, 0);
+                body.CopyTo(request, head.Length);
+                socket.Send(request, deadline);
+                return Task.FromResult(ReadResponse(socket, deadline));
             }
-            catch (SocketException ex)
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is UnixSocketException or IOException or HttpProtocolException)
             {
-                throw new DaemonUnreachableException(ex);
+                throw new OperationCanceledException("the CNI call was cancelled", ex, cancellationToken);
             }
-
-            var head = Encoding.ASCII.GetBytes(
-                $"POST {path} HTTP/1.1\r\nHost: vmnet-daemon\r\nUser-Agent: vmnet-cni\r\nContent-Type: application/json\r\n" +
-                $"Accept: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
-            Send(socket, head, deadline);
-            Send(socket, body, deadline);
-
-            var received = new byte[8 * 1024];
-            var length = 0;
-            while (true)
+            catch (TimeoutException ex)
             {
-                if (length == received.Length)
-                {
-                    if (received.Length >= MaxResponseBytes)
-                    {
-                        throw new HttpProtocolException($"response is larger than {MaxResponseBytes} bytes");
-                    }
-
-                    Array.Resize(ref received, received.Length * 2);
-                }
-
-                socket.ReceiveTimeout = Remaining(deadline);
-                var read = socket.Receive(received, length, received.Length - length, SocketFlags.None);
-                length += read;
-                if (HttpResponseParser.TryParse(received.AsSpan(0, length), endOfStream: read == 0) is { } response)
-                {
-                    return Task.FromResult(response);
-                }
-
-                if (read == 0)
-                {
-                    throw length == 0
-                        ? new IOException("the daemon closed the connection without answering")
-                        : new HttpProtocolException($"connection closed after {length} bytes of an incomplete response");
-                }
+                throw new TimeoutException($"no answer from {socketPath} within {timeout}", ex);
             }
-        }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is SocketException or ObjectDisposedException)
-        {
-            throw new OperationCanceledException("the CNI call was cancelled", ex, cancellationToken);
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-        {
-            throw new TimeoutException($"no answer from {socketPath} within {timeout}", ex);
         }
     }
 
-    private static void Send(Socket socket, byte[] data, DateTime deadline)
+    private static UnixHttpResponse ReadResponse(UnixStream socket, DateTime deadline)
     {
-        for (var sent = 0; sent < data.Length;)
+        var received = new byte[8 * 1024];
+        var length = 0;
+        while (true)
         {
-            socket.SendTimeout = Remaining(deadline);
-            sent += socket.Send(data, sent, data.Length - sent, SocketFlags.None);
-        }
-    }
+            if (length == received.Length)
+            {
+                if (received.Length >= MaxResponseBytes)
+                {
+                    throw new HttpProtocolException($"response is larger than {MaxResponseBytes} bytes");
+                }
 
-    /// <summary>Milliseconds left for one blocking call (at least 1: 0 would mean "no timeout" to the socket).</summary>
-    private static int Remaining(DateTime deadline)
-    {
-        var left = (deadline - DateTime.UtcNow).TotalMilliseconds;
-        if (left <= 0)
-        {
-            throw new SocketException((int)SocketError.TimedOut);
-        }
+                Array.Resize(ref received, received.Length * 2);
+            }
 
-        return (int)Math.Min(int.MaxValue, Math.Max(1, Math.Ceiling(left)));
+            var read = socket.Receive(received.AsSpan(length), deadline);
+            length += read;
+            if (HttpResponseParser.TryParse(received.AsSpan(0, length), endOfStream: read == 0) is { } response)
+            {
+                return response;
+            }
+
+            if (read == 0)
+            {
+                throw length == 0
+                    ? new IOException("the daemon closed the connection without answering")
+                    : new HttpProtocolException($"connection closed after {length} bytes of an incomplete response");
+            }
+        }
     }
 }
 
@@ -131,22 +107,26 @@ internal sealed class HttpProtocolException : Exception
 /// <summary>connect(2) on the daemon socket failed: the daemon is not running (or not yet).</summary>
 internal sealed class DaemonUnreachableException : Exception
 {
-    public DaemonUnreachableException(SocketException socket)
-        : base(socket.Message, socket) => Socket = socket;
+    public DaemonUnreachableException(int errno)
+        : base(Errno.Describe(errno)) => ErrorNumber = errno;
 
-    public DaemonUnreachableException(string message, SocketException socket)
-        : base(message, socket) => Socket = socket;
+    public DaemonUnreachableException(string message, int errno)
+        : base(message) => ErrorNumber = errno;
 
     public DaemonUnreachableException()
-        : this(new SocketException())
     {
     }
 
     public DaemonUnreachableException(string message)
-        : base(message) => Socket = new SocketException();
+        : base(message)
+    {
+    }
 
     public DaemonUnreachableException(string message, Exception inner)
-        : base(message, inner) => Socket = inner as SocketException ?? new SocketException();
+        : base(message, inner)
+    {
+    }
 
-    public SocketException Socket { get; }
+    /// <summary>connect's errno (0 when not from a connect).</summary>
+    public int ErrorNumber { get; }
 }

@@ -57,4 +57,52 @@ public class AotBinaryTests(CniBinaryFixture binary)
         Assert.Equal(0, run.ExitCode);
         Assert.Contains(Encoding.UTF8.GetString("\"1.1.0\""u8), run.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Binary_is_static_needing_no_dynamic_loader_or_node_glibc()
+    {
+        var image = await File.ReadAllBytesAsync(binary.BinaryPath);
+        var programHeaders = BitConverter.ToInt64(image, 0x20);
+        var entrySize = BitConverter.ToUInt16(image, 0x36);
+        var count = BitConverter.ToUInt16(image, 0x38);
+        const uint PtInterp = 3;
+        const uint PtDynamic = 2;
+        var types = Enumerable.Range(0, count).Select(i => BitConverter.ToUInt32(image, (int)programHeaders + (i * entrySize))).ToList();
+
+        Assert.DoesNotContain(PtInterp, types);
+        Assert.DoesNotContain(PtDynamic, types);
+    }
+
+    [Fact]
+    public async Task Answer_is_written_at_the_callers_offset_when_stdout_is_a_file()
+    {
+        // The runtime's redirection already holds output; the answer goes after it, as write(2) on fd 1 does.
+        var file = Path.Combine(Path.GetTempPath(), $"vmnet-stdout-{Guid.NewGuid():N}");
+        try
+        {
+            var run = await Shell($"{{ printf before; \"$B\" < /dev/null; printf after; }} > {file}");
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var written = await File.ReadAllTextAsync(file);
+            Assert.StartsWith("before{", written, StringComparison.Ordinal);
+            Assert.EndsWith("}\nafter", written, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Stdout_that_cannot_be_written_fails_with_exit_1_and_a_message_on_stderr()
+    {
+        var run = await Shell("\"$B\" < /dev/null > /dev/full");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("cannot write the CNI answer to stdout", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", run.Stderr, StringComparison.Ordinal);
+    }
+
+    private Task<CniRun> Shell(string script) =>
+        CniExec.RunAsync("/bin/sh", new Dictionary<string, string?> { ["CNI_COMMAND"] = "VERSION", ["B"] = binary.BinaryPath }, "", args: ["-c", script]);
 }

@@ -30,9 +30,9 @@ public static class CniExec
         ["CNI_PATH"] = "/opt/cni/bin",
     };
 
-    public static async Task<CniRun> RunAsync(string binary, IDictionary<string, string?> env, string stdin, TimeSpan? limit = null)
+    public static async Task<CniRun> RunAsync(string binary, IDictionary<string, string?> env, string stdin, TimeSpan? limit = null, IReadOnlyList<string>? args = null)
     {
-        var psi = new ProcessStartInfo(binary)
+        var psi = new ProcessStartInfo(binary, args ?? [])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

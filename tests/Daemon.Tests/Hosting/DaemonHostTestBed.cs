@@ -86,5 +86,8 @@ internal sealed class DaemonHostTestBed : IAsyncDisposable
         Kube.Dispose();
         await _api.DisposeAsync();
         Netns.Dispose();
+
+        // The daemon's holding namespace outlives it on purpose (attached pods depend on it); the test's must not.
+        IpTool.TryRun("ip", "netns", "del", VmNet.Daemon.Pods.HoldingNetwork.DefaultName(Netns.Name));
     }
 }
