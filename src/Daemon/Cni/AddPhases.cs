@@ -35,6 +35,9 @@ internal sealed class AddPhases(long startTimestamp)
 
     public double TotalMs => Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
+    /// <summary>When the ADD started, in microseconds of CLOCK_MONOTONIC (what <see cref="Stopwatch"/> reads on Linux), so a caller's own timestamps place it.</summary>
+    public long StartedMonotonicUs => (long)(start * (1_000_000.0 / Stopwatch.Frequency));
+
     /// <summary>Milliseconds since the previous lap (or the start).</summary>
     public double Lap()
     {

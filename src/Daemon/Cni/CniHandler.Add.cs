@@ -154,9 +154,9 @@ public sealed partial class CniHandler
     private void LogAdded(DaemonRequest request, PodNetwork network, string portName, string hostName, AddPhases phases) =>
         logger.LogInformation(
             "ADD {Namespace}/{Pod} {IfName} container {ContainerId}: {Addresses} on port {Port} ({HostName}) in {TotalMs:F1} ms "
-                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, attach {AttachMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1})",
+                + "(annotations {AnnotationsMs:F1}, stale port {StalePortMs:F1}, attach {AttachMs:F1}, netns {NetnsMs:F1}, plug {PlugMs:F1}, ovn-installed {OvnInstalledMs:F1}, gateway {GatewayMs:F1}) from {StartedMonotonicUs} us",
             request.PodNamespace, request.PodName, request.IfName, request.ContainerId, string.Join(",", network.Addresses), portName, hostName,
-            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.AttachMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs);
+            phases.TotalMs, phases.AnnotationsMs, phases.StalePortMs, phases.AttachMs, phases.NetnsMs, phases.PlugMs, phases.OvnInstalledMs, phases.GatewayMs, phases.StartedMonotonicUs);
 
     private bool UserspaceDatapath => options.DatapathType == "netdev";
 

@@ -61,6 +61,9 @@ internal sealed partial class BenchDaemonProcess : IAsyncDisposable
     }
 
     /// <summary>The phases the daemon logged for the ADD of <paramref name="containerId"/> (the line may trail the answer a little).</summary>
+    /// <summary>Where the ADD started, in CLOCK_MONOTONIC microseconds (not a phase).</summary>
+    public const string StartedUsKey = "StartedUs";
+
     public async Task<IReadOnlyDictionary<string, double>> PhasesAsync(string containerId, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
@@ -101,7 +104,11 @@ internal sealed partial class BenchDaemonProcess : IAsyncDisposable
             return;
         }
 
-        var phases = new Dictionary<string, double>(StringComparer.Ordinal) { ["TotalMs"] = Number(match.Groups["total"].Value) };
+        var phases = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["TotalMs"] = Number(match.Groups["total"].Value),
+            [StartedUsKey] = Number(match.Groups["started"].Value),
+        };
         foreach (var field in match.Groups["phases"].Value.Split(", "))
         {
             var cut = field.LastIndexOf(' ');
@@ -120,7 +127,7 @@ internal sealed partial class BenchDaemonProcess : IAsyncDisposable
 
     private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    [GeneratedRegex("""ADD .* container "?(?<container>[0-9a-z]+)"?: .* in (?<total>[0-9.]+) ms \((?<phases>[^)]*)\)""")]
+    [GeneratedRegex("""ADD .* container "?(?<container>[0-9a-z]+)"?: .* in (?<total>[0-9.]+) ms \((?<phases>[^)]*)\) from (?<started>[0-9]+) us""")]
     private static partial Regex AddLine();
 
     public async ValueTask DisposeAsync()

@@ -54,8 +54,8 @@ public sealed class CniAddBenchmark : IBenchmark
         var bridgeStartup = new List<double>();
         for (var i = 0; i < 30; i++)
         {
-            startup.Add(await ExecVersionAsync(helper, vmnet, cancellationToken));
-            bridgeStartup.Add(await ExecVersionAsync(helper, BridgePlugin, cancellationToken));
+            startup.Add((await ExecVersionAsync(helper, vmnet, cancellationToken)).Ms);
+            bridgeStartup.Add((await ExecVersionAsync(helper, BridgePlugin, cancellationToken)).Ms);
         }
 
         BenchReport.Figure("cni_version_via_netns_exec_p50_ms_vmnet", Percentile(startup, 0.5), "ms");
@@ -97,6 +97,8 @@ public sealed class CniAddBenchmark : IBenchmark
         var bridge = new List<double>(Pods);
         var phases = new List<IReadOnlyDictionary<string, double>>(Pods);
         var outsideDaemon = new List<double>(Pods);
+        var beforeDaemon = new List<double>(Pods);
+        var afterDaemon = new List<double>(Pods);
         for (var i = 0; i < pods.Count; i++)
         {
             var (name, containerId, uid) = pods[i];
@@ -108,8 +110,9 @@ public sealed class CniAddBenchmark : IBenchmark
                 await NetworkNamespace.AddAsync(ns, cancellationToken);
             }
 
-            var a = await ExecAddAsync(helper, pass.Plugin, containerId, podNs, name, uid, oursConf, cancellationToken);
-            var b = await ExecAddAsync(helper, BridgePlugin, "ref" + containerId, refNs, name, uid, bridgeConf, cancellationToken);
+            var exec = await ExecAddAsync(helper, pass.Plugin, containerId, podNs, name, uid, oursConf, cancellationToken);
+            var a = exec.Ms;
+            var b = (await ExecAddAsync(helper, BridgePlugin, "ref" + containerId, refNs, name, uid, bridgeConf, cancellationToken)).Ms;
             if (i >= WarmUp)
             {
                 ours.Add(a);
@@ -117,6 +120,9 @@ public sealed class CniAddBenchmark : IBenchmark
                 var daemonPhases = await daemon.PhasesAsync(containerId, cancellationToken);
                 phases.Add(daemonPhases);
                 outsideDaemon.Add(a - daemonPhases["TotalMs"]);
+                var startedUs = daemonPhases[BenchDaemonProcess.StartedUsKey];
+                beforeDaemon.Add((startedUs - exec.StartUs) / 1000.0);
+                afterDaemon.Add((exec.EndUs - startedUs) / 1000.0 - daemonPhases["TotalMs"]);
             }
         }
 
@@ -130,7 +136,7 @@ public sealed class CniAddBenchmark : IBenchmark
         BenchReport.Figure("cni_add_p50_ratio_vmnet_over_bridge" + suffix, ourP50 / bridgeP50, "x");
 
         // Where our time goes: the daemon's phases (its log fields) and what is left for exec + the binary + HTTP.
-        foreach (var phase in phases[0].Keys)
+        foreach (var phase in phases[0].Keys.Where(k => k != BenchDaemonProcess.StartedUsKey))
         {
             var values = phases.Select(p => p[phase]).ToList();
             BenchReport.Figure($"cni_add_phase_{PhaseName(phase)}_p50_ms{suffix}", Percentile(values, 0.5), "ms");
@@ -138,6 +144,11 @@ public sealed class CniAddBenchmark : IBenchmark
         }
 
         BenchReport.Figure("cni_add_outside_daemon_p50_ms" + suffix, Percentile(outsideDaemon, 0.5), "ms");
+
+        // The outside split by CLOCK_MONOTONIC stamps of both processes: exec (ip netns exec, the binary's start and
+        // request, the daemon's accept and dispatch) up to the ADD's first line, and from its last line to the exit.
+        BenchReport.Figure("cni_add_exec_to_daemon_p50_ms" + suffix, Percentile(beforeDaemon, 0.5), "ms");
+        BenchReport.Figure("cni_add_daemon_to_exit_p50_ms" + suffix, Percentile(afterDaemon, 0.5), "ms");
         BenchReport.Figure("machine_load_1min" + (suffix.Length == 0 ? "_after_preplug_pass" : "_after" + suffix + "_pass"), LoadAverage(), "");
     }
 
@@ -209,7 +220,7 @@ public sealed class CniAddBenchmark : IBenchmark
         string.Concat(field[..^2].Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     /// <summary>Bare start-up: CNI_COMMAND=VERSION through the same `ip netns exec` wrapper as the ADDs.</summary>
-    private static async Task<double> ExecVersionAsync(string helperNetns, string plugin, CancellationToken cancellationToken)
+    private static async Task<Exec> ExecVersionAsync(string helperNetns, string plugin, CancellationToken cancellationToken)
     {
         var psi = PluginStart(helperNetns, plugin);
         psi.Environment["CNI_COMMAND"] = "VERSION";
@@ -235,7 +246,7 @@ public sealed class CniAddBenchmark : IBenchmark
         return psi;
     }
 
-    private static async Task<double> ExecAddAsync(string helperNetns, string plugin, string containerId, string podNetns, string podName, string podUid, string netconf, CancellationToken cancellationToken)
+    private static async Task<Exec> ExecAddAsync(string helperNetns, string plugin, string containerId, string podNetns, string podName, string podUid, string netconf, CancellationToken cancellationToken)
     {
         var psi = PluginStart(helperNetns, plugin);
         psi.Environment["CNI_COMMAND"] = "ADD";
@@ -247,23 +258,28 @@ public sealed class CniAddBenchmark : IBenchmark
         return await RunAsync(psi, netconf, "\"ips\"", $"{plugin} ADD for {podName}", cancellationToken);
     }
 
-    private static async Task<double> RunAsync(ProcessStartInfo psi, string stdin, string expected, string what, CancellationToken cancellationToken)
+    private static async Task<Exec> RunAsync(ProcessStartInfo psi, string stdin, string expected, string what, CancellationToken cancellationToken)
     {
-        var stopwatch = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + what);
         await process.StandardInput.WriteAsync(stdin);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
-        var elapsed = stopwatch.Elapsed.TotalMilliseconds;
+        var ended = Stopwatch.GetTimestamp();
         if (process.ExitCode != 0 || !(await stdout).Contains(expected, StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"{what} failed ({process.ExitCode}): {await stdout} {await stderr}");
         }
 
-        return elapsed;
+        return new Exec(Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds, MonotonicUs(started), MonotonicUs(ended));
     }
+
+    private static long MonotonicUs(long timestamp) => (long)(timestamp * (1_000_000.0 / Stopwatch.Frequency));
+
+    /// <summary>One plugin run: its duration and its bounds in CLOCK_MONOTONIC microseconds (the daemon logs the same clock).</summary>
+    private readonly record struct Exec(double Ms, long StartUs, long EndUs);
 
     private static double Percentile(List<double> values, double p)
     {
