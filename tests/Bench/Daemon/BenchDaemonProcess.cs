@@ -38,6 +38,7 @@ internal sealed partial class BenchDaemonProcess : IAsyncDisposable
 
         start.ArgumentList.Add("--socket");
         start.ArgumentList.Add(socket);
+        var started = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start " + assembly);
         manifest.RecordPid(process.Id, "dotnet");
         var daemon = new BenchDaemonProcess(process, echo);
@@ -54,15 +55,20 @@ internal sealed partial class BenchDaemonProcess : IAsyncDisposable
                 throw new InvalidOperationException($"vmnet-daemon did not come up on {socket} (exit {(process.HasExited ? process.ExitCode : "none")})");
             }
 
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
         }
 
+        daemon.StartupMs = started.Elapsed.TotalMilliseconds;
         return daemon;
     }
 
-    /// <summary>The phases the daemon logged for the ADD of <paramref name="containerId"/> (the line may trail the answer a little).</summary>
+    /// <summary>From the process start until the daemon's socket file existed (it is created once the daemon serves).</summary>
+    public double StartupMs { get; private set; }
+
     /// <summary>Where the ADD started, in CLOCK_MONOTONIC microseconds (not a phase).</summary>
     public const string StartedUsKey = "StartedUs";
+
+    /// <summary>The phases the daemon logged for the ADD of <paramref name="containerId"/> (the line may trail the answer a little).</summary>
 
     public async Task<IReadOnlyDictionary<string, double>> PhasesAsync(string containerId, CancellationToken cancellationToken)
     {

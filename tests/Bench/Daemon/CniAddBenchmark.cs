@@ -88,6 +88,7 @@ public sealed class CniAddBenchmark : IBenchmark
             echo: Environment.GetEnvironmentVariable("VMNET_BENCH_LOG") == "1",
             cancellationToken);
 
+        BenchReport.Figure("daemon_start_to_serving_ms" + pass.Suffix, daemon.StartupMs, "ms");
         var pods = await PreparePodsAsync(rig, kube, pass.Label, pass.PodOffset, cancellationToken);
         var ipamDir = Path.Combine(rig.Directory, "host-local");
         var bridgeConf = $$$"""{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"{{{rig.RunId.Value}}}br","isGateway":true,"ipam":{"type":"host-local","subnet":"10.99.0.0/16","dataDir":"{{{ipamDir}}}"}}""";
