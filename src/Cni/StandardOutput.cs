@@ -11,7 +11,6 @@ namespace VmNet.Cni;
 internal sealed partial class StandardOutput : Stream
 {
     private const int Fd = 1;
-    private const int EINTR = 4;
 
     public override bool CanRead => false;
 
@@ -36,12 +35,12 @@ internal sealed partial class StandardOutput : Stream
                 if (n < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR)
+                    if (errno == Errno.EINTR)
                     {
                         continue;
                     }
 
-                    throw new IOException($"write to stdout failed: errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})");
+                    throw new IOException("write to stdout failed: " + Errno.Describe(errno));
                 }
 
                 written += (int)n;

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
+using VmNet.Sandbox.Rig;
 
 namespace VmNet.E2E.Chart;
 
@@ -40,7 +40,7 @@ public sealed class ChartCniInstallTests : IDisposable
             WriteImageFile(environment.Get("CNI_CONF_SOURCE")!, conflist);
 
             var outcome = await RunScriptAsync(container, environment);
-            Assert.True(outcome.ExitCode == 0, outcome.Output);
+            Assert.True(outcome.ExitCode == 0, outcome.Stdout + outcome.Stderr);
 
             var installed = Path.Combine(binDir, "vmnet");
             Assert.Equal(plugin, await File.ReadAllTextAsync(installed));
@@ -64,31 +64,11 @@ public sealed class ChartCniInstallTests : IDisposable
         File.WriteAllText(path, content);
     }
 
-    private async Task<ProcessOutcome> RunScriptAsync(JsonObject container, KubeletEnvironment environment)
+    private async Task<CommandResult> RunScriptAsync(JsonObject container, KubeletEnvironment environment)
     {
         var command = RenderedChart.Strings(container["command"]);
         Assert.Equal(["/bin/sh", "-c"], command.Take(2));
-        var start = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in command.Skip(1))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment.Variables)
-        {
-            start.Environment[name] = value.StartsWith('/') ? Under(value) : value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return new ProcessOutcome(process.ExitCode, await stdout, await stderr);
+        var variables = environment.Variables.ToDictionary(v => v.Key, v => v.Value.StartsWith('/') ? Under(v.Value) : v.Value);
+        return await CommandRunner.RunAsync(command[0], command.Skip(1), TimeSpan.FromSeconds(30), variables);
     }
 }

@@ -7,7 +7,7 @@ public sealed class ChartLintTests
     public async Task LintPassesWithDefaults()
     {
         var lint = await Helm.RunAsync(["lint", "--strict", Helm.ChartDirectory, "--namespace", ChartTemplate.Namespace]);
-        Assert.True(lint.ExitCode == 0, lint.Output);
+        Assert.True(lint.ExitCode == 0, lint.Stdout + lint.Stderr);
         Assert.Contains("0 chart(s) failed", lint.Stdout, StringComparison.Ordinal);
     }
 
@@ -16,7 +16,7 @@ public sealed class ChartLintTests
     {
         using var values = new TemporaryValuesFile(ChartOverrides.Yaml);
         var lint = await Helm.RunAsync(["lint", "--strict", Helm.ChartDirectory, "--namespace", ChartTemplate.Namespace, "--values", values.Path]);
-        Assert.True(lint.ExitCode == 0, lint.Output);
+        Assert.True(lint.ExitCode == 0, lint.Stdout + lint.Stderr);
         Assert.Contains("0 chart(s) failed", lint.Stdout, StringComparison.Ordinal);
     }
 }

